@@ -1,0 +1,180 @@
+package io.chatserver;
+
+import io.chatserver.api.ApiRouter;
+import io.chatserver.api.HealthRoutes;
+import io.chatserver.api.HttpServerVerticle;
+import io.chatserver.api.OpenApiRoutes;
+import io.chatserver.auth.AuthHandler;
+import io.chatserver.auth.AuthRoutes;
+import io.chatserver.auth.PasswordHasher;
+import io.chatserver.auth.SecretStore;
+import io.chatserver.auth.SessionStore;
+import io.chatserver.auth.TokenService;
+import io.chatserver.chat.ChatRoutes;
+import io.chatserver.chat.ChatStore;
+import io.chatserver.chat.ChatTransfer;
+import io.chatserver.chat.TransferRoutes;
+import io.chatserver.persona.PersonaRoutes;
+import io.chatserver.persona.PersonaStore;
+import io.chatserver.storage.Database;
+import io.chatserver.user.UserRoutes;
+import io.chatserver.user.UserStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Wires the server together: database (embedded or external, migrated), Vert.x, the stores and
+ * routes, and the HTTP verticles. {@link #start} blocks until the server accepts requests.
+ */
+public final class ChatServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
+
+  private final Vertx vertx;
+  private final Database database;
+  private final Pool pool;
+  private final TokenService tokens;
+  private final int port;
+
+  private ChatServer(Vertx vertx, Database database, Pool pool, TokenService tokens, int port) {
+    this.vertx = vertx;
+    this.database = database;
+    this.pool = pool;
+    this.tokens = tokens;
+    this.port = port;
+  }
+
+  public static ChatServer start(JsonObject conf) throws Exception {
+    long t0 = System.nanoTime();
+    Path dataDir = Path.of(conf.getString("dataDir", "./data")).toAbsolutePath().normalize();
+    Database database = Database.open(conf);
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject db = conf.getJsonObject("db");
+      JsonObject auth = conf.getJsonObject("auth");
+      JsonObject http = conf.getJsonObject("http");
+      JsonObject chatConf = conf.getJsonObject("chats", new JsonObject());
+      Pool pool = database.pool(vertx, db.getInteger("poolSize", 8));
+
+      TokenService tokens = new TokenService(vertx, SecretStore.jwtSecret(auth.getString("jwtSecret"), dataDir),
+          auth.getInteger("accessTokenTtlSeconds", 900));
+      SessionStore sessions = new SessionStore(pool, auth.getInteger("refreshTokenTtlDays", 30));
+      PasswordHasher hasher = new PasswordHasher(vertx, auth.getInteger("bcryptCost", 10));
+      UserStore users = new UserStore(pool);
+      PersonaStore personas = new PersonaStore(pool);
+      ChatStore chats = new ChatStore(pool);
+      int maxContent = chatConf.getInteger("maxContentChars", 200_000);
+      AuthHandler authHandler = new AuthHandler(tokens, sessions);
+
+      ApiRouter.Features features = new ApiRouter.Features(
+          authHandler,
+          new AuthRoutes(users, sessions, tokens, hasher, authHandler),
+          new UserRoutes(users, hasher),
+          new PersonaRoutes(personas),
+          new ChatRoutes(chats, personas, maxContent),
+          new TransferRoutes(new ChatTransfer(chats, maxContent)),
+          new OpenApiRoutes(),
+          new HealthRoutes(pool),
+          http.getLong("bodyLimitBytes", 1_048_576L),
+          http.getLong("importLimitBytes", 64L * 1_048_576L));
+
+      await(bootstrapAdmin(users, hasher, auth));
+
+      String host = http.getString("host", "127.0.0.1");
+      int port = http.getInteger("port", 8080);
+      int instances = Math.max(1, http.getInteger("instances", Runtime.getRuntime().availableProcessors()));
+      if (port == 0) {
+        instances = 1; // each instance would pick its own random port
+      }
+      HttpServerVerticle[] first = new HttpServerVerticle[1];
+      await(vertx.deployVerticle(() -> {
+        HttpServerVerticle v = new HttpServerVerticle(features, host, port);
+        if (first[0] == null) {
+          first[0] = v;
+        }
+        return v;
+      }, new DeploymentOptions().setInstances(instances)));
+      int actual = first[0].actualPort();
+      log.info("chat-server listening on http://{}:{} (started in {} ms; API docs at /docs)", host, actual,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+      return new ChatServer(vertx, database, pool, tokens, actual);
+    } catch (Exception | Error e) {
+      vertx.close();
+      database.close();
+      throw e;
+    }
+  }
+
+  /** Creates the configured admin account, or gives an existing one the admin role. */
+  private static Future<Void> bootstrapAdmin(UserStore users, PasswordHasher hasher, JsonObject auth) {
+    String name = auth.getString("adminUsername");
+    String password = auth.getString("adminPassword");
+    if (name == null || name.isBlank()) {
+      return Future.succeededFuture();
+    }
+    return users.credentials(name).compose(existing -> {
+      if (existing != null) {
+        return existing.role().equals("admin") ? Future.succeededFuture()
+            : users.setRole(existing.id(), "admin").<Void>mapEmpty().onSuccess(v -> log.info("Gave {} the admin role", name));
+      }
+      if (password == null || password.length() < 8) {
+        return Future.failedFuture(new IllegalArgumentException(
+            "ADMIN_USERNAME is set but ADMIN_PASSWORD is missing or shorter than 8 characters"));
+      }
+      return hasher.hash(password).compose(h -> users.create(name, h, true)).<Void>mapEmpty()
+          .onSuccess(v -> log.info("Created admin account {}", name));
+    });
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("start-up step timed out", e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public String jdbcUrl() {
+    return database.jdbcUrl();
+  }
+
+  /** Signs an access token as the server would (tests use it for expired-token checks). */
+  public String accessToken(UUID userId, UUID sessionId, String username, String role, int ttlSeconds) {
+    return tokens.accessToken(userId, sessionId, username, role, ttlSeconds);
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Vert.x did not close cleanly: {}", e.toString());
+    }
+    database.close();
+  }
+}

@@ -1,0 +1,73 @@
+package io.chatserver.api;
+
+import io.chatserver.auth.AuthHandler;
+import io.chatserver.auth.AuthRoutes;
+import io.chatserver.chat.ChatRoutes;
+import io.chatserver.chat.TransferRoutes;
+import io.chatserver.persona.PersonaRoutes;
+import io.chatserver.user.UserRoutes;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * Builds the HTTP router: body limits and content-type checks, the public routes (health, docs,
+ * auth), then the authentication wall, then every feature's routes, and the JSON error handler.
+ */
+public final class ApiRouter {
+
+  /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
+  public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
+                         ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health,
+                         long bodyLimitBytes, long importLimitBytes) {}
+
+  private ApiRouter() {}
+
+  public static Router create(Vertx vertx, Features f) {
+    Router router = Router.router(vertx);
+    router.route().handler(ApiRouter::noCache);
+    router.route("/api/import").handler(BodyHandler.create(false).setBodyLimit(f.importLimitBytes()));
+    router.routeWithRegex("^(?!/api/import$).*").handler(BodyHandler.create(false).setBodyLimit(f.bodyLimitBytes()));
+    router.route("/api/*").handler(ApiRouter::requireJsonBody);
+
+    f.health().mount(router);
+    f.docs().mount(router);
+    f.authRoutes().mount(router);
+
+    router.route("/api/*").handler(f.auth());
+    f.users().mount(router);
+    f.personas().mount(router);
+    f.chats().mount(router);
+    f.transfer().mount(router);
+
+    ErrorHandler errors = new ErrorHandler();
+    router.route().failureHandler(errors);
+    router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorHandler.forStatus(404)));
+    router.errorHandler(405, ctx -> ErrorHandler.send(ctx, ErrorHandler.forStatus(405)));
+    router.errorHandler(500, errors);
+    return router;
+  }
+
+  /** Bodies of POST/PUT/PATCH under /api must be JSON (415 otherwise); empty bodies pass. */
+  private static void requireJsonBody(RoutingContext ctx) {
+    HttpMethod m = ctx.request().method();
+    boolean hasBody = ctx.body() != null && ctx.body().length() > 0;
+    if (hasBody && (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH)) {
+      String type = ctx.request().getHeader("Content-Type");
+      if (type == null || !type.toLowerCase().startsWith("application/json")) {
+        ctx.fail(ErrorHandler.forStatus(415));
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  private static void noCache(RoutingContext ctx) {
+    if (ctx.request().path().startsWith("/api/")) {
+      ctx.response().putHeader("Cache-Control", "no-store");
+    }
+    ctx.next();
+  }
+}

@@ -1,0 +1,63 @@
+package io.chatserver.auth;
+
+import io.chatserver.api.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Requires a valid Bearer access token whose session is still active, and attaches the
+ * {@link Caller}. Missing, malformed, expired or revoked tokens get 401.
+ */
+public final class AuthHandler implements Handler<RoutingContext> {
+
+  private final TokenService tokens;
+  private final SessionStore sessions;
+
+  public AuthHandler(TokenService tokens, SessionStore sessions) {
+    this.tokens = tokens;
+    this.sessions = sessions;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || header.isBlank()) {
+      ctx.fail(ApiError.unauthorized("missing Authorization: Bearer token"));
+      return;
+    }
+    if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+      ctx.fail(ApiError.unauthorized("Authorization header must be 'Bearer <token>'"));
+      return;
+    }
+    authenticate(header.substring(7).trim()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ar.result().attach(ctx);
+        ctx.next();
+      } else {
+        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.unauthorized("invalid or expired token"));
+      }
+    });
+  }
+
+  /** Verifies a token and its session; also used by transports other than HTTP headers. */
+  public Future<Caller> authenticate(String token) {
+    return tokens.verify(token)
+        .recover(e -> Future.failedFuture(ApiError.unauthorized("invalid or expired token")))
+        .compose(claims -> sessions.active(claims.sessionId(), claims.userId()))
+        .compose(active -> active == null
+            ? Future.failedFuture(ApiError.unauthorized("session has ended; log in again"))
+            : Future.succeededFuture(new Caller(active.userId(), active.username(), active.role(), active.sessionId())));
+  }
+
+  /** A handler that lets only admins through (403 otherwise). Put it after the auth handler. */
+  public static Handler<RoutingContext> requireAdmin() {
+    return ctx -> {
+      if (!Caller.of(ctx).isAdmin()) {
+        ctx.fail(ApiError.forbidden("this action needs the admin role"));
+        return;
+      }
+      ctx.next();
+    };
+  }
+}

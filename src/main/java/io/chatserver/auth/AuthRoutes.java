@@ -1,0 +1,121 @@
+package io.chatserver.auth;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.api.Body;
+import io.chatserver.api.Responses;
+import io.chatserver.user.UserStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Register, log in, refresh and log out: the routes that work without an access token. */
+public final class AuthRoutes {
+
+  static final Pattern USERNAME = Pattern.compile("^[A-Za-z0-9_.-]{3,32}$");
+
+  private final UserStore users;
+  private final SessionStore sessions;
+  private final TokenService tokens;
+  private final PasswordHasher hasher;
+  private final AuthHandler auth;
+
+  public AuthRoutes(UserStore users, SessionStore sessions, TokenService tokens, PasswordHasher hasher, AuthHandler auth) {
+    this.users = users;
+    this.sessions = sessions;
+    this.tokens = tokens;
+    this.hasher = hasher;
+    this.auth = auth;
+  }
+
+  public void mount(Router router) {
+    router.post("/api/auth/register").handler(Responses.handle(201, this::register));
+    router.post("/api/auth/login").handler(Responses.handle(200, this::login));
+    router.post("/api/auth/refresh").handler(Responses.handle(200, this::refresh));
+    router.post("/api/auth/logout").handler(Responses.handle(204, this::logout));
+  }
+
+  /** Validates a username (3-32 of letters, digits, '_', '.', '-'). */
+  public static String username(Body body) {
+    String name = body.requiredString("username", 1, 64);
+    if (!USERNAME.matcher(name).matches()) {
+      throw ApiError.badRequest("username", "username must be 3-32 characters of letters, digits, '_', '.' or '-'");
+    }
+    return name;
+  }
+
+  /** Validates a password (8 characters to 72 bytes: bcrypt's limit). */
+  public static String password(Body body, String field) {
+    String pw = body.requiredString(field, 8, 1000);
+    if (pw.getBytes(StandardCharsets.UTF_8).length > PasswordHasher.MAX_PASSWORD_BYTES) {
+      throw ApiError.badRequest(field, field + " must be at most " + PasswordHasher.MAX_PASSWORD_BYTES + " bytes");
+    }
+    return pw;
+  }
+
+  private Future<JsonObject> register(RoutingContext ctx) {
+    Body body = Body.of(ctx).only(Set.of("username", "password"));
+    String name = username(body);
+    String pw = password(body, "password");
+    return hasher.hash(pw)
+        .compose(hash -> users.create(name, hash, false))
+        .recover(e -> Future.failedFuture(e instanceof UserStore.UsernameTaken
+            ? ApiError.conflict("username '" + name + "' is already taken") : e))
+        .compose(user -> startSession(UUID.fromString(user.getString("id")), name, user.getString("role"))
+            .map(session -> session.put("user", user)));
+  }
+
+  private Future<JsonObject> login(RoutingContext ctx) {
+    Body body = Body.of(ctx).only(Set.of("username", "password"));
+    String name = body.requiredString("username", 1, 64);
+    String pw = body.requiredString("password", 1, 1000);
+    return users.credentials(name).compose(cred -> hasher.verify(pw, cred == null ? null : cred.passwordHash())
+        .compose(ok -> ok
+            ? startSession(cred.id(), cred.username(), cred.role())
+            : Future.failedFuture(ApiError.unauthorized("invalid username or password"))));
+  }
+
+  private Future<JsonObject> refresh(RoutingContext ctx) {
+    Body body = Body.of(ctx).only(Set.of("refreshToken"));
+    String old = body.requiredString("refreshToken", 1, 200);
+    String fresh = TokenService.newRefreshToken();
+    return sessions.rotate(old, fresh).compose(active -> active == null
+        ? Future.failedFuture(ApiError.unauthorized("refresh token is invalid, expired or revoked"))
+        : Future.succeededFuture(tokenResponse(active.userId(), active.sessionId(), active.username(), active.role(), fresh)));
+  }
+
+  /** Ends the session of the Bearer token, or of {@code refreshToken} in the body. */
+  private Future<Void> logout(RoutingContext ctx) {
+    Body body = Body.of(ctx).only(Set.of("refreshToken"));
+    String refresh = body.optionalString("refreshToken", 1, 200);
+    if (refresh != null) {
+      return sessions.revokeByRefreshToken(refresh).compose(ok -> ok ? Future.<Void>succeededFuture()
+          : Future.failedFuture(ApiError.unauthorized("refresh token is invalid or already revoked")));
+    }
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw ApiError.unauthorized("send the Bearer access token or {refreshToken} to log out");
+    }
+    return auth.authenticate(header.substring(7).trim()).compose(caller -> sessions.revoke(caller.sessionId())).mapEmpty();
+  }
+
+  private Future<JsonObject> startSession(UUID userId, String username, String role) {
+    String refresh = TokenService.newRefreshToken();
+    return sessions.create(userId, refresh).map(sid -> tokenResponse(userId, sid, username, role, refresh));
+  }
+
+  private JsonObject tokenResponse(UUID userId, UUID sessionId, String username, String role, String refresh) {
+    return new JsonObject()
+        .put("token", tokens.accessToken(userId, sessionId, username, role))
+        .put("tokenType", "Bearer")
+        .put("expiresIn", tokens.accessTtlSeconds())
+        .put("refreshToken", refresh)
+        .put("userId", userId.toString())
+        .put("role", role);
+  }
+}

@@ -1,0 +1,224 @@
+package io.chatserver.chat;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.api.Body;
+import io.chatserver.api.Ids;
+import io.chatserver.api.Paging;
+import io.chatserver.api.Responses;
+import io.chatserver.auth.Caller;
+import io.chatserver.persona.PersonaStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** Chats and their message trees: create, list, search, branch, edit, delete, rate. */
+public final class ChatRoutes {
+
+  public static final int TITLE_MAX = 200;
+  public static final int SYSTEM_MESSAGE_MAX = 20_000;
+
+  private final ChatStore chats;
+  private final PersonaStore personas;
+  private final int maxContentChars;
+
+  public ChatRoutes(ChatStore chats, PersonaStore personas, int maxContentChars) {
+    this.chats = chats;
+    this.personas = personas;
+    this.maxContentChars = maxContentChars;
+  }
+
+  public void mount(Router router) {
+    router.post("/api/chats").handler(Responses.handle(201, this::create));
+    router.get("/api/chats").handler(Responses.handle(200, this::list));
+    router.delete("/api/chats").handler(Responses.handle(200, this::deleteAll));
+    router.get("/api/chats/:chatId").handler(Responses.handle(200, this::get));
+    router.patch("/api/chats/:chatId").handler(Responses.handle(200, this::update));
+    router.delete("/api/chats/:chatId").handler(Responses.handle(204, this::delete));
+    router.get("/api/chats/:chatId/branch").handler(Responses.handle(200, this::branch));
+    router.post("/api/chats/:chatId/messages").handler(Responses.handle(201, this::addMessage));
+    router.get("/api/chats/:chatId/messages/:messageId").handler(Responses.handle(200, this::message));
+    router.patch("/api/chats/:chatId/messages/:messageId").handler(Responses.handle(200, this::edit));
+    router.delete("/api/chats/:chatId/messages/:messageId").handler(Responses.handle(204, this::deleteMessage));
+    router.get("/api/chats/:chatId/messages/:messageId/children").handler(Responses.handle(200, this::children));
+    router.post("/api/chats/:chatId/messages/:messageId/rating").handler(Responses.handle(200, this::rate));
+  }
+
+  private Future<JsonObject> create(RoutingContext ctx) {
+    UUID user = Caller.of(ctx).userId();
+    Body body = Body.of(ctx).only(Set.of("title", "systemMessage", "personaId"));
+    String title = body.optionalString("title", 1, TITLE_MAX);
+    String system = body.optionalString("systemMessage", 0, SYSTEM_MESSAGE_MAX);
+    UUID personaId = body.optionalUuid("personaId");
+    if (system != null && personaId != null) {
+      throw ApiError.badRequest("personaId", "give systemMessage or personaId, not both");
+    }
+    String finalTitle = title == null ? "New chat" : title;
+    if (personaId == null) {
+      return chats.create(user, finalTitle, system);
+    }
+    return personas.get(user, personaId).compose(p -> p == null
+        ? Future.failedFuture(new ApiError(404, "not_found", "persona not found", "personaId"))
+        : chats.create(user, finalTitle, p.getString("content")));
+  }
+
+  private Future<JsonObject> list(RoutingContext ctx) {
+    Paging page = Paging.of(ctx, 20, 100);
+    String q = ctx.queryParams().get("q");
+    if (q != null && q.length() > 500) {
+      throw ApiError.badRequest("q", "q must be at most 500 characters");
+    }
+    Boolean favorite = boolParam(ctx, "favorite");
+    return chats.list(Caller.of(ctx).userId(), q, favorite, page.limit(), page.offset())
+        .map(r -> r.put("limit", page.limit()).put("offset", page.offset()));
+  }
+
+  private Future<JsonObject> deleteAll(RoutingContext ctx) {
+    Boolean keep = boolParam(ctx, "keepFavorites");
+    return chats.deleteAll(Caller.of(ctx).userId(), keep == null || keep).map(n -> new JsonObject().put("deleted", n));
+  }
+
+  private Future<JsonObject> get(RoutingContext ctx) {
+    return chats.getWithMessages(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"));
+  }
+
+  private Future<JsonObject> update(RoutingContext ctx) {
+    UUID chatId = Ids.pathParam(ctx, "chatId");
+    Body body = Body.of(ctx).only(Set.of("title", "favorite", "systemMessage", "currentLeafId"));
+    JsonObject changes = new JsonObject();
+    if (body.has("title")) {
+      String title = body.optionalString("title", 1, TITLE_MAX);
+      if (title == null) {
+        throw ApiError.badRequest("title", "title cannot be null");
+      }
+      changes.put("title", title);
+    }
+    if (body.has("favorite")) {
+      Boolean fav = body.optionalBoolean("favorite");
+      if (fav == null) {
+        throw ApiError.badRequest("favorite", "favorite must be true or false");
+      }
+      changes.put("favorite", fav);
+    }
+    if (body.has("systemMessage")) {
+      changes.put("system_message", body.optionalString("systemMessage", 0, SYSTEM_MESSAGE_MAX));
+    }
+    if (body.has("currentLeafId")) {
+      UUID leaf = body.optionalUuid("currentLeafId");
+      if (leaf == null) {
+        throw ApiError.badRequest("currentLeafId", "currentLeafId must be a message id");
+      }
+      changes.put("current_leaf_id", leaf.toString());
+    }
+    return chats.update(Caller.of(ctx).userId(), chatId, changes);
+  }
+
+  private Future<Void> delete(RoutingContext ctx) {
+    return chats.delete(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"))
+        .compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(ApiError.notFound("chat")));
+  }
+
+  /** Root to the current leaf (or through {@code ?leaf=}), continued to the newest leaf below. */
+  private Future<JsonObject> branch(RoutingContext ctx) {
+    UUID chatId = Ids.pathParam(ctx, "chatId");
+    String leafParam = ctx.queryParams().get("leaf");
+    UUID leaf = leafParam == null ? null : Ids.parse(leafParam, "leaf");
+    return chats.tree(Caller.of(ctx).userId(), chatId).map(ct -> {
+      MessageTree tree = ct.tree();
+      Message through;
+      if (leaf != null) {
+        through = tree.get(leaf);
+        if (through == null) {
+          throw new ApiError(404, "not_found", "message not found in this chat", "leaf");
+        }
+      } else {
+        UUID current = ct.currentLeafId();
+        through = current != null && tree.get(current) != null ? tree.get(current) : tree.newestLeaf();
+      }
+      List<Message> path = through == null ? List.of() : tree.branch(through);
+      return new JsonObject()
+          .put("chatId", chatId.toString())
+          .put("leafId", path.isEmpty() ? null : path.get(path.size() - 1).id().toString())
+          .put("messages", tree.branchJson(path));
+    });
+  }
+
+  private Future<JsonObject> addMessage(RoutingContext ctx) {
+    UUID chatId = Ids.pathParam(ctx, "chatId");
+    MessageInput input = messageInput(Body.of(ctx).only(Set.of("parentId", "role", "content")));
+    return chats.addMessage(Caller.of(ctx).userId(), chatId, input.parent(), input.role(), input.content())
+        .map(Message::toJson);
+  }
+
+  /** The fields of a new message: {@code parentId} (absent = under the current leaf, null = a new root), role, content. */
+  public record MessageInput(ChatStore.Parent parent, String role, String content) {}
+
+  public MessageInput messageInput(Body body) {
+    ChatStore.Parent parent = body.has("parentId")
+        ? new ChatStore.Parent(true, body.optionalUuid("parentId")) : ChatStore.Parent.CURRENT_LEAF;
+    String role = body.optionalEnum("role", Message.ROLES);
+    if (role == null) {
+      throw ApiError.badRequest("role", "role is required: one of " + Message.ROLES);
+    }
+    String content = body.requiredString("content", 0, maxContentChars);
+    return new MessageInput(parent, role, content);
+  }
+
+  private Future<JsonObject> message(RoutingContext ctx) {
+    return chats.message(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"))
+        .map(Message::toJson);
+  }
+
+  private Future<JsonObject> edit(RoutingContext ctx) {
+    UUID chatId = Ids.pathParam(ctx, "chatId");
+    UUID messageId = Ids.pathParam(ctx, "messageId");
+    String content = Body.of(ctx).only(Set.of("content")).requiredString("content", 0, maxContentChars);
+    return chats.editContent(Caller.of(ctx).userId(), chatId, messageId, content).map(Message::toJson);
+  }
+
+  private Future<Void> deleteMessage(RoutingContext ctx) {
+    return chats.deleteMessage(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"));
+  }
+
+  private Future<JsonObject> children(RoutingContext ctx) {
+    UUID chatId = Ids.pathParam(ctx, "chatId");
+    UUID messageId = Ids.pathParam(ctx, "messageId");
+    return chats.tree(Caller.of(ctx).userId(), chatId).map(ct -> {
+      if (ct.tree().get(messageId) == null) {
+        throw ApiError.notFound("message");
+      }
+      JsonArray items = new JsonArray();
+      ct.tree().children(messageId).forEach(m -> items.add(m.toJson()));
+      return new JsonObject().put("items", items);
+    });
+  }
+
+  private Future<JsonObject> rate(RoutingContext ctx) {
+    UUID chatId = Ids.pathParam(ctx, "chatId");
+    UUID messageId = Ids.pathParam(ctx, "messageId");
+    Body body = Body.of(ctx).only(Set.of("value", "comment"));
+    Long value = body.optionalLong("value", -1, 1);
+    if (value == null) {
+      throw ApiError.badRequest("value", "value is required: 1, 0 or -1");
+    }
+    String comment = body.optionalString("comment", 0, 2000);
+    return chats.rate(Caller.of(ctx).userId(), chatId, messageId, value.intValue(), comment).map(Message::toJson);
+  }
+
+  private static Boolean boolParam(RoutingContext ctx, String name) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    return switch (raw) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw ApiError.badRequest(name, name + " must be true or false");
+    };
+  }
+}

@@ -1,0 +1,306 @@
+package io.chatserver.chat;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.storage.Rows;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Chats and their message trees in PostgreSQL. Every method takes the caller's user id and
+ * treats another user's chat exactly like a missing one (404), so nothing leaks across users.
+ */
+public final class ChatStore {
+
+  /** Where a new message goes: under {@code parentId} when {@code explicit}, else under the current leaf. */
+  public record Parent(boolean explicit, UUID parentId) {
+    public static final Parent CURRENT_LEAF = new Parent(false, null);
+  }
+
+  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+
+  private final Pool pool;
+
+  public ChatStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  // ---- chats ----
+
+  public Future<JsonObject> create(UUID userId, String title, String systemMessage) {
+    return insertChat(pool, userId, title, systemMessage, false, null, null);
+  }
+
+  /** Inserts a chat; timestamps default to now (import passes the originals). */
+  static Future<JsonObject> insertChat(SqlClient client, UUID userId, String title, String systemMessage, boolean favorite,
+                                       OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    return client.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, favorite, created_at, updated_at) "
+            + "VALUES ($1, $2, $3, $4, $5, COALESCE($6, clock_timestamp()), COALESCE($7, $6, clock_timestamp())) RETURNING *")
+        .execute(Tuple.of(UUID.randomUUID(), userId, title, systemMessage, favorite, createdAt, updatedAt))
+        .map(rs -> chatJson(rs.iterator().next()));
+  }
+
+  /**
+   * A page of the user's chats, most recently active first. {@code query} is matched as word
+   * prefixes against titles and message text (full-text index); {@code favorite} filters when set.
+   */
+  public Future<JsonObject> list(UUID userId, String query, Boolean favorite, int limit, int offset) {
+    String tsquery = query == null || query.isBlank() ? null : toPrefixQuery(query);
+    if (query != null && !query.isBlank()) {
+      if (tsquery == null) {
+        return Future.succeededFuture(new JsonObject().put("items", new JsonArray()).put("total", 0));
+      }
+    }
+    String where = " FROM chats c WHERE c.user_id = $1 AND ($2::boolean IS NULL OR c.favorite = $2) "
+        + "AND ($3::text IS NULL OR c.search @@ to_tsquery('simple', $3) OR EXISTS (SELECT 1 FROM messages m "
+        + "WHERE m.chat_id = c.id AND m.search @@ to_tsquery('simple', $3)))";
+    Tuple args = Tuple.of(userId, favorite, tsquery);
+    return pool.preparedQuery("SELECT count(*)" + where).execute(args).compose(count -> {
+      long total = count.iterator().next().getLong(0);
+      return pool.preparedQuery("SELECT c.*, (SELECT count(*) FROM messages m WHERE m.chat_id = c.id) AS message_count"
+              + where + " ORDER BY c.updated_at DESC, c.id LIMIT $4 OFFSET $5")
+          .execute(Tuple.of(userId, favorite, tsquery, limit, offset))
+          .map(rs -> {
+            JsonArray items = new JsonArray();
+            rs.forEach(r -> items.add(chatJson(r).put("messageCount", r.getLong("message_count"))));
+            return new JsonObject().put("items", items).put("total", total);
+          });
+    });
+  }
+
+  /** {@code "run fast"} becomes {@code run:* & fast:*}; only letters and digits reach the query. */
+  static String toPrefixQuery(String text) {
+    List<String> terms = new ArrayList<>();
+    Matcher m = WORD.matcher(text.toLowerCase(Locale.ROOT));
+    while (m.find() && terms.size() < 16) {
+      terms.add(m.group() + ":*");
+    }
+    return terms.isEmpty() ? null : String.join(" & ", terms);
+  }
+
+  /** The chat (without messages), or null when it is not the user's. */
+  public Future<JsonObject> get(UUID userId, UUID chatId) {
+    return pool.preparedQuery("SELECT * FROM chats WHERE id = $1 AND user_id = $2").execute(Tuple.of(chatId, userId))
+        .map(rs -> Rows.first(rs, ChatStore::chatJson));
+  }
+
+  /** The chat with every message of its tree; fails with 404 when it is not the user's. */
+  public Future<JsonObject> getWithMessages(UUID userId, UUID chatId) {
+    return require(get(userId, chatId)).compose(chat -> messages(pool, chatId).map(list -> {
+      JsonArray msgs = new JsonArray();
+      list.forEach(m -> msgs.add(m.toJson()));
+      return chat.put("messages", msgs);
+    }));
+  }
+
+  /** The chat and its tree, for branch questions; 404 when not the user's. */
+  public Future<ChatAndTree> tree(UUID userId, UUID chatId) {
+    return require(get(userId, chatId)).compose(chat -> messages(pool, chatId).map(list -> new ChatAndTree(chat, new MessageTree(list))));
+  }
+
+  public record ChatAndTree(JsonObject chat, MessageTree tree) {
+    public UUID currentLeafId() {
+      String s = chat.getString("currentLeafId");
+      return s == null ? null : UUID.fromString(s);
+    }
+  }
+
+  /**
+   * Changes title / favorite / system message / current leaf. {@code changes} holds only keys to set:
+   * title, favorite, system_message (null clears), current_leaf_id (must be a message of this chat).
+   */
+  public Future<JsonObject> update(UUID userId, UUID chatId, JsonObject changes) {
+    return pool.withTransaction(conn -> lockChat(conn, userId, chatId).compose(current -> {
+      Future<Void> check = Future.succeededFuture();
+      if (changes.containsKey("current_leaf_id")) {
+        check = conn.preparedQuery("SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2")
+            .execute(Tuple.of(UUID.fromString(changes.getString("current_leaf_id")), chatId))
+            .compose(rs -> rs.size() == 0
+                ? Future.failedFuture(new ApiError(404, "not_found", "message not found in this chat", "currentLeafId"))
+                : Future.succeededFuture());
+      }
+      return check.compose(v -> {
+        StringBuilder sql = new StringBuilder("UPDATE chats SET updated_at = updated_at");
+        Tuple args = Tuple.of(chatId);
+        for (String column : new String[] {"title", "favorite", "system_message", "current_leaf_id"}) {
+          if (changes.containsKey(column)) {
+            Object value = changes.getValue(column);
+            args.addValue(column.equals("current_leaf_id") ? UUID.fromString((String) value) : value);
+            sql.append(", ").append(column).append(" = $").append(args.size());
+          }
+        }
+        sql.append(" WHERE id = $1 RETURNING *");
+        return conn.preparedQuery(sql.toString()).execute(args).map(rs -> chatJson(rs.iterator().next()));
+      });
+    }));
+  }
+
+  public Future<Boolean> delete(UUID userId, UUID chatId) {
+    return pool.preparedQuery("DELETE FROM chats WHERE id = $1 AND user_id = $2").execute(Tuple.of(chatId, userId))
+        .map(rs -> rs.rowCount() > 0);
+  }
+
+  public Future<Integer> deleteAll(UUID userId, boolean keepFavorites) {
+    return pool.preparedQuery("DELETE FROM chats WHERE user_id = $1 AND (NOT $2 OR NOT favorite)")
+        .execute(Tuple.of(userId, keepFavorites)).map(RowSet::rowCount);
+  }
+
+  // ---- messages ----
+
+  /**
+   * Adds a message and makes it the chat's current leaf. Posting under a message that already has
+   * children starts a new branch beside them; the old branches stay.
+   */
+  public Future<Message> addMessage(UUID userId, UUID chatId, Parent parent, String role, String content) {
+    return addMessage(userId, chatId, parent, role, content, "done", null);
+  }
+
+  public Future<Message> addMessage(UUID userId, UUID chatId, Parent parent, String role, String content,
+                                    String status, String model) {
+    return pool.withTransaction(conn -> lockChat(conn, userId, chatId).compose(currentLeaf -> {
+      UUID parentId = parent.explicit() ? parent.parentId() : currentLeaf;
+      Future<Void> check = parentId == null || !parent.explicit() ? Future.succeededFuture()
+          : conn.preparedQuery("SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(parentId, chatId))
+              .compose(rs -> rs.size() == 0
+                  ? Future.failedFuture(new ApiError(404, "not_found", "parent message not found in this chat", "parentId"))
+                  : Future.succeededFuture());
+      UUID id = UUID.randomUUID();
+      return check
+          .compose(v -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model) "
+                  + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + Message.COLUMNS)
+              .execute(Tuple.of(id, chatId, parentId, role, content, status, model)))
+          .compose(rs -> conn.preparedQuery("UPDATE chats SET current_leaf_id = $2, updated_at = clock_timestamp() WHERE id = $1")
+              .execute(Tuple.of(chatId, id)).map(x -> Message.of(rs.iterator().next())));
+    }));
+  }
+
+  public Future<Message> message(UUID userId, UUID chatId, UUID messageId) {
+    return require(get(userId, chatId)).compose(chat -> pool.preparedQuery("SELECT " + Message.COLUMNS
+            + " FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(messageId, chatId)))
+        .map(rs -> {
+          Message m = Rows.first(rs, Message::of);
+          if (m == null) {
+            throw ApiError.notFound("message");
+          }
+          return m;
+        });
+  }
+
+  /** Edits a message's text in place (no new branch). */
+  public Future<Message> editContent(UUID userId, UUID chatId, UUID messageId, String content) {
+    return updateMessage(userId, chatId, messageId, "content = $4", content);
+  }
+
+  /** Sets the rating (1, 0 or -1) and an optional comment. */
+  public Future<Message> rate(UUID userId, UUID chatId, UUID messageId, int value, String comment) {
+    return updateMessage(userId, chatId, messageId, "rating = $4, rating_comment = $5", (short) value, comment);
+  }
+
+  private Future<Message> updateMessage(UUID userId, UUID chatId, UUID messageId, String set, Object... values) {
+    Tuple args = Tuple.of(messageId, chatId, userId);
+    for (Object v : values) {
+      args.addValue(v);
+    }
+    String returning = String.join(", ", List.of(Message.COLUMNS.split(", ")).stream().map(c -> "m." + c).toList());
+    return pool.preparedQuery("UPDATE messages m SET " + set + ", updated_at = clock_timestamp() FROM chats c "
+            + "WHERE m.id = $1 AND m.chat_id = $2 AND c.id = m.chat_id AND c.user_id = $3 RETURNING " + returning)
+        .execute(args)
+        .map(rs -> {
+          Message m = Rows.first(rs, Message::of);
+          if (m == null) {
+            throw ApiError.notFound("message");
+          }
+          return m;
+        });
+  }
+
+  /**
+   * Deletes a message with its whole subtree. When the current leaf was inside it, the current
+   * branch moves to the deleted message's parent, continued to its newest leaf.
+   */
+  public Future<Void> deleteMessage(UUID userId, UUID chatId, UUID messageId) {
+    return pool.withTransaction(conn -> lockChat(conn, userId, chatId).compose(currentLeaf -> messages(conn, chatId)
+        .compose(list -> {
+          MessageTree tree = new MessageTree(list);
+          Message target = tree.get(messageId);
+          if (target == null) {
+            return Future.failedFuture(ApiError.notFound("message"));
+          }
+          List<UUID> doomed = tree.subtree(messageId);
+          UUID newLeaf = currentLeaf;
+          if (currentLeaf == null || doomed.contains(currentLeaf)) {
+            List<Message> rest = new ArrayList<>(list);
+            rest.removeIf(m -> doomed.contains(m.id()));
+            MessageTree after = new MessageTree(rest);
+            Message parent = target.parentId() == null ? null : after.get(target.parentId());
+            Message leaf = parent != null ? after.newestLeafBelow(parent) : after.newestLeaf();
+            newLeaf = leaf == null ? null : leaf.id();
+          }
+          UUID leaf = newLeaf;
+          return conn.preparedQuery("DELETE FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(messageId, chatId))
+              .compose(rs -> conn.preparedQuery("UPDATE chats SET current_leaf_id = $2, updated_at = clock_timestamp() WHERE id = $1")
+                  .execute(Tuple.of(chatId, leaf)))
+              .mapEmpty();
+        })));
+  }
+
+  // ---- shared ----
+
+  /** Locks the user's chat row for the transaction and returns its current leaf; 404 when not the user's. */
+  static Future<UUID> lockChat(SqlConnection conn, UUID userId, UUID chatId) {
+    return conn.preparedQuery("SELECT current_leaf_id FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE")
+        .execute(Tuple.of(chatId, userId))
+        .compose(rs -> rs.size() == 0 ? Future.failedFuture(ApiError.notFound("chat"))
+            : Future.succeededFuture(rs.iterator().next().getUUID(0)));
+  }
+
+  /** All messages of a chat in creation order. The caller has checked ownership. */
+  static Future<List<Message>> messages(SqlClient client, UUID chatId) {
+    return client.preparedQuery("SELECT " + Message.COLUMNS + " FROM messages WHERE chat_id = $1 ORDER BY created_at, seq")
+        .execute(Tuple.of(chatId))
+        .map(rs -> {
+          List<Message> out = new ArrayList<>(rs.size());
+          rs.forEach(r -> out.add(Message.of(r)));
+          return out;
+        });
+  }
+
+  static Future<JsonObject> require(Future<JsonObject> chat) {
+    return chat.map(c -> {
+      if (c == null) {
+        throw ApiError.notFound("chat");
+      }
+      return c;
+    });
+  }
+
+  static JsonObject chatJson(Row r) {
+    UUID leaf = r.getUUID("current_leaf_id");
+    return new JsonObject()
+        .put("id", r.getUUID("id").toString())
+        .put("title", r.getString("title"))
+        .put("systemMessage", r.getString("system_message"))
+        .put("favorite", r.getBoolean("favorite"))
+        .put("currentLeafId", leaf == null ? null : leaf.toString())
+        .put("createdAt", Rows.time(r, "created_at"))
+        .put("updatedAt", Rows.time(r, "updated_at"));
+  }
+}

@@ -1,0 +1,381 @@
+package io.chatserver.chat;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.inference.SamplingOptions;
+import io.chatserver.persona.PersonaStore;
+import io.chatserver.storage.Rows;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Export of one chat or all of a user's data as JSON (lossless: importing it back gives the same
+ * trees, with new ids) or Markdown (the current branch, for reading), and import of that JSON.
+ */
+public final class ChatTransfer {
+
+  public static final String CHAT_FORMAT = "chat-server.chat";
+  public static final String USER_FORMAT = "chat-server.user-data";
+  public static final int VERSION = 1;
+
+  private final ChatStore chats;
+  private final Pool pool;
+  private final int maxContentChars;
+
+  public ChatTransfer(ChatStore chats, int maxContentChars) {
+    this.chats = chats;
+    this.pool = chats.pool();
+    this.maxContentChars = maxContentChars;
+  }
+
+  // ---- export ----
+
+  /** One chat with its whole tree; 404 when not the user's. */
+  public Future<JsonObject> exportChat(UUID userId, UUID chatId) {
+    return chats.tree(userId, chatId).map(ct -> new JsonObject()
+        .put("format", CHAT_FORMAT).put("version", VERSION).put("exportedAt", Instant.now().toString())
+        .put("chat", chatDocument(ct)));
+  }
+
+  /** Profile, personas and every chat of the user. */
+  public Future<JsonObject> exportAll(UUID userId) {
+    return pool.preparedQuery("SELECT nickname, system_prompt, preferred_model, settings FROM users WHERE id = $1")
+        .execute(Tuple.of(userId))
+        .compose(profileRows -> PersonaStore.all(pool, userId).compose(personas ->
+            pool.preparedQuery("SELECT id FROM chats WHERE user_id = $1 ORDER BY created_at, id").execute(Tuple.of(userId))
+                .compose(ids -> {
+                  List<Future<JsonObject>> docs = new ArrayList<>();
+                  ids.forEach(r -> docs.add(chats.tree(userId, r.getUUID("id")).map(ChatTransfer::chatDocument)));
+                  return Future.all(docs).map(all -> {
+                    JsonArray chatArray = new JsonArray();
+                    docs.forEach(f -> chatArray.add(f.result()));
+                    JsonObject profile = Rows.first(profileRows, r -> new JsonObject()
+                        .put("nickname", r.getString("nickname"))
+                        .put("systemPrompt", r.getString("system_prompt"))
+                        .put("preferredModel", r.getString("preferred_model"))
+                        .put("settings", r.getValue("settings")));
+                    JsonArray personaArray = new JsonArray();
+                    for (Object p : personas) {
+                      JsonObject copy = ((JsonObject) p).copy();
+                      copy.remove("id");
+                      personaArray.add(copy);
+                    }
+                    return new JsonObject()
+                        .put("format", USER_FORMAT).put("version", VERSION).put("exportedAt", Instant.now().toString())
+                        .put("profile", profile).put("personas", personaArray).put("chats", chatArray);
+                  });
+                })));
+  }
+
+  private static JsonObject chatDocument(ChatStore.ChatAndTree ct) {
+    JsonArray messages = new JsonArray();
+    ct.tree().all().forEach(m -> messages.add(m.toJson()));
+    JsonObject chat = ct.chat();
+    return new JsonObject()
+        .put("title", chat.getString("title"))
+        .put("systemMessage", chat.getString("systemMessage"))
+        .put("favorite", chat.getBoolean("favorite"))
+        .put("createdAt", chat.getString("createdAt"))
+        .put("updatedAt", chat.getString("updatedAt"))
+        .put("currentLeafId", chat.getString("currentLeafId"))
+        .put("messages", messages);
+  }
+
+  /** The current branch of one chat as Markdown. */
+  public Future<String> markdownChat(UUID userId, UUID chatId) {
+    return chats.tree(userId, chatId).map(ChatTransfer::markdown);
+  }
+
+  /** Every chat of the user as Markdown, one after the other. */
+  public Future<String> markdownAll(UUID userId) {
+    return pool.preparedQuery("SELECT id FROM chats WHERE user_id = $1 ORDER BY created_at, id").execute(Tuple.of(userId))
+        .compose(ids -> {
+          List<Future<String>> parts = new ArrayList<>();
+          ids.forEach(r -> parts.add(markdownChat(userId, r.getUUID("id"))));
+          return Future.all(parts).map(all -> {
+            StringBuilder sb = new StringBuilder();
+            for (Future<String> p : parts) {
+              if (sb.length() > 0) {
+                sb.append("\n---\n\n");
+              }
+              sb.append(p.result());
+            }
+            return sb.toString();
+          });
+        });
+  }
+
+  static String markdown(ChatStore.ChatAndTree ct) {
+    JsonObject chat = ct.chat();
+    MessageTree tree = ct.tree();
+    StringBuilder sb = new StringBuilder("# ").append(chat.getString("title")).append("\n\n");
+    sb.append("_Created ").append(chat.getString("createdAt")).append("_\n\n");
+    if (chat.getString("systemMessage") != null && !chat.getString("systemMessage").isBlank()) {
+      sb.append("> **System:** ").append(chat.getString("systemMessage").replace("\n", "\n> ")).append("\n\n");
+    }
+    UUID current = ct.currentLeafId();
+    Message through = current != null && tree.get(current) != null ? tree.get(current) : tree.newestLeaf();
+    if (through != null) {
+      for (Message m : tree.branch(through)) {
+        String who = Character.toUpperCase(m.role().charAt(0)) + m.role().substring(1);
+        sb.append("### ").append(who);
+        if (m.model() != null) {
+          sb.append(" (").append(m.model()).append(')');
+        }
+        if (!"done".equals(m.status())) {
+          sb.append(" [").append(m.status()).append(']');
+        }
+        sb.append("\n\n").append(m.content()).append("\n\n");
+      }
+    }
+    return sb.toString();
+  }
+
+  // ---- import ----
+
+  /**
+   * Imports a chat export or a full user export into the caller's account. Everything is checked
+   * before anything is written, and written in one transaction: a bad document changes nothing.
+   * Returns the new chats' ids and titles.
+   */
+  public Future<JsonObject> importDocument(UUID userId, JsonObject doc) {
+    String format = doc.getValue("format") instanceof String s ? s : null;
+    if (!Integer.valueOf(VERSION).equals(doc.getValue("version"))) {
+      throw new ApiError(422, "unprocessable", "unsupported export version (expected " + VERSION + ")", "version");
+    }
+    List<ChatDoc> chatDocs = new ArrayList<>();
+    List<JsonObject> personas = new ArrayList<>();
+    JsonObject profile = null;
+    if (CHAT_FORMAT.equals(format)) {
+      chatDocs.add(parseChat(object(doc.getValue("chat"), "chat"), "chat"));
+    } else if (USER_FORMAT.equals(format)) {
+      JsonArray list = array(doc.getValue("chats"), "chats");
+      for (int i = 0; i < list.size(); i++) {
+        chatDocs.add(parseChat(object(list.getValue(i), "chats[" + i + "]"), "chats[" + i + "]"));
+      }
+      JsonArray ps = doc.getValue("personas") == null ? new JsonArray() : array(doc.getValue("personas"), "personas");
+      for (int i = 0; i < ps.size(); i++) {
+        String at = "personas[" + i + "]";
+        JsonObject p = object(ps.getValue(i), at);
+        string(p, "name", at, 1, 100, true);
+        string(p, "content", at, 1, 20_000, true);
+        time(p, "createdAt", at);
+        time(p, "updatedAt", at);
+        personas.add(p);
+      }
+      if (doc.getValue("profile") != null) {
+        profile = object(doc.getValue("profile"), "profile");
+        string(profile, "nickname", "profile", 1, 50, false);
+        string(profile, "systemPrompt", "profile", 0, 20_000, false);
+        string(profile, "preferredModel", "profile", 1, 200, false);
+        if (profile.getValue("settings") != null) {
+          try {
+            profile.put("settings", SamplingOptions.validate(object(profile.getValue("settings"), "profile.settings"), "profile.settings"));
+          } catch (ApiError e) {
+            throw new ApiError(422, "unprocessable", e.getMessage(), e.field());
+          }
+        }
+      }
+    } else {
+      throw new ApiError(422, "unprocessable", "format must be '" + CHAT_FORMAT + "' or '" + USER_FORMAT + "'", "format");
+    }
+    JsonObject prof = profile;
+    return pool.withTransaction(conn -> {
+      Future<Void> chain = Future.succeededFuture();
+      JsonArray created = new JsonArray();
+      for (ChatDoc c : chatDocs) {
+        chain = chain.compose(v -> insert(conn, userId, c).map(json -> {
+          created.add(new JsonObject().put("id", json.getString("id")).put("title", json.getString("title")));
+          return null;
+        }));
+      }
+      for (JsonObject p : personas) {
+        chain = chain.compose(v -> PersonaStore.insert(conn, userId, p.getString("name"), p.getString("content"),
+            parseTime(p.getString("createdAt")), parseTime(p.getString("updatedAt"))).mapEmpty());
+      }
+      if (prof != null) {
+        chain = chain.compose(v -> conn.preparedQuery("UPDATE users SET nickname = COALESCE($2, nickname), "
+                + "system_prompt = COALESCE($3, system_prompt), preferred_model = COALESCE($4, preferred_model), "
+                + "settings = settings || COALESCE($5, '{}'::jsonb), updated_at = clock_timestamp() WHERE id = $1")
+            .execute(Tuple.of(userId, prof.getString("nickname"), prof.getString("systemPrompt"),
+                prof.getString("preferredModel"), prof.getJsonObject("settings")))
+            .mapEmpty());
+      }
+      return chain.map(v -> new JsonObject().put("chats", created).put("personas", personas.size())
+          .put("profile", prof != null));
+    });
+  }
+
+  /** A validated chat of an import document, messages in an order where parents come first. */
+  private record ChatDoc(JsonObject chat, List<JsonObject> messages) {}
+
+  private ChatDoc parseChat(JsonObject chat, String at) {
+    string(chat, "title", at, 1, ChatRoutes.TITLE_MAX, true);
+    string(chat, "systemMessage", at, 0, ChatRoutes.SYSTEM_MESSAGE_MAX, false);
+    if (chat.getValue("favorite") != null && !(chat.getValue("favorite") instanceof Boolean)) {
+      throw bad(at + ".favorite", "favorite must be true or false");
+    }
+    time(chat, "createdAt", at);
+    time(chat, "updatedAt", at);
+    JsonArray msgs = chat.getValue("messages") == null ? new JsonArray() : array(chat.getValue("messages"), at + ".messages");
+    Map<String, JsonObject> byId = new HashMap<>();
+    List<JsonObject> inOrder = new ArrayList<>();
+    for (int i = 0; i < msgs.size(); i++) {
+      String mat = at + ".messages[" + i + "]";
+      JsonObject m = object(msgs.getValue(i), mat);
+      String id = string(m, "id", mat, 1, 100, true);
+      if (byId.put(id, m) != null) {
+        throw bad(mat + ".id", "duplicate message id " + id);
+      }
+      string(m, "parentId", mat, 1, 100, false);
+      if (!(m.getValue("role") instanceof String r) || !Message.ROLES.contains(r)) {
+        throw bad(mat + ".role", "role must be one of " + Message.ROLES);
+      }
+      string(m, "content", mat, 0, maxContentChars, true);
+      if (m.getValue("status") != null && (!(m.getValue("status") instanceof String s) || !Message.STATUSES.contains(s))) {
+        throw bad(mat + ".status", "status must be one of " + Message.STATUSES);
+      }
+      string(m, "model", mat, 0, 200, false);
+      if (m.getValue("usage") != null && !(m.getValue("usage") instanceof JsonObject)) {
+        throw bad(mat + ".usage", "usage must be an object");
+      }
+      Object rating = m.getValue("rating");
+      if (rating != null && !(rating instanceof Integer ri && ri >= -1 && ri <= 1)) {
+        throw bad(mat + ".rating", "rating must be 1, 0, -1 or null");
+      }
+      string(m, "ratingComment", mat, 0, 2000, false);
+      time(m, "createdAt", mat);
+      time(m, "updatedAt", mat);
+      inOrder.add(m);
+    }
+    for (int i = 0; i < inOrder.size(); i++) {
+      String parent = inOrder.get(i).getString("parentId");
+      if (parent != null && !byId.containsKey(parent)) {
+        throw bad(at + ".messages[" + i + "].parentId", "parentId " + parent + " is not a message of this chat");
+      }
+    }
+    String leaf = string(chat, "currentLeafId", at, 1, 100, false);
+    if (leaf != null && !byId.containsKey(leaf)) {
+      throw bad(at + ".currentLeafId", "currentLeafId is not a message of this chat");
+    }
+    // Parents before children, otherwise the document's order: a stable topological order.
+    List<JsonObject> ordered = new ArrayList<>();
+    Set<String> placed = new HashSet<>();
+    List<JsonObject> pending = inOrder;
+    while (!pending.isEmpty()) {
+      List<JsonObject> next = new ArrayList<>();
+      for (JsonObject m : pending) {
+        String parent = m.getString("parentId");
+        if (parent == null || placed.contains(parent)) {
+          ordered.add(m);
+          placed.add(m.getString("id"));
+        } else {
+          next.add(m);
+        }
+      }
+      if (next.size() == pending.size()) {
+        throw bad(at + ".messages", "the messages' parentIds form a cycle");
+      }
+      pending = next;
+    }
+    return new ChatDoc(chat, ordered);
+  }
+
+  private Future<JsonObject> insert(SqlConnection conn, UUID userId, ChatDoc doc) {
+    JsonObject c = doc.chat();
+    return ChatStore.insertChat(conn, userId, c.getString("title"), c.getString("systemMessage"),
+            Boolean.TRUE.equals(c.getBoolean("favorite")), parseTime(c.getString("createdAt")), parseTime(c.getString("updatedAt")))
+        .compose(chat -> {
+          UUID chatId = UUID.fromString(chat.getString("id"));
+          Map<String, UUID> ids = new HashMap<>();
+          List<Tuple> rows = new ArrayList<>();
+          for (JsonObject m : doc.messages()) {
+            UUID id = UUID.randomUUID();
+            ids.put(m.getString("id"), id);
+            String status = m.getString("status", "done");
+            Object rating = m.getValue("rating");
+            rows.add(Tuple.tuple()
+                .addValue(id).addValue(chatId).addValue(m.getString("parentId") == null ? null : ids.get(m.getString("parentId")))
+                .addValue(m.getString("role")).addValue(m.getString("content"))
+                // A message that was still streaming when exported has no live job here any more.
+                .addValue("streaming".equals(status) ? "stopped" : status)
+                .addValue(m.getString("model")).addValue(m.getJsonObject("usage"))
+                .addValue(rating == null ? null : ((Integer) rating).shortValue()).addValue(m.getString("ratingComment"))
+                .addValue(parseTime(m.getString("createdAt"))).addValue(parseTime(m.getString("updatedAt"))));
+          }
+          Future<Void> inserted = rows.isEmpty() ? Future.succeededFuture()
+              : conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, usage, rating, "
+                      + "rating_comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                      + "COALESCE($11, clock_timestamp()), COALESCE($12, $11, clock_timestamp()))")
+                  .executeBatch(rows).mapEmpty();
+          String leaf = c.getString("currentLeafId");
+          return inserted.compose(v -> leaf == null ? Future.succeededFuture(chat)
+              : conn.preparedQuery("UPDATE chats SET current_leaf_id = $2 WHERE id = $1")
+                  .execute(Tuple.of(chatId, ids.get(leaf))).map(r -> chat));
+        });
+  }
+
+  // ---- document checks (422 naming the path) ----
+
+  private static ApiError bad(String field, String message) {
+    return new ApiError(422, "unprocessable", field + ": " + message, field);
+  }
+
+  private static JsonObject object(Object v, String at) {
+    if (!(v instanceof JsonObject o)) {
+      throw bad(at, "must be an object");
+    }
+    return o;
+  }
+
+  private static JsonArray array(Object v, String at) {
+    if (!(v instanceof JsonArray a)) {
+      throw bad(at, "must be an array");
+    }
+    return a;
+  }
+
+  private static String string(JsonObject o, String key, String at, int min, int max, boolean required) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      if (required) {
+        throw bad(at + "." + key, key + " is required");
+      }
+      return null;
+    }
+    if (!(v instanceof String s) || s.length() < min || s.length() > max) {
+      throw bad(at + "." + key, key + " must be a string of " + min + " to " + max + " characters");
+    }
+    return s;
+  }
+
+  private static void time(JsonObject o, String key, String at) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return;
+    }
+    try {
+      OffsetDateTime.parse((String) v);
+    } catch (ClassCastException | DateTimeParseException e) {
+      throw bad(at + "." + key, key + " must be an ISO-8601 timestamp with offset");
+    }
+  }
+
+  private static OffsetDateTime parseTime(String s) {
+    return Rows.parseTime(s);
+  }
+}

@@ -1,0 +1,43 @@
+package io.chatserver.chat;
+
+import io.chatserver.storage.Rows;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+
+import java.util.Set;
+import java.util.UUID;
+
+/** One node of a chat's message tree, as stored. */
+public record Message(UUID id, UUID parentId, String role, String content, String status, String model,
+                      JsonObject usage, Integer rating, String ratingComment, String createdAt, String updatedAt) {
+
+  public static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+  public static final Set<String> STATUSES = Set.of("streaming", "done", "stopped", "error");
+
+  public static final String COLUMNS =
+      "id, parent_id, role, content, status, model, usage, rating, rating_comment, created_at, updated_at";
+
+  static Message of(Row r) {
+    Short rating = r.getShort("rating");
+    Object usage = r.getValue("usage");
+    return new Message(r.getUUID("id"), r.getUUID("parent_id"), r.getString("role"), r.getString("content"),
+        r.getString("status"), r.getString("model"), usage instanceof JsonObject o ? o : null,
+        rating == null ? null : rating.intValue(), r.getString("rating_comment"),
+        Rows.time(r, "created_at"), Rows.time(r, "updated_at"));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id.toString())
+        .put("parentId", parentId == null ? null : parentId.toString())
+        .put("role", role)
+        .put("content", content)
+        .put("status", status)
+        .put("model", model)
+        .put("usage", usage)
+        .put("rating", rating)
+        .put("ratingComment", ratingComment)
+        .put("createdAt", createdAt)
+        .put("updatedAt", updatedAt);
+  }
+}

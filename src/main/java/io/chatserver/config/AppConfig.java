@@ -1,0 +1,130 @@
+package io.chatserver.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's configuration: {@code conf/config.json} (from the working directory, else the copy
+ * inside the jar, else the file named by {@code CONFIG_FILE}), then environment variables on top.
+ * Every environment variable the server reads is listed in {@link #ENV}; the README's table is
+ * generated from the same list by hand and kept in step by {@code ConfigTest}.
+ */
+public final class AppConfig {
+
+  /** One environment variable and the dotted config path it overrides. */
+  public record EnvVar(String name, String path, Class<?> type, String help) {}
+
+  public static final List<EnvVar> ENV = List.of(
+      new EnvVar("CONFIG_FILE", null, String.class, "JSON config file read instead of conf/config.json"),
+      new EnvVar("HOST", "http.host", String.class, "interface the HTTP server binds to"),
+      new EnvVar("PORT", "http.port", Integer.class, "HTTP port"),
+      new EnvVar("BODY_LIMIT_BYTES", "http.bodyLimitBytes", Long.class, "largest request body accepted (413 above)"),
+      new EnvVar("DATA_DIR", "dataDir", String.class, "embedded database files and generated secrets"),
+      new EnvVar("DB_URL", "db.url", String.class, "external PostgreSQL, postgresql://user:pass@host:port/db; unset = embedded"),
+      new EnvVar("DB_USER", "db.user", String.class, "database user (overrides the URL's)"),
+      new EnvVar("DB_PASSWORD", "db.password", String.class, "database password (overrides the URL's)"),
+      new EnvVar("DB_POOL_SIZE", "db.poolSize", Integer.class, "connections in the pool"),
+      new EnvVar("EMBEDDED_DB_PORT", "db.embeddedPort", Integer.class, "port of the embedded PostgreSQL (0 = any free port)"),
+      new EnvVar("JWT_SECRET", "auth.jwtSecret", String.class, "HS256 signing secret; unset = generated once into DATA_DIR/jwt-secret"),
+      new EnvVar("ACCESS_TOKEN_TTL_SECONDS", "auth.accessTokenTtlSeconds", Integer.class, "lifetime of access tokens"),
+      new EnvVar("REFRESH_TOKEN_TTL_DAYS", "auth.refreshTokenTtlDays", Integer.class, "lifetime of refresh tokens"),
+      new EnvVar("BCRYPT_COST", "auth.bcryptCost", Integer.class, "bcrypt work factor for passwords"),
+      new EnvVar("ADMIN_USERNAME", "auth.adminUsername", String.class, "admin account created (or promoted) at start-up"),
+      new EnvVar("ADMIN_PASSWORD", "auth.adminPassword", String.class, "password of that account when it is created"));
+
+  private AppConfig() {}
+
+  /** Reads the default file and applies the process environment. */
+  public static JsonObject load() {
+    return load(System.getenv());
+  }
+
+  public static JsonObject load(Map<String, String> env) {
+    JsonObject conf = readBase(env.get("CONFIG_FILE"));
+    applyEnv(conf, env);
+    return conf;
+  }
+
+  /** The defaults shipped in the jar, with no environment applied (tests start from this). */
+  public static JsonObject defaults() {
+    try (InputStream in = AppConfig.class.getResourceAsStream("/conf/config.json")) {
+      if (in == null) {
+        throw new IllegalStateException("conf/config.json is missing from the classpath");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonObject readBase(String explicitFile) {
+    Path file = explicitFile != null ? Path.of(explicitFile) : Path.of("conf", "config.json");
+    if (Files.isRegularFile(file)) {
+      try {
+        return defaults().mergeIn(new JsonObject(Files.readString(file)), true);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read config file " + file, e);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getMessage(), e);
+      }
+    }
+    if (explicitFile != null) {
+      throw new IllegalArgumentException("CONFIG_FILE " + explicitFile + " does not exist");
+    }
+    return defaults();
+  }
+
+  static void applyEnv(JsonObject conf, Map<String, String> env) {
+    for (EnvVar v : ENV) {
+      String raw = env.get(v.name());
+      if (v.path() == null || raw == null || raw.isBlank()) {
+        continue;
+      }
+      Object value;
+      try {
+        value = v.type() == Integer.class ? Integer.valueOf(raw.trim())
+            : v.type() == Long.class ? Long.valueOf(raw.trim())
+            : raw;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("environment variable " + v.name() + " must be a number, got '" + raw + "'");
+      }
+      set(conf, v.path(), value);
+    }
+  }
+
+  /** Sets a dotted path, creating the objects on the way. */
+  public static void set(JsonObject conf, String path, Object value) {
+    String[] parts = path.split("\\.");
+    JsonObject node = conf;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject next = node.getJsonObject(parts[i]);
+      if (next == null) {
+        next = new JsonObject();
+        node.put(parts[i], next);
+      }
+      node = next;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  /** Reads a dotted path; null when any part is missing. */
+  public static Object get(JsonObject conf, String path) {
+    String[] parts = path.split("\\.");
+    JsonObject node = conf;
+    for (int i = 0; i < parts.length - 1; i++) {
+      node = node.getJsonObject(parts[i]);
+      if (node == null) {
+        return null;
+      }
+    }
+    return node.getValue(parts[parts.length - 1]);
+  }
+}

@@ -1,0 +1,135 @@
+package io.chatserver.storage;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the data lives: an external PostgreSQL named by {@code db.url}, or a real PostgreSQL the
+ * server starts itself under {@code dataDir/postgres}. Migrations (Flyway) run before the pool opens.
+ */
+public final class Database implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  private final PgConnectOptions connectOptions;
+  private final EmbeddedPostgres embedded;
+
+  private Database(PgConnectOptions connectOptions, EmbeddedPostgres embedded) {
+    this.connectOptions = connectOptions;
+    this.embedded = embedded;
+  }
+
+  /** Starts the embedded server when needed and migrates the schema. Blocking: call before deploying verticles. */
+  public static Database open(JsonObject conf) {
+    JsonObject db = conf.getJsonObject("db", new JsonObject());
+    String url = db.getString("url");
+    EmbeddedPostgres embedded = null;
+    PgConnectOptions options;
+    if (url == null || url.isBlank()) {
+      Path dir = Path.of(conf.getString("dataDir", "./data"), "postgres").toAbsolutePath().normalize();
+      embedded = startEmbedded(dir, db.getInteger("embeddedPort", 0));
+      options = new PgConnectOptions().setHost("127.0.0.1").setPort(embedded.getPort())
+          .setDatabase("postgres").setUser("postgres").setPassword("postgres");
+    } else {
+      options = parseUrl(url);
+    }
+    if (db.getString("user") != null) {
+      options.setUser(db.getString("user"));
+    }
+    if (db.getString("password") != null) {
+      options.setPassword(db.getString("password"));
+    }
+    Database database = new Database(options, embedded);
+    try {
+      database.migrate();
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+    return database;
+  }
+
+  /** Accepts {@code postgresql://}, {@code postgres://} and {@code jdbc:postgresql://} URLs. */
+  public static PgConnectOptions parseUrl(String url) {
+    String u = url.trim();
+    if (u.startsWith("jdbc:")) {
+      u = u.substring(5);
+    }
+    try {
+      return PgConnectOptions.fromUri(u);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("DB_URL is not a PostgreSQL URL (postgresql://user:pass@host:port/db): " + url);
+    }
+  }
+
+  private static EmbeddedPostgres startEmbedded(Path dir, int port) {
+    try {
+      Files.createDirectories(dir.getParent());
+      boolean fresh = !Files.exists(dir.resolve("PG_VERSION"));
+      log.info("{} embedded PostgreSQL in {}", fresh ? "Initialising" : "Starting", dir);
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+          .setDataDirectory(dir)
+          .setCleanDataDirectory(false)
+          .setServerConfig("listen_addresses", "127.0.0.1")
+          .setServerConfig("unix_socket_directories", "");
+      if (port > 0) {
+        builder.setPort(port);
+      }
+      EmbeddedPostgres pg = builder.start();
+      log.info("Embedded PostgreSQL listening on 127.0.0.1:{}", pg.getPort());
+      return pg;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+  }
+
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connectOptions);
+  }
+
+  private void migrate() {
+    Flyway flyway = Flyway.configure()
+        .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
+        .locations("classpath:db/migration")
+        .load();
+    int applied = flyway.migrate().migrationsExecuted;
+    log.info("Database schema up to date ({} migration(s) applied now)", applied);
+  }
+
+  /** A pool of the reactive client, usable from every verticle. */
+  public Pool pool(Vertx vertx, int size) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size).setShared(false))
+        .connectingTo(connectOptions())
+        .using(vertx)
+        .build();
+  }
+
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        log.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+      }
+    }
+  }
+}

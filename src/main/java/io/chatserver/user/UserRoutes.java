@@ -1,0 +1,131 @@
+package io.chatserver.user;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.api.Body;
+import io.chatserver.api.Ids;
+import io.chatserver.api.Paging;
+import io.chatserver.api.Responses;
+import io.chatserver.auth.AuthHandler;
+import io.chatserver.auth.AuthRoutes;
+import io.chatserver.auth.Caller;
+import io.chatserver.auth.PasswordHasher;
+import io.chatserver.inference.SamplingOptions;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Set;
+import java.util.UUID;
+
+/** The caller's own profile and settings, and the admin's view of all users. */
+public final class UserRoutes {
+
+  public static final int NICKNAME_MAX = 50;
+  public static final int SYSTEM_PROMPT_MAX = 20_000;
+
+  private final UserStore users;
+  private final PasswordHasher hasher;
+
+  public UserRoutes(UserStore users, PasswordHasher hasher) {
+    this.users = users;
+    this.hasher = hasher;
+  }
+
+  public void mount(Router router) {
+    router.get("/api/users/me").handler(Responses.handle(200, this::me));
+    router.put("/api/users/me").handler(Responses.handle(200, this::update));
+    router.put("/api/users/me/password").handler(Responses.handle(204, this::changePassword));
+    router.get("/api/admin/users").handler(AuthHandler.requireAdmin()).handler(Responses.handle(200, this::list));
+    router.patch("/api/admin/users/:userId").handler(AuthHandler.requireAdmin()).handler(Responses.handle(200, this::setRole));
+  }
+
+  private Future<JsonObject> me(RoutingContext ctx) {
+    return users.profile(Caller.of(ctx).userId()).map(UserRoutes::found);
+  }
+
+  private Future<JsonObject> update(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
+    Body body = Body.of(ctx).only(Set.of("nickname", "systemPrompt", "preferredModel", "settings", "acceptTerms"));
+    JsonObject changes = new JsonObject();
+    if (body.has("nickname")) {
+      changes.put("nickname", body.optionalString("nickname", 1, NICKNAME_MAX));
+    }
+    if (body.has("systemPrompt")) {
+      changes.put("system_prompt", body.optionalString("systemPrompt", 0, SYSTEM_PROMPT_MAX));
+    }
+    if (body.has("preferredModel")) {
+      changes.put("preferred_model", body.optionalString("preferredModel", 1, 200));
+    }
+    Boolean accept = body.optionalBoolean("acceptTerms");
+    if (accept != null) {
+      if (!accept) {
+        throw ApiError.badRequest("acceptTerms", "acceptTerms can only be set to true");
+      }
+      changes.put("accept_terms", true);
+    }
+    JsonObject settingsPatch = body.has("settings") ? body.optionalObject("settings") : null;
+    if (body.isNull("settings")) {
+      changes.put("settings", new JsonObject());
+    }
+    if (settingsPatch == null) {
+      return users.update(caller.userId(), changes).map(UserRoutes::found);
+    }
+    JsonObject valid = SamplingOptions.validate(settingsPatch, "settings");
+    return users.profile(caller.userId()).map(UserRoutes::found).compose(current -> {
+      JsonObject merged = current.getJsonObject("settings").copy();
+      for (String key : settingsPatch.fieldNames()) {
+        if (settingsPatch.getValue(key) == null) {
+          merged.remove(key);
+          if (key.equals("n_predict")) {
+            merged.remove("max_tokens");
+          }
+        }
+      }
+      merged.mergeIn(valid);
+      changes.put("settings", merged);
+      return users.update(caller.userId(), changes).map(UserRoutes::found);
+    });
+  }
+
+  private Future<Void> changePassword(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
+    Body body = Body.of(ctx).only(Set.of("currentPassword", "newPassword"));
+    String current = body.requiredString("currentPassword", 1, 1000);
+    String next = AuthRoutes.password(body, "newPassword");
+    return users.credentials(caller.username())
+        .compose(cred -> hasher.verify(current, cred == null ? null : cred.passwordHash()))
+        .compose(ok -> ok ? hasher.hash(next)
+            : Future.failedFuture(ApiError.badRequest("currentPassword", "current password is wrong")))
+        .compose(hash -> users.setPassword(caller.userId(), hash));
+  }
+
+  private Future<JsonObject> list(RoutingContext ctx) {
+    Paging page = Paging.of(ctx, 50, 500);
+    return users.count().compose(total -> users.list(page.limit(), page.offset()).map(items -> page.wrap(items, total)));
+  }
+
+  private Future<JsonObject> setRole(RoutingContext ctx) {
+    UUID id = Ids.pathParam(ctx, "userId");
+    String role = Body.of(ctx).only(Set.of("role")).optionalEnum("role", Set.of("admin", "user"));
+    if (role == null) {
+      throw ApiError.badRequest("role", "role is required");
+    }
+    if (id.equals(Caller.of(ctx).userId()) && role.equals("user")) {
+      throw ApiError.conflict("an admin cannot remove their own admin role");
+    }
+    return users.setRole(id, role).map(u -> {
+      if (u == null) {
+        throw ApiError.notFound("user");
+      }
+      return u;
+    });
+  }
+
+  private static JsonObject found(JsonObject user) {
+    if (user == null) {
+      throw ApiError.notFound("user");
+    }
+    return user;
+  }
+}

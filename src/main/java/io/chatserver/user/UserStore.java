@@ -1,0 +1,134 @@
+package io.chatserver.user;
+
+import io.chatserver.storage.Rows;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.UUID;
+
+/** Users and their profiles. */
+public final class UserStore {
+
+  /** What login needs of a user. */
+  public record Credentials(UUID id, String username, String role, String passwordHash) {}
+
+  /** Thrown when the username is taken. */
+  public static final class UsernameTaken extends RuntimeException {
+    public UsernameTaken() {
+      super("username taken", null, false, false);
+    }
+  }
+
+  private static final String PROFILE_COLUMNS =
+      "id, username, role, nickname, system_prompt, preferred_model, settings, terms_accepted_at, created_at, updated_at";
+
+  private final Pool pool;
+
+  public UserStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Creates a user. The first user of an empty database is made admin ({@code forceAdmin} makes
+   * any user admin); an advisory lock keeps two simultaneous first registrations from both winning.
+   */
+  public Future<JsonObject> create(String username, String passwordHash, boolean forceAdmin) {
+    UUID id = UUID.randomUUID();
+    return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(4242)").execute()
+        .compose(v -> conn.preparedQuery("INSERT INTO users (id, username, password_hash, role) VALUES ($1, $2, $3, "
+                + "CASE WHEN $4 OR NOT EXISTS (SELECT 1 FROM users) THEN 'admin' ELSE 'user' END) RETURNING " + PROFILE_COLUMNS)
+            .execute(Tuple.of(id, username, passwordHash, forceAdmin))))
+        .recover(e -> Future.failedFuture(isUniqueViolation(e) ? new UsernameTaken() : e))
+        .map(rs -> profile(rs.iterator().next()));
+  }
+
+  public Future<Credentials> credentials(String username) {
+    return pool.preparedQuery("SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1)")
+        .execute(Tuple.of(username))
+        .map(rs -> Rows.first(rs, r -> new Credentials(r.getUUID("id"), r.getString("username"), r.getString("role"),
+            r.getString("password_hash"))));
+  }
+
+  public Future<JsonObject> profile(UUID userId) {
+    return pool.preparedQuery("SELECT " + PROFILE_COLUMNS + " FROM users WHERE id = $1")
+        .execute(Tuple.of(userId)).map(rs -> Rows.first(rs, UserStore::profile));
+  }
+
+  /**
+   * Applies a profile change. {@code changes} holds only the columns to set (nickname,
+   * system_prompt, preferred_model, settings, accept_terms); absent keys stay as they are.
+   */
+  public Future<JsonObject> update(UUID userId, JsonObject changes) {
+    StringBuilder sql = new StringBuilder("UPDATE users SET updated_at = clock_timestamp()");
+    Tuple args = Tuple.of(userId);
+    for (String column : new String[] {"nickname", "system_prompt", "preferred_model"}) {
+      if (changes.containsKey(column)) {
+        args.addValue(changes.getValue(column));
+        sql.append(", ").append(column).append(" = $").append(args.size());
+      }
+    }
+    if (changes.containsKey("settings")) {
+      args.addValue(changes.getJsonObject("settings"));
+      sql.append(", settings = $").append(args.size());
+    }
+    if (Boolean.TRUE.equals(changes.getBoolean("accept_terms"))) {
+      sql.append(", terms_accepted_at = COALESCE(terms_accepted_at, clock_timestamp())");
+    }
+    sql.append(" WHERE id = $1 RETURNING ").append(PROFILE_COLUMNS);
+    return pool.preparedQuery(sql.toString()).execute(args).map(rs -> Rows.first(rs, UserStore::profile));
+  }
+
+  public Future<Void> setPassword(UUID userId, String passwordHash) {
+    return pool.preparedQuery("UPDATE users SET password_hash = $2, updated_at = clock_timestamp() WHERE id = $1")
+        .execute(Tuple.of(userId, passwordHash)).mapEmpty();
+  }
+
+  public Future<JsonObject> setRole(UUID userId, String role) {
+    return pool.preparedQuery("UPDATE users SET role = $2, updated_at = clock_timestamp() WHERE id = $1 RETURNING " + PROFILE_COLUMNS)
+        .execute(Tuple.of(userId, role)).map(rs -> Rows.first(rs, UserStore::profile));
+  }
+
+  public Future<Boolean> delete(UUID userId) {
+    return pool.preparedQuery("DELETE FROM users WHERE id = $1").execute(Tuple.of(userId)).map(rs -> rs.rowCount() > 0);
+  }
+
+  /** All users, for admins, with how many chats each has. */
+  public Future<JsonArray> list(int limit, int offset) {
+    return pool.preparedQuery("SELECT u.*, (SELECT count(*) FROM chats c WHERE c.user_id = u.id) AS chat_count "
+            + "FROM users u ORDER BY u.created_at LIMIT $1 OFFSET $2")
+        .execute(Tuple.of(limit, offset))
+        .map(rs -> {
+          JsonArray out = new JsonArray();
+          rs.forEach(r -> out.add(profile(r).put("chatCount", r.getLong("chat_count"))));
+          return out;
+        });
+  }
+
+  public Future<Long> count() {
+    return pool.query("SELECT count(*) FROM users").execute().map(rs -> rs.iterator().next().getLong(0));
+  }
+
+  static JsonObject profile(Row r) {
+    Object settings = r.getValue("settings");
+    return new JsonObject()
+        .put("id", r.getUUID("id").toString())
+        .put("username", r.getString("username"))
+        .put("role", r.getString("role"))
+        .put("nickname", r.getString("nickname"))
+        .put("systemPrompt", r.getString("system_prompt"))
+        .put("preferredModel", r.getString("preferred_model"))
+        .put("settings", settings instanceof JsonObject o ? o : new JsonObject())
+        .put("termsAcceptedAt", Rows.time(r, "terms_accepted_at"))
+        .put("createdAt", Rows.time(r, "created_at"))
+        .put("updatedAt", Rows.time(r, "updated_at"));
+  }
+
+  static boolean isUniqueViolation(Throwable e) {
+    return e instanceof PgException pg && "23505".equals(pg.getSqlState());
+  }
+}
