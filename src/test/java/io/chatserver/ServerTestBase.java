@@ -1,0 +1,30 @@
+package io.chatserver;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** One real server (real HTTP, real PostgreSQL) per test class, and a client for it. */
+@ExtendWith(VertxExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class ServerTestBase {
+
+  protected ChatServer server;
+  protected Api api;
+
+  @BeforeAll
+  void startServer(Vertx vertx) {
+    server = TestServer.start();
+    api = Api.connect(vertx, server.port());
+  }
+
+  @AfterAll
+  void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.chatserver;
+
+import io.chatserver.config.AppConfig;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Starts a real server for a test class: loopback only, random port, its own database and data dir. */
+public final class TestServer {
+
+  private TestServer() {}
+
+  public static JsonObject config() {
+    Offline.enforce();
+    JsonObject conf = AppConfig.defaults();
+    try {
+      conf.put("dataDir", Files.createTempDirectory("chat-test-data").toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    AppConfig.set(conf, "http.host", "127.0.0.1");
+    AppConfig.set(conf, "http.port", 0);
+    AppConfig.set(conf, "db.url", TestDatabase.freshUrl());
+    AppConfig.set(conf, "db.poolSize", 4);
+    AppConfig.set(conf, "auth.bcryptCost", 4);
+    return conf;
+  }
+
+  public static ChatServer start() {
+    return start(config());
+  }
+
+  public static ChatServer start(JsonObject conf) {
+    try {
+      return ChatServer.start(conf);
+    } catch (Exception e) {
+      throw new IllegalStateException("test server did not start: " + e.getMessage(), e);
+    }
+  }
+
+  public static Path dataDir(JsonObject conf) {
+    return Path.of(conf.getString("dataDir"));
+  }
+}
