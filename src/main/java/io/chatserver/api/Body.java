@@ -82,6 +82,9 @@ public final class Body {
     if (!(v instanceof String s)) {
       throw ApiError.badRequest(field, field + " must be a string");
     }
+    if (s.indexOf('\u0000') >= 0) {
+      throw ApiError.badRequest(field, field + " must not contain NUL characters");
+    }
     int len = s.codePointCount(0, s.length());
     if (len < min || len > max) {
       throw ApiError.badRequest(field, min == max ? field + " must be " + min + " characters"

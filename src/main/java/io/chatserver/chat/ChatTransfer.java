@@ -357,8 +357,8 @@ public final class ChatTransfer {
       }
       return null;
     }
-    if (!(v instanceof String s) || s.length() < min || s.length() > max) {
-      throw bad(at + "." + key, key + " must be a string of " + min + " to " + max + " characters");
+    if (!(v instanceof String s) || s.length() < min || s.length() > max || s.indexOf(0) >= 0) {
+      throw bad(at + "." + key, key + " must be a string of " + min + " to " + max + " characters without NUL");
     }
     return s;
   }
