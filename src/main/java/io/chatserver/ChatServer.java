@@ -27,7 +27,11 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.vertx.ext.web.Route;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +50,10 @@ public final class ChatServer implements AutoCloseable {
   private final Pool pool;
   private final TokenService tokens;
   private final int port;
+  private final ApiRouter.Features features;
 
-  private ChatServer(Vertx vertx, Database database, Pool pool, TokenService tokens, int port) {
+  private ChatServer(Vertx vertx, Database database, Pool pool, TokenService tokens, int port, ApiRouter.Features features) {
+    this.features = features;
     this.vertx = vertx;
     this.database = database;
     this.pool = pool;
@@ -108,7 +114,7 @@ public final class ChatServer implements AutoCloseable {
       int actual = first[0].actualPort();
       log.info("chat-server listening on http://{}:{} (started in {} ms; API docs at /docs)", host, actual,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-      return new ChatServer(vertx, database, pool, tokens, actual);
+      return new ChatServer(vertx, database, pool, tokens, actual, features);
     } catch (Exception | Error e) {
       vertx.close();
       database.close();
@@ -157,6 +163,18 @@ public final class ChatServer implements AutoCloseable {
 
   public Pool pool() {
     return pool;
+  }
+
+  /** Every concrete route of the HTTP API as "METHOD /path/:param" (for the OpenAPI and isolation checks). */
+  public List<String> routes() {
+    List<String> out = new ArrayList<>();
+    for (Route r : ApiRouter.create(vertx, features).getRoutes()) {
+      if (r.getPath() == null || r.getPath().endsWith("*") || r.methods() == null) {
+        continue;
+      }
+      r.methods().forEach(m -> out.add(m.name() + " " + r.getPath()));
+    }
+    return out;
   }
 
   public String jdbcUrl() {

@@ -1,0 +1,107 @@
+package io.chatserver.chat;
+
+import io.chatserver.Api;
+import io.chatserver.ServerTestBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One user can never see or touch another's data. Every route of the router that takes a chat,
+ * message or persona id is called by user B with user A's ids: each must answer 404 (never 403,
+ * never data), and A's data must be unchanged afterwards.
+ */
+class IsolationTest extends ServerTestBase {
+
+  /** A valid body for each route that takes one, so only ownership can make it fail. */
+  private static final Map<String, JsonObject> BODIES = Map.of(
+      "PATCH /api/chats/:chatId", new JsonObject().put("title", "pwned"),
+      "POST /api/chats/:chatId/messages", new JsonObject().put("role", "user").put("content", "pwned"),
+      "PATCH /api/chats/:chatId/messages/:messageId", new JsonObject().put("content", "pwned"),
+      "POST /api/chats/:chatId/messages/:messageId/rating", new JsonObject().put("value", -1),
+      "PUT /api/personas/:personaId", new JsonObject().put("name", "pwned"));
+
+  private Api alice;
+  private Api bob;
+  private String chatA;
+  private String msgA;
+  private String personaA;
+
+  @BeforeAll
+  void aliceHasData() {
+    // The first user is admin; make both test users ordinary users.
+    api.register("admin");
+    alice = api.as(api.register("alice"));
+    bob = api.as(api.register("bob"));
+    chatA = alice.newChat("Alice's secret plans");
+    msgA = alice.addMessage(chatA, null, "user", "the treasure is under the oak");
+    alice.addMessage(chatA, null, "assistant", "noted");
+    personaA = alice.post("/api/personas", new JsonObject().put("name", "Alice's persona").put("content", "secret"))
+        .expect(201).json().getString("id");
+  }
+
+  @Test
+  void everyRouteWithAnotherUsersIdsIs404AndChangesNothing() {
+    String before = snapshot();
+    List<String> checked = new ArrayList<>();
+    for (String route : server.routes()) {
+      if (!route.contains(":chatId") && !route.contains(":messageId") && !route.contains(":personaId")) {
+        continue;
+      }
+      String method = route.substring(0, route.indexOf(' '));
+      String path = route.substring(route.indexOf(' ') + 1)
+          .replace(":chatId", chatA).replace(":messageId", msgA).replace(":personaId", personaA);
+      JsonObject body = BODIES.get(route);
+      if ((method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) && body == null) {
+        throw new AssertionError("IsolationTest.BODIES needs a valid body for " + route);
+      }
+      Api.Resp r = bob.send(HttpMethod.valueOf(method), path, body, body == null ? null : "application/json");
+      assertEquals(404, r.status(), route + " as another user: " + r.body());
+      assertFalse(r.body().contains("treasure") || r.body().contains("secret plans"), route + " leaked data");
+      checked.add(route);
+    }
+    assertTrue(checked.size() >= 14, "expected every id-taking route to be checked, got " + checked);
+    assertEquals(before, snapshot(), "another user's requests changed Alice's data");
+  }
+
+  @Test
+  void bobCannotReachAliceThroughHisOwnChat() {
+    String chatB = bob.newChat("Bob's chat");
+    // Alice's message as the parent of Bob's message, as a branch leaf, as the current leaf
+    assertEquals(404, bob.post("/api/chats/" + chatB + "/messages", new JsonObject().put("parentId", msgA)
+        .put("role", "user").put("content", "x")).status());
+    assertEquals(404, bob.get("/api/chats/" + chatB + "/messages/" + msgA).status());
+    assertEquals(404, bob.get("/api/chats/" + chatB + "/branch?leaf=" + msgA).status());
+    assertEquals(404, bob.patch("/api/chats/" + chatB, new JsonObject().put("currentLeafId", msgA)).status());
+    assertEquals(404, bob.post("/api/chats", new JsonObject().put("personaId", personaA)).status());
+    assertEquals(0, bob.get("/api/chats/" + chatB).json().getJsonArray("messages").size());
+  }
+
+  @Test
+  void listsSearchesCountsAndExportsShowOnlyYourOwn() {
+    String before = snapshot();
+    assertFalse(bob.get("/api/chats").body().contains(chatA));
+    assertEquals(0, bob.get("/api/chats?q=treasure").items().size());
+    assertEquals(1, alice.get("/api/chats?q=treasure").items().size());
+    assertEquals(0, bob.get("/api/personas/count").json().getLong("count"));
+    assertFalse(bob.get("/api/personas").body().contains(personaA));
+    String export = bob.get("/api/export").expect(200).body();
+    assertFalse(export.contains("treasure") || export.contains("Alice"));
+    assertFalse(bob.get("/api/export?format=markdown").expect(200).body().contains("treasure"));
+    bob.delete("/api/chats?keepFavorites=false").expect(200);
+    assertEquals(before, snapshot());
+  }
+
+  private String snapshot() {
+    return alice.get("/api/chats/" + chatA).expect(200).body() + alice.get("/api/personas/" + personaA).expect(200).body();
+  }
+}
