@@ -169,7 +169,7 @@ public final class ChatServer implements AutoCloseable {
   public List<String> routes() {
     List<String> out = new ArrayList<>();
     for (Route r : ApiRouter.create(vertx, features).getRoutes()) {
-      if (r.getPath() == null || r.getPath().endsWith("*") || r.methods() == null) {
+      if (r.getPath() == null || !r.isExactPath() || r.methods() == null) {
         continue;
       }
       r.methods().forEach(m -> out.add(m.name() + " " + r.getPath()));

@@ -45,8 +45,8 @@ public final class OpenApiRoutes {
     String json = document.encode();
     router.get("/openapi.json").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json; charset=utf-8").end(json));
-    router.get("/docs").handler(ctx -> ctx.redirect("/docs/"));
-    router.get("/docs/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(PAGE));
+    // "/docs" also matches "/docs/" in Vert.x; assets are linked absolutely.
+    router.get("/docs").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(PAGE));
     router.get("/docs/*").handler(StaticHandler.create(SWAGGER_UI).setCachingEnabled(true));
   }
 
