@@ -80,11 +80,16 @@ public final class Database implements AutoCloseable {
       Files.createDirectories(dir.getParent());
       boolean fresh = !Files.exists(dir.resolve("PG_VERSION"));
       log.info("{} embedded PostgreSQL in {}", fresh ? "Initialising" : "Starting", dir);
+      stopOrphan(dir);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
           .setCleanDataDirectory(false)
           .setServerConfig("listen_addresses", "127.0.0.1")
-          .setServerConfig("unix_socket_directories", "");
+          .setServerConfig("unix_socket_directories", "")
+          // The library's defaults trade durability for test speed; a chat server's data must survive a crash.
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("full_page_writes", "on");
       if (port > 0) {
         builder.setPort(port);
       }
@@ -93,6 +98,33 @@ public final class Database implements AutoCloseable {
       return pg;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A server of ours that was killed (kill -9, power loss of the JVM only) leaves its PostgreSQL
+   * running on the data directory; stop it so this start can take the directory over.
+   */
+  private static void stopOrphan(Path dir) {
+    Path pidFile = dir.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    try {
+      long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+      ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(p -> p.info().commandLine().map(c -> c.contains("postgres") && c.contains(dir.toString())).orElse(false))
+          .ifPresent(p -> {
+            log.warn("Stopping a PostgreSQL (pid {}) left running on {} by an earlier run", pid, dir);
+            p.destroy();
+            try {
+              p.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+              p.destroyForcibly();
+            }
+          });
+    } catch (IOException | RuntimeException e) {
+      log.debug("Could not read {}: {}", pidFile, e.toString());
     }
   }
 
