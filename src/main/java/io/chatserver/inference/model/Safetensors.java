@@ -1,0 +1,192 @@
+package io.chatserver.inference.model;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
+ * naming each tensor's dtype, shape and byte range, then the data. Reading maps the files, so a
+ * checkpoint is never copied into the Java heap (and the 2 GiB array limit does not apply).
+ */
+public final class Safetensors {
+
+  /** One tensor of a checkpoint: its dtype ("F32", "F16", "BF16"), shape and mapped bytes (little-endian). */
+  public record Tensor(String name, String dtype, long[] shape, ByteBuffer data) {
+    public long elements() {
+      long n = 1;
+      for (long d : shape) {
+        n *= d;
+      }
+      return n;
+    }
+  }
+
+  private Safetensors() {}
+
+  /** Every tensor of every {@code *.safetensors} file in the directory (sharded checkpoints included). */
+  public static Map<String, Tensor> readDirectory(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+    }
+    if (files.isEmpty()) {
+      throw new IOException(dir + " holds no *.safetensors file");
+    }
+    Map<String, Tensor> all = new LinkedHashMap<>();
+    for (Path f : files) {
+      all.putAll(read(f));
+    }
+    return all;
+  }
+
+  public static Map<String, Tensor> read(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size < 8) {
+        throw new IOException(file + " is too short to be a safetensors file");
+      }
+      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(lenBuf, 0);
+      long headerLen = lenBuf.flip().getLong();
+      if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
+        throw new IOException(file + " has a corrupt safetensors header length " + headerLen);
+      }
+      ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+      ch.read(hb, 8);
+      JsonObject header;
+      try {
+        header = new JsonObject(new String(hb.array(), StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        throw new IOException(file + " has a safetensors header that is not JSON");
+      }
+      long base = 8 + headerLen;
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      for (String name : header.fieldNames()) {
+        if (name.equals("__metadata__")) {
+          continue;
+        }
+        JsonObject t = header.getJsonObject(name);
+        JsonArray shapeJson = t.getJsonArray("shape");
+        long[] shape = new long[shapeJson.size()];
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = shapeJson.getLong(i);
+        }
+        JsonArray off = t.getJsonArray("data_offsets");
+        long begin = off.getLong(0);
+        long end = off.getLong(1);
+        if (begin < 0 || end < begin || base + end > size) {
+          throw new IOException(file + ": tensor " + name + " points outside the file");
+        }
+        MappedByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, base + begin, end - begin);
+        data.order(ByteOrder.LITTLE_ENDIAN);
+        Tensor tensor = new Tensor(name, t.getString("dtype"), shape, data);
+        long expected = tensor.elements() * bytesPer(tensor.dtype(), file, name);
+        if (expected != end - begin) {
+          throw new IOException(file + ": tensor " + name + " has " + (end - begin) + " bytes, its shape needs " + expected);
+        }
+        out.put(name, tensor);
+      }
+      return out;
+    }
+  }
+
+  static int bytesPer(String dtype, Path file, String name) throws IOException {
+    return switch (dtype) {
+      case "F32" -> 4;
+      case "F16", "BF16" -> 2;
+      default -> throw new IOException(file + ": tensor " + name + " has dtype " + dtype + " (F32, F16 and BF16 are supported)");
+    };
+  }
+
+  /** Writes float32 tensors (in the given order) as one safetensors file. */
+  public static void writeF32(Path file, Map<String, float[]> tensors, Map<String, long[]> shapes) throws IOException {
+    JsonObject header = new JsonObject().put("__metadata__", new JsonObject().put("format", "pt"));
+    long offset = 0;
+    for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+      long bytes = (long) e.getValue().length * 4;
+      JsonArray shape = new JsonArray();
+      for (long d : shapes.get(e.getKey())) {
+        shape.add(d);
+      }
+      header.put(e.getKey(), new JsonObject().put("dtype", "F32").put("shape", shape)
+          .put("data_offsets", new JsonArray().add(offset).add(offset + bytes)));
+      offset += bytes;
+    }
+    byte[] h = header.encode().getBytes(StandardCharsets.UTF_8);
+    int pad = (8 - h.length % 8) % 8;
+    byte[] padded = new byte[h.length + pad];
+    System.arraycopy(h, 0, padded, 0, h.length);
+    for (int i = h.length; i < padded.length; i++) {
+      padded[i] = ' ';
+    }
+    try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length).array());
+      out.write(padded);
+      ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+      for (float[] values : tensors.values()) {
+        for (float v : values) {
+          if (!buf.hasRemaining()) {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+          }
+          buf.putFloat(v);
+        }
+      }
+      out.write(buf.array(), 0, buf.position());
+    }
+  }
+
+  /** Widens float16 / bfloat16 data to float32 in a direct buffer (bfloat16 arrays crash the PyTorch JNI). */
+  public static ByteBuffer toF32(Tensor t) {
+    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (t.dtype().equals("F32")) {
+      return src;
+    }
+    int n = Math.toIntExact(t.elements());
+    ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < n; i++) {
+      short bits = src.getShort();
+      out.putFloat(t.dtype().equals("BF16") ? Float.intBitsToFloat((bits & 0xffff) << 16) : halfToFloat(bits));
+    }
+    return out.flip();
+  }
+
+  /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
+  static float halfToFloat(short h) {
+    int bits = h & 0xffff;
+    int sign = (bits & 0x8000) << 16;
+    int exp = (bits >>> 10) & 0x1f;
+    int mant = bits & 0x3ff;
+    if (exp == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+    }
+    if (exp == 0) {
+      if (mant == 0) {
+        return Float.intBitsToFloat(sign);
+      }
+      float v = mant / 1024f * (float) Math.pow(2, -14);
+      return sign != 0 ? -v : v;
+    }
+    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+  }
+
+  static List<String> names(Map<String, Tensor> tensors) {
+    return new ArrayList<>(tensors.keySet());
+  }
+}

@@ -1,0 +1,112 @@
+package io.chatserver.inference.model;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A model's tokenizer: {@code tokenizer.json} through Hugging Face's tokenizers (truncation off),
+ * plus what {@code tokenizer_config.json} says about special tokens, BOS and the chat template.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+  private final HuggingFaceTokenizer hf;
+  private final JsonObject tokenizerConfig;
+  private final Integer bosId;
+  private final String bosText;
+  private final boolean addBos;
+
+  private TextTokenizer(HuggingFaceTokenizer hf, JsonObject tokenizerConfig, Integer bosId, String bosText, boolean addBos) {
+    this.hf = hf;
+    this.tokenizerConfig = tokenizerConfig;
+    this.bosId = bosId;
+    this.bosText = bosText;
+    this.addBos = addBos;
+  }
+
+  public static TextTokenizer load(Path dir, ModelConfig cfg) throws IOException {
+    Path file = dir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + " is missing: a model directory needs tokenizer.json");
+    }
+    Path cfgFile = dir.resolve("tokenizer_config.json");
+    JsonObject tc = Files.isRegularFile(cfgFile) ? new JsonObject(Files.readString(cfgFile)) : new JsonObject();
+    Map<String, String> options = new HashMap<>();
+    options.put("addSpecialTokens", "false");
+    options.put("truncation", "false");
+    options.put("padding", "false");
+    options.put("maxLength", "100000000");
+    HuggingFaceTokenizer hf;
+    try {
+      hf = HuggingFaceTokenizer.newInstance(file, options);
+    } catch (RuntimeException e) {
+      throw new IOException(file + " could not be read by the tokenizers library: " + e.getMessage(), e);
+    }
+    String bosText = tokenText(tc.getValue("bos_token"));
+    Integer bosId = cfg.bosId();
+    if (bosText != null) {
+      long[] ids = hf.encode(bosText, false, false).getIds();
+      if (ids.length == 1) {
+        bosId = (int) ids[0];
+      }
+    }
+    // Llama tokenizers add BOS unless told otherwise; Qwen-style ones have no BOS at all.
+    boolean addBos = tc.getBoolean("add_bos_token", bosText != null) && bosId != null;
+    return new TextTokenizer(hf, tc, bosId, bosText, addBos);
+  }
+
+  /** tokenizer_config.json writes special tokens as strings or as {"content": ...} objects. */
+  static String tokenText(Object v) {
+    if (v instanceof String s) {
+      return s;
+    }
+    if (v instanceof JsonObject o) {
+      return o.getString("content");
+    }
+    return null;
+  }
+
+  /** Encodes text; special-token text inside it (e.g. from a chat template) becomes those tokens. */
+  public long[] encode(String text) {
+    long[] ids = hf.encode(text, false, false).getIds();
+    if (!addBos || (ids.length > 0 && ids[0] == bosId)) {
+      return ids;
+    }
+    long[] out = new long[ids.length + 1];
+    out[0] = bosId;
+    System.arraycopy(ids, 0, out, 1, ids.length);
+    return out;
+  }
+
+  public String decode(long[] ids) {
+    return hf.decode(ids, true);
+  }
+
+  public JsonObject config() {
+    return tokenizerConfig;
+  }
+
+  public String bosText() {
+    return bosText;
+  }
+
+  public String eosText() {
+    return tokenText(tokenizerConfig.getValue("eos_token"));
+  }
+
+  /** The id of a single-token text (e.g. a FIM marker), or null when it is not one token. */
+  public Long singleTokenId(String text) {
+    long[] ids = hf.encode(text, false, false).getIds();
+    return ids.length == 1 ? ids[0] : null;
+  }
+
+  @Override
+  public void close() {
+    hf.close();
+  }
+}
