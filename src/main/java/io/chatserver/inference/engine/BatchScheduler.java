@@ -1,0 +1,306 @@
+package io.chatserver.inference.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import io.chatserver.inference.model.LlamaModel;
+import io.chatserver.inference.model.TextTokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Iteration-level (continuous) batching on one model, on a thread of its own (never an event loop).
+ * Each iteration: admit one waiting job into the staging slot and prefill one chunk of its prompt,
+ * then run one decode step for every running sequence together. Finished or cancelled sequences
+ * leave at once (their slot is refilled by compaction), new ones join at the next step, and a long
+ * prompt stalls the running streams for at most one chunk per step.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BatchScheduler.class);
+
+  private final String name;
+  private final LlamaModel model;
+  private final TextTokenizer tokenizer;
+  private final Set<Long> eos;
+  private final int prefillChunk;
+  private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
+  private final Set<String> cancels = ConcurrentHashMap.newKeySet();
+  private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+  private final List<Sequence> running = new ArrayList<>();
+  private final int maxQueue;
+  private volatile Sequence staging;
+  private volatile boolean stopped;
+  private volatile long steps;
+  private final Thread thread;
+
+  public BatchScheduler(String name, LlamaModel model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
+    this.name = name;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.eos = eos;
+    this.prefillChunk = prefillChunk;
+    this.maxQueue = maxQueue;
+    this.thread = new Thread(this::loop, "scheduler-" + name);
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Thrown by {@link #submit} for a request that can never run (the caller turns it into a 400/413). */
+  public static final class Rejected extends RuntimeException {
+    private final String code;
+
+    public Rejected(String code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  /** Queues a job. Its prompt must leave room in the context for at least one generated token. */
+  public void submit(String jobId, long[] prompt, SamplingParams params, GenerationListener listener) {
+    if (stopped) {
+      throw new Rejected("unavailable", "model " + name + " is shutting down");
+    }
+    if (prompt.length == 0) {
+      throw new Rejected("invalid_prompt", "the prompt is empty");
+    }
+    if (prompt.length >= model.context()) {
+      throw new Rejected("context_length_exceeded", "the prompt is " + prompt.length + " tokens; model " + name
+          + " has a context of " + model.context() + " tokens (shorten it or start a new chat)");
+    }
+    if (incoming.size() + waiting.size() >= maxQueue) {
+      throw new Rejected("queue_full", "model " + name + " has " + maxQueue + " jobs waiting; try again shortly");
+    }
+    incoming.add(new Sequence(jobId, prompt, params, listener, new TextStream(tokenizer, prompt, params.stop())));
+  }
+
+  /** Asks for a job to stop; it leaves the batch before the next decoding step. */
+  public void cancel(String jobId) {
+    cancels.add(jobId);
+    incoming.add(POKE);
+  }
+
+  private static final Sequence POKE = new Sequence("", new long[] {0}, SamplingParams.greedy(1), null, null);
+
+  public int running() {
+    return running.size() + (staging != null ? 1 : 0);
+  }
+
+  public int waiting() {
+    return waiting.size() + incoming.size();
+  }
+
+  /** Batch slots free right now (what a router should look at). */
+  public int freeSlots() {
+    return Math.max(0, model.maxBatch() - running() - waiting());
+  }
+
+  public int maxBatch() {
+    return model.maxBatch();
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  private void loop() {
+    while (!stopped) {
+      try {
+        iterate();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException | Error e) {
+        log.error("Scheduler of {} failed a step; failing its running jobs", name, e);
+        failAll("inference failed: " + e.getMessage());
+      }
+    }
+  }
+
+  private void iterate() throws InterruptedException {
+    Sequence next = running.isEmpty() && staging == null && waiting.isEmpty()
+        ? incoming.poll(200, TimeUnit.MILLISECONDS) : incoming.poll();
+    while (next != null) {
+      if (next != POKE) {
+        waiting.add(next);
+      }
+      next = incoming.poll();
+    }
+    handleCancels();
+    if (staging == null && !waiting.isEmpty() && running.size() < model.maxBatch()) {
+      staging = waiting.poll();
+    }
+    if (staging != null) {
+      prefillChunk();
+    }
+    if (!running.isEmpty()) {
+      decodeStep();
+    }
+  }
+
+  private void handleCancels() {
+    if (cancels.isEmpty()) {
+      return;
+    }
+    for (String id : List.copyOf(cancels)) {
+      cancels.remove(id);
+      waiting.removeIf(s -> {
+        if (s.jobId.equals(id)) {
+          finish(s, "cancelled", null);
+          return true;
+        }
+        return false;
+      });
+      if (staging != null && staging.jobId.equals(id)) {
+        finish(staging, "cancelled", null);
+        staging = null;
+      }
+      for (int i = running.size() - 1; i >= 0; i--) {
+        if (running.get(i).jobId.equals(id)) {
+          finish(running.get(i), "cancelled", null);
+          removeRow(i);
+        }
+      }
+    }
+  }
+
+  private void prefillChunk() {
+    Sequence s = staging;
+    int len = Math.min(prefillChunk, s.prompt.length - s.prefilled);
+    long[] chunk = Arrays.copyOfRange(s.prompt, s.prefilled, s.prefilled + len);
+    long token;
+    try (NDScope scope = new NDScope()) {
+      NDArray logits = model.forward(chunk, model.stagingSlot(), 1, len, new int[] {s.prefilled}, false);
+      s.prefilled += len;
+      s.cached = s.prefilled;
+      if (s.prefilled < s.prompt.length) {
+        return;
+      }
+      token = Sampler.sample(model.manager(), logits, List.of(s), model.config().vocabSize())[0];
+    }
+    staging = null;
+    int row = running.size();
+    model.moveSlot(model.stagingSlot(), row);
+    running.add(s);
+    s.firstTokenNanos = System.nanoTime();
+    if (accept(s, token)) {
+      removeRow(row);
+    }
+  }
+
+  private void decodeStep() {
+    int b = running.size();
+    long[] last = new long[b];
+    int[] pos = new int[b];
+    for (int i = 0; i < b; i++) {
+      Sequence s = running.get(i);
+      last[i] = s.last();
+      pos[i] = s.cached;
+    }
+    long[] next;
+    try (NDScope scope = new NDScope()) {
+      NDArray logits = model.forward(last, 0, b, 1, pos, false);
+      next = Sampler.sample(model.manager(), logits, running, model.config().vocabSize());
+    }
+    steps++;
+    List<Integer> done = new ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      Sequence s = running.get(i);
+      s.cached++;
+      if (accept(s, next[i])) {
+        done.add(i);
+      }
+    }
+    for (int i = done.size() - 1; i >= 0; i--) {
+      removeRow(done.get(i));
+    }
+  }
+
+  /** Takes a sampled token; true when the sequence is finished (and its listener told). */
+  private boolean accept(Sequence s, long token) {
+    if (eos.contains(token)) {
+      finish(s, "stop", null);
+      return true;
+    }
+    s.append(token);
+    s.generated++;
+    String delta = s.text.push(token);
+    if (!delta.isEmpty()) {
+      s.listener.onDelta(delta);
+    }
+    if (s.text.stopped()) {
+      finish(s, "stop", null);
+      return true;
+    }
+    if (s.generated >= s.params.maxTokens() || s.cached + 1 >= model.context()) {
+      finish(s, "length", null);
+      return true;
+    }
+    return false;
+  }
+
+  private void finish(Sequence s, String reason, String error) {
+    String tail = s.text.finish();
+    if (!tail.isEmpty() && error == null) {
+      s.listener.onDelta(tail);
+    }
+    long now = System.nanoTime();
+    long ttft = s.firstTokenNanos == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(s.firstTokenNanos - s.submittedNanos);
+    double seconds = s.firstTokenNanos == 0 ? 0 : (now - s.firstTokenNanos) / 1e9;
+    double tps = seconds > 0 && s.generated > 1 ? (s.generated - 1) / seconds : 0;
+    try {
+      s.listener.onFinish(new GenerationListener.Finish(reason, s.text.text(), s.prompt.length, s.generated, ttft, tps, error));
+    } catch (RuntimeException e) {
+      log.warn("Listener of job {} failed: {}", s.jobId, e.toString());
+    }
+  }
+
+  /** Removes row i, moving the last row into its slot so the running rows stay contiguous. */
+  private void removeRow(int i) {
+    int last = running.size() - 1;
+    if (i != last) {
+      model.moveSlot(last, i);
+      running.set(i, running.get(last));
+    }
+    running.remove(last);
+  }
+
+  private void failAll(String message) {
+    for (Sequence s : running) {
+      finish(s, "error", message);
+    }
+    running.clear();
+    if (staging != null) {
+      finish(staging, "error", message);
+      staging = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    failAll("the worker is shutting down");
+    for (Sequence s : waiting) {
+      finish(s, "error", "the worker is shutting down");
+    }
+    waiting.clear();
+  }
+}

@@ -1,0 +1,212 @@
+package io.chatserver.inference.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import io.chatserver.inference.model.ChatTemplate;
+import io.chatserver.inference.model.LlamaModel;
+import io.chatserver.inference.model.ModelConfig;
+import io.chatserver.inference.model.TextTokenizer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** One loaded model: weights on their device, tokenizer, chat template and the scheduler serving it. */
+public final class ModelRuntime implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ModelRuntime.class);
+
+  /** How a model is configured ({@code conf/config.json: models.list[]}). */
+  public record Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength,
+                     long kvCacheBytes, int prefillChunk, int maxQueue) {
+
+    public static Spec fromJson(JsonObject o, Path baseDir) {
+      String name = o.getString("name");
+      String path = o.getString("path");
+      if (name == null || path == null) {
+        throw new IllegalArgumentException("each entry of models.list needs a name and a path: " + o.encode());
+      }
+      Path p = Path.of(path);
+      return new Spec(name, p.isAbsolute() ? p : baseDir.resolve(p).normalize(), o.getString("device", "auto"),
+          o.getString("dtype", "auto"), o.getInteger("maxBatch", 16), o.getInteger("contextLength", 2048),
+          o.getLong("kvCacheBytes", 0L), o.getInteger("prefillChunk", 64), o.getInteger("maxQueue", 256));
+    }
+  }
+
+  private final Spec spec;
+  private final LlamaModel model;
+  private final TextTokenizer tokenizer;
+  private final ChatTemplate template;
+  private final BatchScheduler scheduler;
+  private final String deviceName;
+
+  private ModelRuntime(Spec spec, LlamaModel model, TextTokenizer tokenizer, ChatTemplate template,
+                       BatchScheduler scheduler, String deviceName) {
+    this.spec = spec;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.template = template;
+    this.scheduler = scheduler;
+    this.deviceName = deviceName;
+  }
+
+  /** Loads the model (blocking); {@code progress} hears human-readable steps. */
+  public static ModelRuntime load(Spec spec, Consumer<String> progress) throws IOException {
+    Path dir = spec.path();
+    ModelConfig cfg = ModelConfig.read(dir);
+    Device device = device(spec.device());
+    DataType dtype = dtype(spec.dtype(), device);
+    int context = Math.min(spec.contextLength(), cfg.maxPositions());
+    int maxBatch = batchForBudget(spec, cfg, context, dtype);
+    progress.accept(String.format("loading %s from %s on %s (%s, %d layers, batch %d, context %d)",
+        spec.name(), dir, device, dtype, cfg.layers(), maxBatch, context));
+    TextTokenizer tok = TextTokenizer.load(dir, cfg);
+    try {
+      LlamaModel model = LlamaModel.load(dir, device, dtype, maxBatch, context,
+          n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
+      Set<Long> eos = new HashSet<>();
+      cfg.eosIds().forEach(id -> eos.add(id.longValue()));
+      String eosText = tok.eosText();
+      if (eosText != null && tok.singleTokenId(eosText) != null) {
+        eos.add(tok.singleTokenId(eosText));
+      }
+      BatchScheduler scheduler = new BatchScheduler(spec.name(), model, tok, eos, spec.prefillChunk(), spec.maxQueue());
+      return new ModelRuntime(spec, model, tok, ChatTemplate.of(tok), scheduler, device.toString());
+    } catch (IOException | RuntimeException e) {
+      tok.close();
+      throw e;
+    }
+  }
+
+  /** "auto" is the first GPU when PyTorch sees one, else the CPU; "cuda", "cuda:N", "gpu" and "cpu" are explicit. */
+  static Device device(String name) {
+    String n = name == null ? "auto" : name.toLowerCase();
+    int gpus = Engine.getEngine("PyTorch").getGpuCount();
+    if (n.equals("auto")) {
+      return gpus > 0 ? Device.gpu() : Device.cpu();
+    }
+    if (n.equals("cpu")) {
+      return Device.cpu();
+    }
+    if (n.startsWith("cuda") || n.startsWith("gpu")) {
+      int id = n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0;
+      if (id >= gpus) {
+        throw new IllegalArgumentException("device " + name + " requested, but PyTorch sees " + gpus + " GPU(s)");
+      }
+      return Device.gpu(id);
+    }
+    throw new IllegalArgumentException("unknown device '" + name + "' (auto, cpu, cuda, cuda:N)");
+  }
+
+  /** "auto" is float32 on the CPU and float16 on a GPU; half precision on the CPU falls back to float32. */
+  static DataType dtype(String name, Device device) {
+    String n = name == null ? "auto" : name.toLowerCase();
+    DataType wanted = switch (n) {
+      case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+      case "float32", "fp32" -> DataType.FLOAT32;
+      case "float16", "fp16", "half" -> DataType.FLOAT16;
+      case "bfloat16", "bf16" -> DataType.BFLOAT16;
+      default -> throw new IllegalArgumentException("unknown dtype '" + name + "' (auto, float32, float16, bfloat16)");
+    };
+    if (!device.isGpu() && wanted != DataType.FLOAT32) {
+      log.warn("dtype {} asked for on the CPU; using float32 there", name);
+      return DataType.FLOAT32;
+    }
+    return wanted;
+  }
+
+  /** Fits the batch to the KV-cache budget (batch + 1 slots, the extra one for prefill). */
+  static int batchForBudget(Spec spec, ModelConfig cfg, int context, DataType dtype) {
+    if (spec.kvCacheBytes() <= 0) {
+      return spec.maxBatch();
+    }
+    long perSlot = 2L * cfg.layers() * cfg.kvHeads() * context * cfg.headDim() * dtype.getNumOfBytes();
+    long slots = spec.kvCacheBytes() / perSlot;
+    if (slots < 2) {
+      throw new IllegalArgumentException("kvCacheBytes " + spec.kvCacheBytes() + " of model " + spec.name()
+          + " holds less than two sequences of " + context + " tokens (" + perSlot + " bytes each)");
+    }
+    return (int) Math.min(spec.maxBatch(), slots - 1);
+  }
+
+  public String name() {
+    return spec.name();
+  }
+
+  public Spec spec() {
+    return spec;
+  }
+
+  public LlamaModel model() {
+    return model;
+  }
+
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public ChatTemplate template() {
+    return template;
+  }
+
+  public BatchScheduler scheduler() {
+    return scheduler;
+  }
+
+  /** Stop strings the model's template implies (the plain template's "\nUser:"). */
+  public List<String> templateStops() {
+    return template.isPlain() ? ChatTemplate.PLAIN_STOPS : List.of();
+  }
+
+  /**
+   * The prompt for a conversation. When it does not fit the context with room for the answer, the
+   * oldest turns are dropped (system messages and the last message are kept).
+   */
+  public long[] chatPrompt(JsonArray messages, int answerRoom) {
+    JsonArray kept = messages.copy();
+    int room = Math.max(1, Math.min(answerRoom, model.context() / 4));
+    while (true) {
+      long[] ids = tokenizer.encode(template.render(kept, true));
+      if (ids.length + room <= model.context()) {
+        return ids;
+      }
+      int drop = -1;
+      for (int i = 0; i < kept.size() - 1; i++) {
+        if (!"system".equals(kept.getJsonObject(i).getString("role"))) {
+          drop = i;
+          break;
+        }
+      }
+      if (drop < 0) {
+        return ids; // only system + last message left: the scheduler reports the length
+      }
+      kept.remove(drop);
+    }
+  }
+
+  public long[] textPrompt(String text) {
+    return tokenizer.encode(text);
+  }
+
+  public JsonObject info() {
+    ModelConfig c = model.config();
+    return new JsonObject().put("name", spec.name()).put("device", deviceName).put("contextLength", model.context())
+        .put("maxBatch", model.maxBatch()).put("vocabSize", c.vocabSize()).put("layers", c.layers())
+        .put("hiddenSize", c.hiddenSize()).put("chatTemplate", template.isPlain() ? "plain" : "model");
+  }
+
+  @Override
+  public void close() {
+    scheduler.close();
+    model.close();
+    tokenizer.close();
+  }
+}
