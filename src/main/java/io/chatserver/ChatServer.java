@@ -14,6 +14,9 @@ import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.ChatTransfer;
 import io.chatserver.chat.TransferRoutes;
+import io.chatserver.inference.InferenceService;
+import io.chatserver.inference.ModelCatalog;
+import io.chatserver.inference.ModelRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.persona.PersonaStore;
 import io.chatserver.storage.Database;
@@ -51,9 +54,12 @@ public final class ChatServer implements AutoCloseable {
   private final TokenService tokens;
   private final int port;
   private final ApiRouter.Features features;
+  private final InferenceService inference;
 
-  private ChatServer(Vertx vertx, Database database, Pool pool, TokenService tokens, int port, ApiRouter.Features features) {
+  private ChatServer(Vertx vertx, Database database, Pool pool, TokenService tokens, int port, ApiRouter.Features features,
+                     InferenceService inference) {
     this.features = features;
+    this.inference = inference;
     this.vertx = vertx;
     this.database = database;
     this.pool = pool;
@@ -92,10 +98,16 @@ public final class ChatServer implements AutoCloseable {
           new TransferRoutes(new ChatTransfer(chats, maxContent)),
           new OpenApiRoutes(),
           new HealthRoutes(pool),
+          new ModelRoutes(vertx),
           http.getLong("bodyLimitBytes", 1_048_576L),
           http.getLong("importLimitBytes", 64L * 1_048_576L));
 
       await(bootstrapAdmin(users, hasher, auth));
+      InferenceService inference = null;
+      if (conf.getJsonObject("models", new JsonObject()).getBoolean("enabled", true)) {
+        inference = new InferenceService(vertx, ModelCatalog.specs(conf));
+        await(inference.start());
+      }
 
       String host = http.getString("host", "127.0.0.1");
       int port = http.getInteger("port", 8080);
@@ -114,7 +126,7 @@ public final class ChatServer implements AutoCloseable {
       int actual = first[0].actualPort();
       log.info("chat-server listening on http://{}:{} (started in {} ms; API docs at /docs)", host, actual,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-      return new ChatServer(vertx, database, pool, tokens, actual, features);
+      return new ChatServer(vertx, database, pool, tokens, actual, features, inference);
     } catch (Exception | Error e) {
       vertx.close();
       database.close();
@@ -186,8 +198,16 @@ public final class ChatServer implements AutoCloseable {
     return tokens.accessToken(userId, sessionId, username, role, ttlSeconds);
   }
 
+  /** The models of this process (null when models are disabled). */
+  public InferenceService inference() {
+    return inference;
+  }
+
   @Override
   public void close() {
+    if (inference != null) {
+      inference.close();
+    }
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -26,6 +26,8 @@ public final class TestServer {
     AppConfig.set(conf, "db.url", TestDatabase.freshUrl());
     AppConfig.set(conf, "db.poolSize", 4);
     AppConfig.set(conf, "auth.bcryptCost", 4);
+    // The spine's tests run without models; the inference tests turn them on.
+    AppConfig.set(conf, "models.enabled", false);
     return conf;
   }
 

@@ -4,6 +4,7 @@ import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.AuthRoutes;
 import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.TransferRoutes;
+import io.chatserver.inference.ModelRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.user.UserRoutes;
 import io.vertx.core.Vertx;
@@ -20,7 +21,7 @@ public final class ApiRouter {
 
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
-                         ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health,
+                         ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
                          long bodyLimitBytes, long importLimitBytes) {}
 
   private ApiRouter() {}
@@ -41,6 +42,7 @@ public final class ApiRouter {
     f.personas().mount(router);
     f.chats().mount(router);
     f.transfer().mount(router);
+    f.models().mount(router);
 
     ErrorHandler errors = new ErrorHandler();
     router.route().failureHandler(errors);

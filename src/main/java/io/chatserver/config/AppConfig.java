@@ -38,7 +38,14 @@ public final class AppConfig {
       new EnvVar("REFRESH_TOKEN_TTL_DAYS", "auth.refreshTokenTtlDays", Integer.class, "lifetime of refresh tokens"),
       new EnvVar("BCRYPT_COST", "auth.bcryptCost", Integer.class, "bcrypt work factor for passwords"),
       new EnvVar("ADMIN_USERNAME", "auth.adminUsername", String.class, "admin account created (or promoted) at start-up"),
-      new EnvVar("ADMIN_PASSWORD", "auth.adminPassword", String.class, "password of that account when it is created"));
+      new EnvVar("ADMIN_PASSWORD", "auth.adminPassword", String.class, "password of that account when it is created"),
+      new EnvVar("MODELS_ENABLED", "models.enabled", Boolean.class, "load and serve models in this process"),
+      new EnvVar("MODEL_DIR", "models.dir", String.class, "folder of Hugging Face model folders (default DATA_DIR/models)"),
+      new EnvVar("SHARED_MODELS_DIR", "models.shared", String.class, "where llama2.c stories260K is imported from on first start"),
+      new EnvVar("MODEL_DEVICE", "models.defaults.device", String.class, "auto, cpu, cuda or cuda:N"),
+      new EnvVar("MODEL_DTYPE", "models.defaults.dtype", String.class, "auto, float32, float16 or bfloat16 (GPU only)"),
+      new EnvVar("MODEL_MAX_BATCH", "models.defaults.maxBatch", Integer.class, "sequences decoded together per model"),
+      new EnvVar("MODEL_CONTEXT", "models.defaults.contextLength", Integer.class, "context length (capped by the model's own)"));
 
   private AppConfig() {}
 
@@ -92,12 +99,21 @@ public final class AppConfig {
       try {
         value = v.type() == Integer.class ? Integer.valueOf(raw.trim())
             : v.type() == Long.class ? Long.valueOf(raw.trim())
+            : v.type() == Boolean.class ? parseBoolean(v.name(), raw.trim())
             : raw;
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("environment variable " + v.name() + " must be a number, got '" + raw + "'");
+        throw new IllegalArgumentException("environment variable " + v.name() + " must be a number (or true/false), got '" + raw + "'");
       }
       set(conf, v.path(), value);
     }
+  }
+
+  private static Boolean parseBoolean(String name, String raw) {
+    return switch (raw.toLowerCase()) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new NumberFormatException(name);
+    };
   }
 
   /** Sets a dotted path, creating the objects on the way. */

@@ -1,0 +1,38 @@
+package io.chatserver.bus;
+
+/**
+ * Every event bus address the nodes use, and the format of what travels on it. All bodies are JSON
+ * objects. Generation:
+ *
+ * <pre>
+ * jobs(model)   request  {jobId, userId, model, prompt | messages[{role, content}], options{...}, replyTo}
+ *               reply    {jobId, model, promptTokens}            (accepted: the stream follows)
+ *               failure  ReplyException(code, message): 400 bad options, 413 prompt longer than the
+ *                        context, 503 queue full; NO_HANDLERS when no worker has the model
+ * replyTo       the worker sends, in order:
+ *               {type: "delta", jobId, seq, text}                 (seq = 1, 2, ...)
+ *               {type: "done",  jobId, seq, finishReason: stop|length|cancelled|error, text, error?,
+ *                usage: {promptTokens, completionTokens, ttftMs, tokensPerSecond}}
+ * CANCEL        publish  {jobId}                                   (the worker holding it stops it)
+ * MODELS        request  {}  reply {models: [{name, status: loading|ready|error, error?, info?}]}
+ * </pre>
+ */
+public final class Addresses {
+
+  public static final String JOBS_PREFIX = "inference.jobs.";
+  public static final String CANCEL = "inference.cancel";
+  public static final String MODELS = "inference.models";
+  public static final String STREAM_PREFIX = "inference.stream.";
+
+  private Addresses() {}
+
+  /** Where jobs for one model are sent; every worker holding the model consumes it. */
+  public static String jobs(String model) {
+    return JOBS_PREFIX + model;
+  }
+
+  /** A per-job address for the stream of deltas. */
+  public static String stream(String jobId) {
+    return STREAM_PREFIX + jobId;
+  }
+}

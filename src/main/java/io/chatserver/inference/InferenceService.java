@@ -1,0 +1,114 @@
+package io.chatserver.inference;
+
+import io.chatserver.bus.Addresses;
+import io.chatserver.inference.engine.ModelRuntime;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The worker side of a node: loads each configured model on a background thread (a failing model
+ * is reported and skipped, the others still load), deploys a {@link WorkerVerticle} per loaded
+ * model, and answers {@link Addresses#MODELS} with every model's status.
+ */
+public final class InferenceService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
+
+  private record Entry(String status, String error, ModelRuntime runtime, String deploymentId) {}
+
+  private final Vertx vertx;
+  private final Map<String, Entry> models = new ConcurrentHashMap<>();
+  private final List<ModelRuntime.Spec> specs;
+  private MessageConsumer<JsonObject> modelsConsumer;
+  private final Promise<Void> loaded = Promise.promise();
+
+  public InferenceService(Vertx vertx, List<ModelRuntime.Spec> specs) {
+    this.vertx = vertx;
+    this.specs = specs;
+  }
+
+  /** Starts answering the models address and loading in the background; {@link #loaded()} completes when all are tried. */
+  public Future<Void> start() {
+    for (ModelRuntime.Spec s : specs) {
+      models.put(s.name(), new Entry("loading", null, null, null));
+    }
+    if (specs.isEmpty()) {
+      log.warn(ModelCatalog.HOW_TO_ADD);
+    }
+    modelsConsumer = vertx.eventBus().consumer(Addresses.MODELS, m -> m.reply(list()));
+    Thread loader = new Thread(this::loadAll, "model-loader");
+    loader.setDaemon(true);
+    loader.start();
+    return modelsConsumer.completion();
+  }
+
+  private void loadAll() {
+    for (ModelRuntime.Spec spec : specs) {
+      long t0 = System.nanoTime();
+      try {
+        ModelRuntime runtime = ModelRuntime.load(spec, msg -> log.info("{}", msg));
+        String id = vertx.deployVerticle(new WorkerVerticle(runtime)).toCompletionStage().toCompletableFuture().get();
+        models.put(spec.name(), new Entry("ready", null, runtime, id));
+        log.info("Model {} ready in {} ms", spec.name(), (System.nanoTime() - t0) / 1_000_000);
+      } catch (Exception | Error e) {
+        String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+        models.put(spec.name(), new Entry("error", reason, null, null));
+        log.error("Model {} ({}) failed to load: {}", spec.name(), spec.path(), reason);
+      }
+    }
+    loaded.tryComplete();
+  }
+
+  public Future<Void> loaded() {
+    return loaded.future();
+  }
+
+  /** The models of this node and their status. */
+  public JsonObject list() {
+    JsonArray out = new JsonArray();
+    for (ModelRuntime.Spec s : specs) {
+      Entry e = models.get(s.name());
+      JsonObject m = new JsonObject().put("name", s.name()).put("status", e.status());
+      if (e.error() != null) {
+        m.put("error", e.error());
+      }
+      if (e.runtime() != null) {
+        m.put("info", e.runtime().info().put("freeSlots", e.runtime().scheduler().freeSlots())
+            .put("running", e.runtime().scheduler().running()).put("waiting", e.runtime().scheduler().waiting()));
+      }
+      out.add(m);
+    }
+    JsonObject reply = new JsonObject().put("models", out);
+    if (specs.isEmpty()) {
+      reply.put("hint", ModelCatalog.HOW_TO_ADD);
+    }
+    return reply;
+  }
+
+  public ModelRuntime runtime(String name) {
+    Entry e = models.get(name);
+    return e == null ? null : e.runtime();
+  }
+
+  @Override
+  public void close() {
+    if (modelsConsumer != null) {
+      modelsConsumer.unregister();
+    }
+    for (Entry e : models.values()) {
+      if (e.runtime() != null) {
+        e.runtime().close();
+      }
+    }
+  }
+}
