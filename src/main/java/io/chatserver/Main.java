@@ -1,6 +1,7 @@
 package io.chatserver;
 
 import io.chatserver.config.AppConfig;
+import io.chatserver.inference.tools.Commands;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
 /** The jar's entry point: {@code java -jar chat-server.jar [serve]} and the tool commands. */
 @Command(name = "chat-server", mixinStandardHelpOptions = true, version = "chat-server 0.1",
     description = "LLM chat server. With no command, serves on the embedded defaults.",
-    subcommands = {Main.Serve.class})
+    subcommands = {Main.Serve.class, Commands.ImportLlama2c.class, Commands.RandomModelCmd.class, Commands.Pull.class,
+        Commands.Bench.class})
 public final class Main implements Callable<Integer> {
 
   static {

@@ -139,11 +139,16 @@ public final class BatchScheduler implements AutoCloseable {
       next = incoming.poll();
     }
     handleCancels();
-    if (staging == null && !waiting.isEmpty() && running.size() < model.maxBatch()) {
-      staging = waiting.poll();
-    }
-    if (staging != null) {
-      prefillChunk();
+    // Prefill up to prefillChunk prompt tokens per iteration: several short prompts, or one chunk of a long one.
+    int budget = prefillChunk;
+    while (budget > 0) {
+      if (staging == null && !waiting.isEmpty() && running.size() < model.maxBatch()) {
+        staging = waiting.poll();
+      }
+      if (staging == null) {
+        break;
+      }
+      budget -= prefillChunk(budget);
     }
     if (!running.isEmpty()) {
       decodeStep();
@@ -176,9 +181,10 @@ public final class BatchScheduler implements AutoCloseable {
     }
   }
 
-  private void prefillChunk() {
+  /** Prefills up to {@code budget} tokens of the staging sequence; returns how many. */
+  private int prefillChunk(int budget) {
     Sequence s = staging;
-    int len = Math.min(prefillChunk, s.prompt.length - s.prefilled);
+    int len = Math.min(budget, s.prompt.length - s.prefilled);
     long[] chunk = Arrays.copyOfRange(s.prompt, s.prefilled, s.prefilled + len);
     long token;
     try (NDScope scope = new NDScope()) {
@@ -186,7 +192,7 @@ public final class BatchScheduler implements AutoCloseable {
       s.prefilled += len;
       s.cached = s.prefilled;
       if (s.prefilled < s.prompt.length) {
-        return;
+        return len;
       }
       token = Sampler.sample(model.manager(), logits, List.of(s), model.config().vocabSize())[0];
     }
@@ -198,6 +204,7 @@ public final class BatchScheduler implements AutoCloseable {
     if (accept(s, token)) {
       removeRow(row);
     }
+    return len;
   }
 
   private void decodeStep() {
