@@ -19,4 +19,4 @@ if [ -z "${QUICK:-}" ]; then
   [ -f "$M/random-d768-l12/config.json" ] || java -jar $JAR random-model "$M/random-d768-l12" --dim 768 --hidden 2048 --layers 12 --heads 12 --kv-heads 12 --vocab 32000
   MODELS+=(--model random-d768-l12="$M/random-d768-l12")
 fi
-exec java -Dai.djl.offline=true -jar $JAR bench "${MODELS[@]}" --streams "${STREAMS:-1,4,16,32}" --tokens "${TOKENS:-32}" --out benchmarks/results
+exec java -Dai.djl.offline=true -jar $JAR bench "${MODELS[@]}" --streams "${STREAMS:-1,4,16,32}" --tokens "${TOKENS:-128}" --out benchmarks/results

@@ -4,7 +4,9 @@ import io.chatserver.api.ApiRouter;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.HttpServerVerticle;
 import io.chatserver.api.OpenApiRoutes;
+import io.chatserver.auth.ApiKeyStore;
 import io.chatserver.auth.AuthHandler;
+import io.chatserver.auth.KeyRoutes;
 import io.chatserver.auth.AuthRoutes;
 import io.chatserver.auth.PasswordHasher;
 import io.chatserver.auth.SecretStore;
@@ -14,9 +16,13 @@ import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.ChatTransfer;
 import io.chatserver.chat.TransferRoutes;
+import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.GenerationService;
+import io.chatserver.generation.GenerationStore;
 import io.chatserver.inference.InferenceService;
 import io.chatserver.inference.ModelCatalog;
 import io.chatserver.inference.ModelRoutes;
+import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.persona.PersonaStore;
 import io.chatserver.storage.Database;
@@ -87,7 +93,11 @@ public final class ChatServer implements AutoCloseable {
       PersonaStore personas = new PersonaStore(pool);
       ChatStore chats = new ChatStore(pool);
       int maxContent = chatConf.getInteger("maxContentChars", 200_000);
-      AuthHandler authHandler = new AuthHandler(tokens, sessions);
+      ApiKeyStore apiKeys = new ApiKeyStore(pool);
+      AuthHandler authHandler = new AuthHandler(tokens, sessions, apiKeys);
+      GenerationStore genStore = new GenerationStore(pool);
+      GenerationService generation = new GenerationService(vertx, genStore,
+          GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())));
 
       ApiRouter.Features features = new ApiRouter.Features(
           authHandler,
@@ -99,10 +109,14 @@ public final class ChatServer implements AutoCloseable {
           new OpenApiRoutes(),
           new HealthRoutes(pool),
           new ModelRoutes(vertx),
+          new GenerationRoutes(generation, chats, users, maxContent),
+          new KeyRoutes(apiKeys),
+          new OpenAiRoutes(generation, maxContent),
           http.getLong("bodyLimitBytes", 1_048_576L),
           http.getLong("importLimitBytes", 64L * 1_048_576L));
 
       await(bootstrapAdmin(users, hasher, auth));
+      sweepAbandoned(vertx, genStore);
       InferenceService inference = null;
       if (conf.getJsonObject("models", new JsonObject()).getBoolean("enabled", true)) {
         inference = new InferenceService(vertx, ModelCatalog.specs(conf));
@@ -132,6 +146,17 @@ public final class ChatServer implements AutoCloseable {
       database.close();
       throw e;
     }
+  }
+
+  /** Marks messages whose generation no node runs any more (restart, crash) as 'error', now and every minute. */
+  private static void sweepAbandoned(Vertx vertx, GenerationStore store) {
+    Runnable sweep = () -> store.markAbandoned(120).onSuccess(n -> {
+      if (n > 0) {
+        log.warn("Marked {} interrupted message(s) as 'error' (their text so far is kept)", n);
+      }
+    });
+    sweep.run();
+    vertx.setPeriodic(60_000, id -> sweep.run());
   }
 
   /** Creates the configured admin account, or gives an existing one the admin role. */

@@ -31,6 +31,33 @@ public final class TestServer {
     return conf;
   }
 
+  /** A config that serves the shared stories260k model (imported into a temp dir) on the CPU. */
+  public static JsonObject withModels(JsonObject conf) {
+    try {
+      AppConfig.set(conf, "models.enabled", true);
+      AppConfig.set(conf, "models.dir", Files.createTempDirectory("models").toString());
+      AppConfig.set(conf, "models.shared", io.chatserver.inference.SharedModels.sharedDir().toString());
+      AppConfig.set(conf, "models.defaults.device", "cpu");
+      AppConfig.set(conf, "models.defaults.maxBatch", 4);
+      AppConfig.set(conf, "models.defaults.contextLength", 512);
+      return conf;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts a server and waits until its models are loaded. */
+  public static ChatServer startWithModels(JsonObject conf) {
+    ChatServer server = start(withModels(conf));
+    try {
+      server.inference().loaded().toCompletionStage().toCompletableFuture().get(120, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      server.close();
+      throw new IllegalStateException("models did not load", e);
+    }
+    return server;
+  }
+
   public static ChatServer start() {
     return start(config());
   }

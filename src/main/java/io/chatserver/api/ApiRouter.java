@@ -2,8 +2,11 @@ package io.chatserver.api;
 
 import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.AuthRoutes;
+import io.chatserver.auth.KeyRoutes;
+import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.TransferRoutes;
+import io.chatserver.generation.GenerationRoutes;
 import io.chatserver.inference.ModelRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.user.UserRoutes;
@@ -22,6 +25,7 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
+                         GenerationRoutes generation, KeyRoutes keys, OpenAiRoutes openai,
                          long bodyLimitBytes, long importLimitBytes) {}
 
   private ApiRouter() {}
@@ -38,11 +42,15 @@ public final class ApiRouter {
     f.authRoutes().mount(router);
 
     router.route("/api/*").handler(f.auth());
+    router.route("/v1/*").handler(f.auth());
     f.users().mount(router);
     f.personas().mount(router);
+    f.generation().mount(router);
     f.chats().mount(router);
     f.transfer().mount(router);
     f.models().mount(router);
+    f.keys().mount(router);
+    f.openai().mount(router);
 
     ErrorHandler errors = new ErrorHandler();
     router.route().failureHandler(errors);

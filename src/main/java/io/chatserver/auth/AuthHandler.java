@@ -6,17 +6,19 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Requires a valid Bearer access token whose session is still active, and attaches the
- * {@link Caller}. Missing, malformed, expired or revoked tokens get 401.
+ * Requires a valid Bearer access token whose session is still active (or an API key), and attaches
+ * the {@link Caller}. Missing, malformed, expired or revoked tokens get 401.
  */
 public final class AuthHandler implements Handler<RoutingContext> {
 
   private final TokenService tokens;
   private final SessionStore sessions;
+  private final ApiKeyStore keys;
 
-  public AuthHandler(TokenService tokens, SessionStore sessions) {
+  public AuthHandler(TokenService tokens, SessionStore sessions, ApiKeyStore keys) {
     this.tokens = tokens;
     this.sessions = sessions;
+    this.keys = keys;
   }
 
   @Override
@@ -40,8 +42,12 @@ public final class AuthHandler implements Handler<RoutingContext> {
     });
   }
 
-  /** Verifies a token and its session; also used by transports other than HTTP headers. */
+  /** Verifies an access token and its session, or an API key; also used by transports other than HTTP headers. */
   public Future<Caller> authenticate(String token) {
+    if (ApiKeyStore.looksLikeKey(token)) {
+      return keys.authenticate(token).compose(c -> c == null
+          ? Future.failedFuture(ApiError.unauthorized("invalid or revoked API key")) : Future.succeededFuture(c));
+    }
     return tokens.verify(token)
         .recover(e -> Future.failedFuture(ApiError.unauthorized("invalid or expired token")))
         .compose(claims -> sessions.active(claims.sessionId(), claims.userId()))

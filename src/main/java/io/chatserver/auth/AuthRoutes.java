@@ -101,7 +101,9 @@ public final class AuthRoutes {
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw ApiError.unauthorized("send the Bearer access token or {refreshToken} to log out");
     }
-    return auth.authenticate(header.substring(7).trim()).compose(caller -> sessions.revoke(caller.sessionId())).mapEmpty();
+    return auth.authenticate(header.substring(7).trim()).compose(caller -> caller.sessionId() == null
+        ? Future.failedFuture(ApiError.badRequest("Authorization", "API keys are revoked with DELETE /api/users/me/keys/{id}"))
+        : sessions.revoke(caller.sessionId())).mapEmpty();
   }
 
   private Future<JsonObject> startSession(UUID userId, String username, String role) {

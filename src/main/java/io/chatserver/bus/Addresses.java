@@ -5,7 +5,9 @@ package io.chatserver.bus;
  * objects. Generation:
  *
  * <pre>
- * jobs(model)   request  {jobId, userId, model, prompt | messages[{role, content}], options{...}, replyTo}
+ * jobs(model)   request  {jobId, userId, model, options{...}, replyTo, and one of: prompt (raw text);
+ *                        prompt + suffix (fill-in-the-middle); messages[{role, content}] (+ assistantPrefix
+ *                        to continue a partial answer)}
  *               reply    {jobId, model, promptTokens}            (accepted: the stream follows)
  *               failure  ReplyException(code, message): 400 bad options, 413 prompt longer than the
  *                        context, 503 queue full; NO_HANDLERS when no worker has the model

@@ -150,7 +150,7 @@ public final class ChatRoutes {
 
   private Future<JsonObject> addMessage(RoutingContext ctx) {
     UUID chatId = Ids.pathParam(ctx, "chatId");
-    MessageInput input = messageInput(Body.of(ctx).only(Set.of("parentId", "role", "content")));
+    MessageInput input = messageInput(Body.of(ctx).only(Set.of("parentId", "role", "content", "generate")));
     return chats.addMessage(Caller.of(ctx).userId(), chatId, input.parent(), input.role(), input.content())
         .map(Message::toJson);
   }

@@ -192,6 +192,40 @@ public final class ChatStore {
     }));
   }
 
+  /** A message to insert: role, content, status and model. */
+  public record NewMessage(String role, String content, String status, String model) {}
+
+  /**
+   * Inserts a chain of messages in one transaction, the first under {@code parent}, each next one
+   * under the previous; the last becomes the current leaf. All or nothing.
+   */
+  public Future<List<Message>> addChain(UUID userId, UUID chatId, UUID parentId, List<NewMessage> chain) {
+    return pool.withTransaction(conn -> lockChat(conn, userId, chatId).compose(leaf -> {
+      Future<Void> check = parentId == null ? Future.succeededFuture()
+          : conn.preparedQuery("SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(parentId, chatId))
+              .compose(rs -> rs.size() == 0 ? Future.failedFuture(ApiError.notFound("message")) : Future.succeededFuture());
+      List<Message> out = new ArrayList<>();
+      Future<UUID> parent = check.map(v -> parentId);
+      for (NewMessage nm : chain) {
+        parent = parent.compose(p -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + Message.COLUMNS)
+            .execute(Tuple.of(UUID.randomUUID(), chatId, p, nm.role(), nm.content(), nm.status(), nm.model()))
+            .map(rs -> {
+              Message m = Message.of(rs.iterator().next());
+              out.add(m);
+              return m.id();
+            }));
+      }
+      return parent.compose(last -> conn.preparedQuery("UPDATE chats SET current_leaf_id = $2, updated_at = clock_timestamp() WHERE id = $1")
+          .execute(Tuple.of(chatId, last))).map(x -> out);
+    }));
+  }
+
+  /** Marks an assistant message as being extended (continue); 404 when not the user's assistant message. */
+  public Future<Message> markStreaming(UUID userId, UUID chatId, UUID messageId) {
+    return updateMessage(userId, chatId, messageId, "status = 'streaming', model = COALESCE(model, $4)", (String) null);
+  }
+
   public Future<Message> message(UUID userId, UUID chatId, UUID messageId) {
     return require(get(userId, chatId)).compose(chat -> pool.preparedQuery("SELECT " + Message.COLUMNS
             + " FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(messageId, chatId)))

@@ -68,6 +68,15 @@ public final class MessageTree {
     return roots.isEmpty() ? null : newestLeafBelow(roots.get(roots.size() - 1));
   }
 
+  /** Root to {@code m}, inclusive. */
+  public List<Message> pathTo(Message m) {
+    List<Message> up = new ArrayList<>();
+    for (Message x = m; x != null; x = x.parentId() == null ? null : byId.get(x.parentId())) {
+      up.add(0, x);
+    }
+    return up;
+  }
+
   /** Root to {@code through}, then on to the newest leaf below it. */
   public List<Message> branch(Message through) {
     List<Message> up = new ArrayList<>();

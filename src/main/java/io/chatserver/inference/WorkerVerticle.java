@@ -84,8 +84,13 @@ public final class WorkerVerticle extends VerticleBase {
           throw ApiError.badRequest("messages", "each message needs a role and a string content");
         }
       }
-      prompt = runtime.chatPrompt(messages, params.maxTokens());
+      prompt = runtime.chatPrompt(messages, params.maxTokens(), job.getString("assistantPrefix"));
       params = params.withStop(runtime.templateStops());
+    } else if (job.getString("suffix") != null) {
+      prompt = runtime.fimPrompt(job.getString("prompt", ""), job.getString("suffix"));
+      if (prompt == null) {
+        throw ApiError.badRequest("suffix", "model " + runtime.name() + " has no fill-in-the-middle tokens, so suffix cannot be used");
+      }
     } else {
       String text = job.getString("prompt");
       if (text == null) {

@@ -28,13 +28,16 @@ class IsolationTest extends ServerTestBase {
       "POST /api/chats/:chatId/messages", new JsonObject().put("role", "user").put("content", "pwned"),
       "PATCH /api/chats/:chatId/messages/:messageId", new JsonObject().put("content", "pwned"),
       "POST /api/chats/:chatId/messages/:messageId/rating", new JsonObject().put("value", -1),
-      "PUT /api/personas/:personaId", new JsonObject().put("name", "pwned"));
+      "PUT /api/personas/:personaId", new JsonObject().put("name", "pwned"),
+      "POST /api/chats/:chatId/messages/:messageId/regenerate", new JsonObject(),
+      "POST /api/chats/:chatId/messages/:messageId/continue", new JsonObject());
 
   private Api alice;
   private Api bob;
   private String chatA;
   private String msgA;
   private String personaA;
+  private String keyA;
 
   @BeforeAll
   void aliceHasData() {
@@ -47,6 +50,7 @@ class IsolationTest extends ServerTestBase {
     alice.addMessage(chatA, null, "assistant", "noted");
     personaA = alice.post("/api/personas", new JsonObject().put("name", "Alice's persona").put("content", "secret"))
         .expect(201).json().getString("id");
+    keyA = alice.post("/api/users/me/keys", new JsonObject().put("name", "alice's key")).expect(201).json().getString("id");
   }
 
   @Test
@@ -54,12 +58,14 @@ class IsolationTest extends ServerTestBase {
     String before = snapshot();
     List<String> checked = new ArrayList<>();
     for (String route : server.routes()) {
-      if (!route.contains(":chatId") && !route.contains(":messageId") && !route.contains(":personaId")) {
+      if (!route.contains(":chatId") && !route.contains(":messageId") && !route.contains(":personaId")
+          && !route.contains(":keyId")) {
         continue;
       }
       String method = route.substring(0, route.indexOf(' '));
       String path = route.substring(route.indexOf(' ') + 1)
-          .replace(":chatId", chatA).replace(":messageId", msgA).replace(":personaId", personaA);
+          .replace(":chatId", chatA).replace(":messageId", msgA).replace(":personaId", personaA)
+          .replace(":keyId", keyA);
       JsonObject body = BODIES.get(route);
       if ((method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) && body == null) {
         throw new AssertionError("IsolationTest.BODIES needs a valid body for " + route);
@@ -69,7 +75,7 @@ class IsolationTest extends ServerTestBase {
       assertFalse(r.body().contains("treasure") || r.body().contains("secret plans"), route + " leaked data");
       checked.add(route);
     }
-    assertTrue(checked.size() >= 14, "expected every id-taking route to be checked, got " + checked);
+    assertTrue(checked.size() >= 17, "expected every id-taking route to be checked, got " + checked);
     assertEquals(before, snapshot(), "another user's requests changed Alice's data");
   }
 
@@ -102,6 +108,7 @@ class IsolationTest extends ServerTestBase {
   }
 
   private String snapshot() {
-    return alice.get("/api/chats/" + chatA).expect(200).body() + alice.get("/api/personas/" + personaA).expect(200).body();
+    return alice.get("/api/chats/" + chatA).expect(200).body() + alice.get("/api/personas/" + personaA).expect(200).body()
+        + alice.get("/api/users/me/keys").expect(200).json().getJsonArray("items").size();
   }
 }

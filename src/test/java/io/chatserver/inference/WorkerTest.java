@@ -37,6 +37,7 @@ class WorkerTest {
 
   private ChatServer server;
   private Vertx vertx;
+  private String brokenDir;
 
   @BeforeAll
   void start() throws Exception {
@@ -47,6 +48,16 @@ class WorkerTest {
     AppConfig.set(conf, "models.defaults.device", "cpu");
     AppConfig.set(conf, "models.defaults.maxBatch", 4);
     AppConfig.set(conf, "models.defaults.contextLength", 512);
+    // a second model whose weights are broken: it must fail alone, with the file and the reason
+    java.nio.file.Path broken = Files.createTempDirectory("broken-model");
+    java.nio.file.Path good = SharedModels.stories260k();
+    for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json"}) {
+      Files.copy(good.resolve(f), broken.resolve(f));
+    }
+    byte[] weights = Files.readAllBytes(good.resolve("model.safetensors"));
+    Files.write(broken.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+    AppConfig.set(conf, "models.list", new JsonArray().add(new JsonObject().put("name", "broken").put("path", broken.toString())));
+    brokenDir = broken.toString();
     server = TestServer.start(conf);
     server.inference().loaded().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     vertx = server.vertx();
@@ -86,7 +97,12 @@ class WorkerTest {
     Api api = Api.connect(client, server.port());
     Api.User u = api.register("models");
     JsonObject list = api.as(u).get("/api/models").expect(200).json();
-    JsonObject m = list.getJsonArray("models").getJsonObject(0);
+    JsonObject broken = list.getJsonArray("models").getJsonObject(0);
+    assertEquals("broken", broken.getString("name"));
+    assertEquals("error", broken.getString("status"));
+    assertTrue(broken.getString("error").contains(brokenDir) && broken.getString("error").contains("model.safetensors"),
+        broken.getString("error"));
+    JsonObject m = list.getJsonArray("models").getJsonObject(1);
     assertEquals("stories260k", m.getString("name"));
     assertEquals("ready", m.getString("status"));
     assertEquals(512, m.getJsonObject("info").getInteger("contextLength"));

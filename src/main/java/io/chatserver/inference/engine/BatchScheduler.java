@@ -173,9 +173,10 @@ public final class BatchScheduler implements AutoCloseable {
         staging = null;
       }
       for (int i = running.size() - 1; i >= 0; i--) {
-        if (running.get(i).jobId.equals(id)) {
-          finish(running.get(i), "cancelled", null);
+        Sequence s = running.get(i);
+        if (s.jobId.equals(id)) {
           removeRow(i);
+          finish(s, "cancelled", null);
         }
       }
     }
@@ -201,8 +202,10 @@ public final class BatchScheduler implements AutoCloseable {
     model.moveSlot(model.stagingSlot(), row);
     running.add(s);
     s.firstTokenNanos = System.nanoTime();
-    if (accept(s, token)) {
+    String reason = accept(s, token);
+    if (reason != null) {
       removeRow(row);
+      finish(s, reason, null);
     }
     return len;
   }
@@ -223,23 +226,30 @@ public final class BatchScheduler implements AutoCloseable {
     }
     steps++;
     List<Integer> done = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
     for (int i = 0; i < b; i++) {
       Sequence s = running.get(i);
       s.cached++;
-      if (accept(s, next[i])) {
+      String reason = accept(s, next[i]);
+      if (reason != null) {
         done.add(i);
+        reasons.add(reason);
       }
     }
+    List<Sequence> ended = new ArrayList<>();
     for (int i = done.size() - 1; i >= 0; i--) {
+      ended.add(0, running.get(done.get(i)));
       removeRow(done.get(i));
+    }
+    for (int i = 0; i < ended.size(); i++) {
+      finish(ended.get(i), reasons.get(i), null);
     }
   }
 
-  /** Takes a sampled token; true when the sequence is finished (and its listener told). */
-  private boolean accept(Sequence s, long token) {
+  /** Takes a sampled token; returns the finish reason when the sequence is done, else null. */
+  private String accept(Sequence s, long token) {
     if (eos.contains(token)) {
-      finish(s, "stop", null);
-      return true;
+      return "stop";
     }
     s.append(token);
     s.generated++;
@@ -248,14 +258,12 @@ public final class BatchScheduler implements AutoCloseable {
       s.listener.onDelta(delta);
     }
     if (s.text.stopped()) {
-      finish(s, "stop", null);
-      return true;
+      return "stop";
     }
     if (s.generated >= s.params.maxTokens() || s.cached + 1 >= model.context()) {
-      finish(s, "length", null);
-      return true;
+      return "length";
     }
-    return false;
+    return null;
   }
 
   private void finish(Sequence s, String reason, String error) {
@@ -285,10 +293,11 @@ public final class BatchScheduler implements AutoCloseable {
   }
 
   private void failAll(String message) {
-    for (Sequence s : running) {
+    List<Sequence> all = new ArrayList<>(running);
+    running.clear();
+    for (Sequence s : all) {
       finish(s, "error", message);
     }
-    running.clear();
     if (staging != null) {
       finish(staging, "error", message);
       staging = null;

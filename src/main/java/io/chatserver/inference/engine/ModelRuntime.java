@@ -171,10 +171,19 @@ public final class ModelRuntime implements AutoCloseable {
    * oldest turns are dropped (system messages and the last message are kept).
    */
   public long[] chatPrompt(JsonArray messages, int answerRoom) {
+    return chatPrompt(messages, answerRoom, null);
+  }
+
+  /** As above, continuing a partial assistant answer ({@code assistantPrefix}) when given. */
+  public long[] chatPrompt(JsonArray messages, int answerRoom, String assistantPrefix) {
     JsonArray kept = messages.copy();
     int room = Math.max(1, Math.min(answerRoom, model.context() / 4));
     while (true) {
-      long[] ids = tokenizer.encode(template.render(kept, true));
+      String text = template.render(kept, true);
+      if (assistantPrefix != null && !assistantPrefix.isEmpty()) {
+        text += (template.isPlain() ? " " : "") + assistantPrefix;
+      }
+      long[] ids = tokenizer.encode(text);
       if (ids.length + room <= model.context()) {
         return ids;
       }
@@ -194,6 +203,32 @@ public final class ModelRuntime implements AutoCloseable {
 
   public long[] textPrompt(String text) {
     return tokenizer.encode(text);
+  }
+
+  /** The fill-in-the-middle marker sets we know (prefix, suffix, middle), tried in order. */
+  private static final List<List<String>> FIM_MARKERS = List.of(
+      List.of("<fim_prefix>", "<fim_suffix>", "<fim_middle>"),
+      List.of("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"),
+      List.of("<PRE>", "<SUF>", "<MID>"));
+
+  /** True when the tokenizer has fill-in-the-middle tokens. */
+  public boolean supportsFim() {
+    return fimMarkers() != null;
+  }
+
+  private List<String> fimMarkers() {
+    for (List<String> set : FIM_MARKERS) {
+      if (set.stream().allMatch(t -> tokenizer.singleTokenId(t) != null)) {
+        return set;
+      }
+    }
+    return null;
+  }
+
+  /** A prefix-suffix-middle prompt; null when the model has no FIM tokens. */
+  public long[] fimPrompt(String prefix, String suffix) {
+    List<String> m = fimMarkers();
+    return m == null ? null : tokenizer.encode(m.get(0) + prefix + m.get(1) + suffix + m.get(2));
   }
 
   public JsonObject info() {

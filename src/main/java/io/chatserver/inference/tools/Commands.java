@@ -81,7 +81,7 @@ public final class Commands {
     @Option(names = "--model", required = true, description = "name=path of a Hugging Face model folder (repeatable)")
     List<String> models = new ArrayList<>();
     @Option(names = "--streams", defaultValue = "1,4,16,32") String streams;
-    @Option(names = "--tokens", defaultValue = "32", description = "tokens generated per stream") int tokens;
+    @Option(names = "--tokens", defaultValue = "128", description = "tokens generated per stream") int tokens;
     @Option(names = "--max-batch", defaultValue = "32") int maxBatch;
     @Option(names = "--context", defaultValue = "512") int context;
     @Option(names = "--out", defaultValue = "benchmarks/results") Path out;

@@ -1,0 +1,127 @@
+package io.chatserver.generation;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One generation as the API side sees it: every delta streamed so far (so any client can resume
+ * from any sequence number, also after the end), the final result, and who is listening. All
+ * methods run on the event loop of the service that owns the job.
+ */
+public final class Job {
+
+  /** Something that wants the job's events: deltas with their sequence number, then the end. */
+  public interface Subscriber {
+    void delta(long seq, String text);
+
+    void done(long seq, JsonObject result);
+  }
+
+  public final String id;
+  public final UUID userId;
+  public final String model;
+  /** The assistant message the text is saved into (null for jobs that are not saved in a chat). */
+  UUID messageId;
+  /** Text the saved message had before this job (continue), prepended when saving. */
+  String baseContent = "";
+  final boolean trimLeading;
+  final long createdAt = System.currentTimeMillis();
+  private final List<String> deltas = new ArrayList<>();
+  private final StringBuilder text = new StringBuilder();
+  private final List<Subscriber> subscribers = new ArrayList<>();
+  private final Promise<JsonObject> finished = Promise.promise();
+  private JsonObject result;
+  long lastWorkerMessageAt = System.currentTimeMillis();
+  int unsavedDeltas;
+  int promptTokens;
+
+  Job(String id, UUID userId, String model, boolean trimLeading) {
+    this.id = id;
+    this.userId = userId;
+    this.model = model;
+    this.trimLeading = trimLeading;
+  }
+
+  /** Records a delta (leading whitespace of an answer is dropped) and tells the subscribers. */
+  synchronized void append(String delta) {
+    String d = delta;
+    if (trimLeading && text.length() == 0) {
+      d = d.stripLeading();
+    }
+    if (d.isEmpty()) {
+      return;
+    }
+    deltas.add(d);
+    text.append(d);
+    unsavedDeltas++;
+    long seq = deltas.size();
+    for (Subscriber s : List.copyOf(subscribers)) {
+      s.delta(seq, d);
+    }
+  }
+
+  /** Ends the job: {@code result} holds finishReason, status, usage, error; subscribers are told and dropped. */
+  synchronized void finish(JsonObject result) {
+    if (this.result != null) {
+      return;
+    }
+    this.result = result.put("jobId", id).put("text", text.toString());
+    long seq = deltas.size() + 1L;
+    for (Subscriber s : List.copyOf(subscribers)) {
+      s.done(seq, this.result);
+    }
+    subscribers.clear();
+    finished.complete(this.result);
+  }
+
+  /** Replays deltas after {@code from} to the subscriber, then keeps it informed (or ends it at once). */
+  public synchronized void subscribe(long from, Subscriber s) {
+    for (int i = (int) Math.max(0, from); i < deltas.size(); i++) {
+      s.delta(i + 1L, deltas.get(i));
+    }
+    if (result != null) {
+      s.done(deltas.size() + 1L, result);
+    } else {
+      subscribers.add(s);
+    }
+  }
+
+  public synchronized void unsubscribe(Subscriber s) {
+    subscribers.remove(s);
+  }
+
+  public synchronized boolean isDone() {
+    return result != null;
+  }
+
+  public synchronized JsonObject result() {
+    return result;
+  }
+
+  public Future<JsonObject> finished() {
+    return finished.future();
+  }
+
+  public synchronized String text() {
+    return text.toString();
+  }
+
+  public synchronized int deltaCount() {
+    return deltas.size();
+  }
+
+  public UUID messageId() {
+    return messageId;
+  }
+
+  /** The saved text: what the message had before, plus everything streamed. */
+  synchronized String savedText() {
+    return baseContent + text;
+  }
+
+}

@@ -1,0 +1,279 @@
+package io.chatserver.openai;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.api.Body;
+import io.chatserver.api.ErrorHandler;
+import io.chatserver.auth.Caller;
+import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.GenerationService;
+import io.chatserver.generation.Job;
+import io.chatserver.generation.Sse;
+import io.chatserver.inference.SamplingOptions;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.UUID;
+
+/**
+ * The OpenAI-compatible face: {@code /v1/models}, {@code /v1/chat/completions} and
+ * {@code /v1/completions} (with {@code suffix}), streaming or not, with
+ * {@code stream_options.include_usage}, stop sequences, {@code seed} and {@code n=1}; errors in
+ * OpenAI's JSON shape. Authenticated with a JWT or a per-user API key.
+ */
+public final class OpenAiRoutes {
+
+  private final GenerationService gen;
+  private final int maxContentChars;
+
+  public OpenAiRoutes(GenerationService gen, int maxContentChars) {
+    this.gen = gen;
+    this.maxContentChars = maxContentChars;
+  }
+
+  public void mount(Router router) {
+    router.route("/v1/*").failureHandler(OpenAiRoutes::error);
+    router.get("/v1/models").handler(this::models);
+    router.post("/v1/chat/completions").handler(ctx -> complete(ctx, true));
+    router.post("/v1/completions").handler(ctx -> complete(ctx, false));
+  }
+
+  /** Errors as OpenAI clients expect them: {error: {message, type, param, code}}. */
+  static void error(RoutingContext ctx) {
+    ApiError e = ErrorHandler.toApiError(ctx.failure(), ctx.statusCode());
+    String type = switch (e.status()) {
+      case 401 -> "authentication_error";
+      case 403 -> "permission_error";
+      case 404 -> "not_found_error";
+      case 429 -> "rate_limit_error";
+      case 500, 502, 503, 504 -> "server_error";
+      default -> "invalid_request_error";
+    };
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    JsonObject err = new JsonObject().put("message", e.getMessage()).put("type", type).put("param", e.field())
+        .put("code", e.code());
+    ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", err).encode());
+  }
+
+  private void models(RoutingContext ctx) {
+    gen.models().onFailure(ctx::fail).onSuccess(list -> {
+      JsonArray data = new JsonArray();
+      for (Object o : list.getJsonArray("models", new JsonArray())) {
+        JsonObject m = (JsonObject) o;
+        if ("ready".equals(m.getString("status"))) {
+          data.add(new JsonObject().put("id", m.getString("name")).put("object", "model").put("created", 0)
+              .put("owned_by", "chat-server"));
+        }
+      }
+      ctx.response().putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("object", "list").put("data", data).encode());
+    });
+  }
+
+  private void complete(RoutingContext ctx, boolean chat) {
+    UUID user = Caller.of(ctx).userId();
+    Body body = Body.of(ctx);
+    JsonObject req = body.json();
+    Long n = body.optionalLong("n", 1, 128);
+    if (n != null && n != 1) {
+      throw ApiError.badRequest("n", "only n=1 is supported");
+    }
+    boolean stream = Boolean.TRUE.equals(body.optionalBoolean("stream"));
+    JsonObject streamOptions = body.optionalObject("stream_options");
+    boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
+    JsonObject options = options(body, chat);
+    JsonObject payload = new JsonObject();
+    if (chat) {
+      payload.put("messages", GenerationRoutes.validMessages(textMessages(body.optionalArray("messages")), maxContentChars));
+    } else {
+      payload.put("prompt", prompt(req.getValue("prompt")));
+      String suffix = body.optionalString("suffix", 0, maxContentChars);
+      if (suffix != null) {
+        payload.put("suffix", suffix);
+      }
+    }
+    String model = body.optionalString("model", 1, 200);
+    long created = System.currentTimeMillis() / 1000;
+    gen.resolveModel(model, null)
+        .compose(m -> gen.start(new GenerationService.Spec(user, m, payload, options, chat, job -> Future.succeededFuture())))
+        .onFailure(ctx::fail)
+        .onSuccess(job -> {
+          String id = (chat ? "chatcmpl-" : "cmpl-") + job.id;
+          if (stream) {
+            ctx.response().closeHandler(v -> {
+              if (!job.isDone()) {
+                gen.stop(job);
+              }
+            });
+            Sse.stream(ctx, job, 0, new ChunkFormat(id, created, chat, includeUsage));
+          } else {
+            job.finished().onSuccess(done -> ctx.response().putHeader("Content-Type", "application/json")
+                .end(response(id, created, chat, done).encode()));
+          }
+        });
+  }
+
+  /** OpenAI parameters to ours; OpenAI's defaults (temperature 1, top_p 1, no top_k) where absent. */
+  static JsonObject options(Body body, boolean chat) {
+    JsonObject o = new JsonObject();
+    Double temperature = body.optionalDouble("temperature", 0, 2);
+    o.put("temperature", temperature != null ? temperature : 1.0);
+    Double topP = body.optionalDouble("top_p", 0, 1);
+    o.put("top_p", topP != null ? topP : 1.0);
+    o.put("top_k", 0).put("min_p", 0.0);
+    Long max = body.optionalLong(chat && body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens", 1,
+        SamplingOptions.MAX_TOKENS_LIMIT);
+    if (max != null) {
+      o.put("max_tokens", max);
+    } else if (!chat) {
+      o.put("max_tokens", 16); // OpenAI's default for completions
+    }
+    Long seed = body.optionalLong("seed", Long.MIN_VALUE, Long.MAX_VALUE);
+    if (seed != null) {
+      o.put("seed", seed);
+    }
+    Object stop = body.json().getValue("stop");
+    if (stop != null) {
+      o.put("stop", stop);
+    }
+    Object topK = body.json().getValue("top_k");
+    if (topK != null) {
+      o.put("top_k", topK);
+    }
+    Object repeat = body.json().getValue("repeat_penalty");
+    if (repeat != null) {
+      o.put("repeat_penalty", repeat);
+    }
+    try {
+      return SamplingOptions.validate(o, "options");
+    } catch (ApiError e) {
+      throw ApiError.badRequest(e.field().replace("options.", ""), e.getMessage());
+    }
+  }
+
+  /** Chat messages whose content may be a list of parts: the text parts are joined. */
+  static JsonArray textMessages(JsonArray messages) {
+    if (messages == null) {
+      return null;
+    }
+    JsonArray out = new JsonArray();
+    for (Object o : messages) {
+      if (o instanceof JsonObject m && m.getValue("content") instanceof JsonArray parts) {
+        StringBuilder sb = new StringBuilder();
+        for (Object p : parts) {
+          if (p instanceof JsonObject part && "text".equals(part.getString("type")) && part.getValue("text") instanceof String t) {
+            sb.append(t);
+          }
+        }
+        out.add(m.copy().put("content", sb.toString()));
+      } else if (o instanceof JsonObject m && m.getValue("content") == null && m.containsKey("role")) {
+        out.add(m.copy().put("content", ""));
+      } else {
+        out.add(o);
+      }
+    }
+    return out;
+  }
+
+  static String prompt(Object p) {
+    if (p instanceof String s) {
+      return s;
+    }
+    if (p instanceof JsonArray a && a.size() == 1 && a.getValue(0) instanceof String s) {
+      return s;
+    }
+    throw ApiError.badRequest("prompt", "prompt must be a string (or an array of exactly one string)");
+  }
+
+  static String finishReason(JsonObject done) {
+    return "length".equals(done.getString("finishReason")) ? "length" : "stop";
+  }
+
+  static JsonObject usage(JsonObject done) {
+    JsonObject u = done.getJsonObject("usage", new JsonObject());
+    int p = u.getInteger("promptTokens", 0);
+    int c = u.getInteger("completionTokens", 0);
+    return new JsonObject().put("prompt_tokens", p).put("completion_tokens", c).put("total_tokens", p + c);
+  }
+
+  static JsonObject response(String id, long created, boolean chat, JsonObject done) {
+    JsonObject choice = new JsonObject().put("index", 0).put("finish_reason", finishReason(done));
+    if (chat) {
+      choice.put("message", new JsonObject().put("role", "assistant").put("content", done.getString("text")));
+    } else {
+      choice.put("text", done.getString("text")).putNull("logprobs");
+    }
+    return new JsonObject().put("id", id).put("object", chat ? "chat.completion" : "text_completion").put("created", created)
+        .put("model", done.getString("model")).put("choices", new JsonArray().add(choice)).put("usage", usage(done));
+  }
+
+  /** Streaming chunks in OpenAI's format, then {@code data: [DONE]}. */
+  private static final class ChunkFormat implements Sse.Format {
+    private final String id;
+    private final long created;
+    private final boolean chat;
+    private final boolean includeUsage;
+    private boolean first = true;
+
+    ChunkFormat(String id, long created, boolean chat, boolean includeUsage) {
+      this.id = id;
+      this.created = created;
+      this.chat = chat;
+      this.includeUsage = includeUsage;
+    }
+
+    private JsonObject chunk(Job job, JsonObject choice) {
+      return new JsonObject().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
+          .put("created", created).put("model", job.model).put("choices", new JsonArray().add(choice.put("index", 0)));
+    }
+
+    private JsonObject content(String text) {
+      JsonObject c = new JsonObject();
+      if (chat) {
+        JsonObject delta = new JsonObject().put("content", text);
+        if (first) {
+          delta.put("role", "assistant");
+          first = false;
+        }
+        c.put("delta", delta);
+      } else {
+        c.put("text", text).putNull("logprobs");
+      }
+      return c.putNull("finish_reason");
+    }
+
+    @Override
+    public String delta(Job job, long seq, String text) {
+      return "data: " + chunk(job, content(text)).encode() + "\n\n";
+    }
+
+    @Override
+    public String done(Job job, long seq, JsonObject result) {
+      StringBuilder sb = new StringBuilder();
+      if ("error".equals(result.getString("status")) && result.getString("error") != null) {
+        sb.append("data: ").append(new JsonObject().put("error", new JsonObject().put("message", result.getString("error"))
+            .put("type", "server_error")).encode()).append("\n\n");
+      }
+      JsonObject last = content("");
+      if (chat) {
+        last.put("delta", new JsonObject());
+      } else {
+        last.put("text", "");
+      }
+      last.put("finish_reason", finishReason(result));
+      sb.append("data: ").append(chunk(job, last).encode()).append("\n\n");
+      if (includeUsage) {
+        JsonObject u = new JsonObject().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
+            .put("created", created).put("model", job.model).put("choices", new JsonArray()).put("usage", usage(result));
+        sb.append("data: ").append(u.encode()).append("\n\n");
+      }
+      return sb.append("data: [DONE]\n\n").toString();
+    }
+  }
+}
