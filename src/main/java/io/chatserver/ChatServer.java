@@ -12,6 +12,7 @@ import io.chatserver.auth.PasswordHasher;
 import io.chatserver.auth.SecretStore;
 import io.chatserver.auth.SessionStore;
 import io.chatserver.auth.TokenService;
+import io.chatserver.bridge.EventBusBridge;
 import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.ChatTransfer;
@@ -99,6 +100,9 @@ public final class ChatServer implements AutoCloseable {
       GenerationService generation = new GenerationService(vertx, genStore,
           GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())));
 
+      GenerationRoutes generationRoutes = new GenerationRoutes(generation, chats, users, maxContent);
+      EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, generationRoutes);
+      bridge.start();
       ApiRouter.Features features = new ApiRouter.Features(
           authHandler,
           new AuthRoutes(users, sessions, tokens, hasher, authHandler),
@@ -109,9 +113,10 @@ public final class ChatServer implements AutoCloseable {
           new OpenApiRoutes(),
           new HealthRoutes(pool),
           new ModelRoutes(vertx),
-          new GenerationRoutes(generation, chats, users, maxContent),
+          generationRoutes,
           new KeyRoutes(apiKeys),
           new OpenAiRoutes(generation, maxContent),
+          bridge,
           http.getLong("bodyLimitBytes", 1_048_576L),
           http.getLong("importLimitBytes", 64L * 1_048_576L));
 

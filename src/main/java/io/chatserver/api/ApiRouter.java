@@ -2,6 +2,7 @@ package io.chatserver.api;
 
 import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.AuthRoutes;
+import io.chatserver.bridge.EventBusBridge;
 import io.chatserver.auth.KeyRoutes;
 import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.chat.ChatRoutes;
@@ -26,6 +27,7 @@ public final class ApiRouter {
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
                          GenerationRoutes generation, KeyRoutes keys, OpenAiRoutes openai,
+                         EventBusBridge bridge,
                          long bodyLimitBytes, long importLimitBytes) {}
 
   private ApiRouter() {}
@@ -40,6 +42,7 @@ public final class ApiRouter {
     f.health().mount(router);
     f.docs().mount(router);
     f.authRoutes().mount(router);
+    f.bridge().mount(router);
 
     router.route("/api/*").handler(f.auth());
     router.route("/v1/*").handler(f.auth());

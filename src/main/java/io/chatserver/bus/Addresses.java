@@ -18,6 +18,17 @@ package io.chatserver.bus;
  * CANCEL        publish  {jobId}                                   (the worker holding it stops it)
  * MODELS        request  {}  reply {models: [{name, status: loading|ready|error, error?, info?}]}
  * </pre>
+ *
+ * <p>The browser side, through the SockJS bridge at /eventbus (the bridge stamps userId on every
+ * inbound message):
+ *
+ * <pre>
+ * CHAT_GENERATE request  {chatId, content, parentId?, model?, options?}
+ *               reply    {jobId, assistantMessageId, model, message, stream}; failure (status, "code: message")
+ * CHAT_STOP     request  {jobId}  reply the job's final state
+ * user(id)      the client registers it; receives {type: "delta", jobId, seq, text} and
+ *               {type: "done", jobId, seq, finishReason, status, text, usage, messageId}
+ * </pre>
  */
 public final class Addresses {
 
@@ -25,12 +36,20 @@ public final class Addresses {
   public static final String CANCEL = "inference.cancel";
   public static final String MODELS = "inference.models";
   public static final String STREAM_PREFIX = "inference.stream.";
+  public static final String CHAT_GENERATE = "chat.generate";
+  public static final String CHAT_STOP = "chat.stop";
+  public static final String USER_PREFIX = "user.";
 
   private Addresses() {}
 
   /** Where jobs for one model are sent; every worker holding the model consumes it. */
   public static String jobs(String model) {
     return JOBS_PREFIX + model;
+  }
+
+  /** The address a browser registers to hear its own generations. */
+  public static String user(java.util.UUID userId) {
+    return USER_PREFIX + userId;
   }
 
   /** A per-job address for the stream of deltas. */

@@ -71,12 +71,18 @@ public final class GenerationRoutes {
 
   private Future<JsonObject> answerNewMessage(RoutingContext ctx, Body raw) {
     Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options"));
-    UUID user = Caller.of(ctx).userId();
-    UUID chatId = Ids.pathParam(ctx, "chatId");
-    String role = body.has("role") ? body.optionalEnum("role", Set.of("user")) : "user";
-    if (role == null) {
+    if (body.has("role") && body.optionalEnum("role", Set.of("user")) == null) {
       throw ApiError.badRequest("role", "a message that asks for an answer must have role 'user'");
     }
+    return answer(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), body);
+  }
+
+  /**
+   * Adds the user's message and starts the answer ({@code body}: content, parentId?, model?,
+   * options?). Shared by the HTTP route and the SockJS bridge. The messages are created only once a
+   * worker accepted the job, so a refusal (429, 503, 504) leaves nothing behind.
+   */
+  public Future<JsonObject> answer(UUID user, UUID chatId, Body body) {
     String content = body.requiredString("content", 1, maxContentChars);
     boolean explicit = body.has("parentId");
     UUID parentId = body.optionalUuid("parentId");

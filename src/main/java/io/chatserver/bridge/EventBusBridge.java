@@ -1,0 +1,162 @@
+package io.chatserver.bridge;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.api.Body;
+import io.chatserver.api.ErrorHandler;
+import io.chatserver.api.Ids;
+import io.chatserver.auth.AuthHandler;
+import io.chatserver.auth.Caller;
+import io.chatserver.bus.Addresses;
+import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.GenerationService;
+import io.chatserver.generation.Job;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+
+import java.util.UUID;
+
+/**
+ * The browsers' way in: a SockJS event bus bridge at {@code /eventbus}. The JWT (query
+ * {@code ?token=} or Authorization header) is checked before the SockJS handshake. Inbound, only
+ * {@link Addresses#CHAT_GENERATE} and {@link Addresses#CHAT_STOP} are permitted, and the bridge
+ * stamps the verified user id onto every inbound message (a user id in the body is overwritten).
+ * Outbound, a client may only register its own {@link Addresses#user} address, where the deltas of
+ * its generations are published.
+ */
+public final class EventBusBridge {
+
+  private final Vertx vertx;
+  private final AuthHandler auth;
+  private final GenerationService gen;
+  private final GenerationRoutes generation;
+
+  public EventBusBridge(Vertx vertx, AuthHandler auth, GenerationService gen, GenerationRoutes generation) {
+    this.vertx = vertx;
+    this.auth = auth;
+    this.gen = gen;
+    this.generation = generation;
+  }
+
+  /** Registers the inbound consumers on this node (local: a job stays on the node whose bridge started it). */
+  public void start() {
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.CHAT_GENERATE, this::onGenerate);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.CHAT_STOP, this::onStop);
+  }
+
+  public void mount(Router router) {
+    router.route("/eventbus/*").handler(this::authenticate);
+    SockJSBridgeOptions options = new SockJSBridgeOptions()
+        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CHAT_GENERATE))
+        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CHAT_STOP))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Addresses.USER_PREFIX.replace(".", "\\.") + ".+"));
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(options, this::onBridgeEvent));
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
+        : ctx.queryParams().get("token");
+    if (token == null || token.isBlank()) {
+      ctx.fail(ApiError.unauthorized("the event bus needs ?token=<access token> or an Authorization header"));
+      return;
+    }
+    auth.authenticate(token).onFailure(ctx::fail).onSuccess(caller -> {
+      ctx.put("caller", caller);
+      ctx.next();
+    });
+  }
+
+  private void onBridgeEvent(BridgeEvent be) {
+    RoutingContext rc = be.socket().routingContext();
+    Caller caller = rc == null ? null : rc.get("caller");
+    if (caller == null) {
+      be.complete(false);
+      return;
+    }
+    BridgeEventType type = be.type();
+    if (type == BridgeEventType.REGISTER) {
+      String address = be.getRawMessage() == null ? null : be.getRawMessage().getString("address");
+      be.complete(Addresses.user(caller.userId()).equals(address));
+    } else if (type == BridgeEventType.SEND || type == BridgeEventType.PUBLISH) {
+      JsonObject raw = be.getRawMessage();
+      if (raw == null || !(raw.getValue("body") instanceof JsonObject body)) {
+        be.complete(false);
+        return;
+      }
+      body.put("userId", caller.userId().toString());
+      be.setRawMessage(raw);
+      be.complete(true);
+    } else {
+      be.complete(true);
+    }
+  }
+
+  private void onGenerate(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    UUID user = UUID.fromString(body.getString("userId"));
+    try {
+      UUID chatId = Ids.parse(body.getString("chatId"), "chatId");
+      JsonObject fields = body.copy();
+      fields.remove("userId");
+      fields.remove("chatId");
+      Body input = Body.wrap(fields).only(java.util.Set.of("content", "parentId", "model", "options"));
+      generation.answer(user, chatId, input).onComplete(ar -> {
+        if (ar.failed()) {
+          fail(msg, ar.cause());
+          return;
+        }
+        JsonObject started = ar.result();
+        Job job = gen.job(started.getString("jobId"), user);
+        if (job != null) {
+          job.subscribe(0, publisher(user, job.id));
+        }
+        msg.reply(started);
+      });
+    } catch (RuntimeException e) {
+      fail(msg, e);
+    }
+  }
+
+  private void onStop(Message<JsonObject> msg) {
+    UUID user = UUID.fromString(msg.body().getString("userId"));
+    Job job = gen.job(msg.body().getString("jobId", ""), user);
+    if (job == null) {
+      msg.fail(404, "job not found");
+      return;
+    }
+    if (!job.isDone()) {
+      gen.stop(job);
+    }
+    job.finished().onSuccess(r -> msg.reply(r.copy()));
+  }
+
+  /** Publishes a job's events to its owner's address: {type: delta|done, jobId, seq, ...}. */
+  private Job.Subscriber publisher(UUID user, String jobId) {
+    String address = Addresses.user(user);
+    return new Job.Subscriber() {
+      @Override
+      public void delta(long seq, String text) {
+        vertx.eventBus().publish(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("seq", seq)
+            .put("text", text));
+      }
+
+      @Override
+      public void done(long seq, JsonObject result) {
+        vertx.eventBus().publish(address, result.copy().put("type", "done").put("seq", seq));
+      }
+    };
+  }
+
+  private static void fail(Message<JsonObject> msg, Throwable e) {
+    ApiError err = ErrorHandler.toApiError(e, -1);
+    msg.fail(err.status(), err.code() + ": " + err.getMessage());
+  }
+}
