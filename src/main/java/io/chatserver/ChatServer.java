@@ -14,6 +14,8 @@ import io.chatserver.auth.SessionStore;
 import io.chatserver.auth.TokenService;
 import io.chatserver.bridge.EventBusBridge;
 import io.chatserver.chat.ChatRoutes;
+import io.chatserver.cluster.ClusterSupport;
+import io.chatserver.cluster.WorkerRegistry;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.ChatTransfer;
 import io.chatserver.chat.TransferRoutes;
@@ -57,98 +59,135 @@ public final class ChatServer implements AutoCloseable {
 
   private final Vertx vertx;
   private final Database database;
-  private final Pool pool;
   private final TokenService tokens;
   private final int port;
   private final ApiRouter.Features features;
   private final InferenceService inference;
+  private final long drainTimeoutMs;
 
-  private ChatServer(Vertx vertx, Database database, Pool pool, TokenService tokens, int port, ApiRouter.Features features,
-                     InferenceService inference) {
+  private ChatServer(Vertx vertx, Database database, TokenService tokens, int port, ApiRouter.Features features,
+                     InferenceService inference, long drainTimeoutMs) {
     this.features = features;
     this.inference = inference;
     this.vertx = vertx;
     this.database = database;
-    this.pool = pool;
     this.tokens = tokens;
     this.port = port;
+    this.drainTimeoutMs = drainTimeoutMs;
   }
 
+  /**
+   * Starts the parts of this node's role ({@code node.role}): {@code api} (database, HTTP API,
+   * SockJS, routing of jobs to workers), {@code worker} (models, plus /health and /ready) or
+   * {@code all} (both, the default). With {@code cluster.enabled} the node joins the Hazelcast cluster.
+   */
   public static ChatServer start(JsonObject conf) throws Exception {
     long t0 = System.nanoTime();
+    String role = conf.getJsonObject("node", new JsonObject()).getString("role", "all");
+    if (!List.of("all", "api", "worker").contains(role)) {
+      throw new IllegalArgumentException("node.role (NODE_ROLE) must be all, api or worker, not '" + role + "'");
+    }
+    boolean apiRole = !role.equals("worker");
+    boolean workerRole = !role.equals("api");
+    JsonObject cluster = conf.getJsonObject("cluster", new JsonObject());
     Path dataDir = Path.of(conf.getString("dataDir", "./data")).toAbsolutePath().normalize();
-    Database database = Database.open(conf);
-    Vertx vertx = Vertx.vertx();
+    Database database = apiRole ? Database.open(conf) : null;
+    Vertx vertx;
     try {
-      JsonObject db = conf.getJsonObject("db");
+      vertx = ClusterSupport.start(conf);
+    } catch (Exception | Error e) {
+      if (database != null) {
+        database.close();
+      }
+      throw e;
+    }
+    try {
       JsonObject auth = conf.getJsonObject("auth");
       JsonObject http = conf.getJsonObject("http");
-      JsonObject chatConf = conf.getJsonObject("chats", new JsonObject());
-      Pool pool = database.pool(vertx, db.getInteger("poolSize", 8));
-
-      TokenService tokens = new TokenService(vertx, SecretStore.jwtSecret(auth.getString("jwtSecret"), dataDir),
-          auth.getInteger("accessTokenTtlSeconds", 900));
-      SessionStore sessions = new SessionStore(pool, auth.getInteger("refreshTokenTtlDays", 30));
-      PasswordHasher hasher = new PasswordHasher(vertx, auth.getInteger("bcryptCost", 10));
-      UserStore users = new UserStore(pool);
-      PersonaStore personas = new PersonaStore(pool);
-      ChatStore chats = new ChatStore(pool);
-      int maxContent = chatConf.getInteger("maxContentChars", 200_000);
-      ApiKeyStore apiKeys = new ApiKeyStore(pool);
-      AuthHandler authHandler = new AuthHandler(tokens, sessions, apiKeys);
-      GenerationStore genStore = new GenerationStore(pool);
-      GenerationService generation = new GenerationService(vertx, genStore,
-          GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())));
-
-      GenerationRoutes generationRoutes = new GenerationRoutes(generation, chats, users, maxContent);
-      EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, generationRoutes);
-      bridge.start();
-      ApiRouter.Features features = new ApiRouter.Features(
-          authHandler,
-          new AuthRoutes(users, sessions, tokens, hasher, authHandler),
-          new UserRoutes(users, hasher),
-          new PersonaRoutes(personas),
-          new ChatRoutes(chats, personas, maxContent),
-          new TransferRoutes(new ChatTransfer(chats, maxContent)),
-          new OpenApiRoutes(),
-          new HealthRoutes(pool),
-          new ModelRoutes(vertx),
-          generationRoutes,
-          new KeyRoutes(apiKeys),
-          new OpenAiRoutes(generation, maxContent),
-          bridge,
-          http.getLong("bodyLimitBytes", 1_048_576L),
-          http.getLong("importLimitBytes", 64L * 1_048_576L));
-
-      await(bootstrapAdmin(users, hasher, auth));
-      sweepAbandoned(vertx, genStore);
       InferenceService inference = null;
-      if (conf.getJsonObject("models", new JsonObject()).getBoolean("enabled", true)) {
-        inference = new InferenceService(vertx, ModelCatalog.specs(conf));
+      if (workerRole && conf.getJsonObject("models", new JsonObject()).getBoolean("enabled", true)) {
+        inference = new InferenceService(vertx, ModelCatalog.specs(conf), cluster.getLong("heartbeatMs", 1000L));
         await(inference.start());
+      }
+      InferenceService local = inference;
+      ApiRouter.Features features = null;
+      TokenService tokens = null;
+      java.util.function.Function<Vertx, io.vertx.ext.web.Router> router;
+      if (apiRole) {
+        JsonObject chatConf = conf.getJsonObject("chats", new JsonObject());
+        Pool pool = database.pool(vertx, conf.getJsonObject("db").getInteger("poolSize", 8));
+        tokens = new TokenService(vertx, SecretStore.jwtSecret(auth.getString("jwtSecret"), dataDir),
+            auth.getInteger("accessTokenTtlSeconds", 900));
+        SessionStore sessions = new SessionStore(pool, auth.getInteger("refreshTokenTtlDays", 30));
+        PasswordHasher hasher = new PasswordHasher(vertx, auth.getInteger("bcryptCost", 10));
+        UserStore users = new UserStore(pool);
+        PersonaStore personas = new PersonaStore(pool);
+        ChatStore chats = new ChatStore(pool);
+        int maxContent = chatConf.getInteger("maxContentChars", 200_000);
+        ApiKeyStore apiKeys = new ApiKeyStore(pool);
+        AuthHandler authHandler = new AuthHandler(tokens, sessions, apiKeys);
+        WorkerRegistry registry = new WorkerRegistry(vertx, cluster.getLong("workerDeadAfterMs", 3000L));
+        registry.start();
+        GenerationStore genStore = new GenerationStore(pool);
+        GenerationService generation = new GenerationService(vertx, genStore,
+            GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
+        GenerationRoutes generationRoutes = new GenerationRoutes(generation, chats, users, maxContent);
+        EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, generationRoutes);
+        bridge.start();
+        String defaultModel = generation.settings().defaultModel();
+        features = new ApiRouter.Features(
+            authHandler,
+            new AuthRoutes(users, sessions, tokens, hasher, authHandler),
+            new UserRoutes(users, hasher),
+            new PersonaRoutes(personas),
+            new ChatRoutes(chats, personas, maxContent),
+            new TransferRoutes(new ChatTransfer(chats, maxContent)),
+            new OpenApiRoutes(),
+            new HealthRoutes(role, pool, () -> registry.models().getJsonArray("models").stream()
+                .anyMatch(m -> "ready".equals(((JsonObject) m).getString("status"))
+                    && (defaultModel == null || defaultModel.equals(((JsonObject) m).getString("name")))),
+                local == null ? null : local::anyReady),
+            new ModelRoutes(generation::models),
+            generationRoutes,
+            new KeyRoutes(apiKeys),
+            new OpenAiRoutes(generation, maxContent),
+            bridge,
+            http.getLong("bodyLimitBytes", 1_048_576L),
+            http.getLong("importLimitBytes", 64L * 1_048_576L));
+        await(bootstrapAdmin(users, hasher, auth));
+        sweepAbandoned(vertx, genStore);
+        ApiRouter.Features f = features;
+        router = v -> ApiRouter.create(v, f);
+      } else {
+        HealthRoutes health = new HealthRoutes(role, null, null, local == null ? null : local::anyReady);
+        router = v -> ApiRouter.healthOnly(v, health);
       }
 
       String host = http.getString("host", "127.0.0.1");
       int port = http.getInteger("port", 8080);
       int instances = Math.max(1, http.getInteger("instances", Runtime.getRuntime().availableProcessors()));
-      if (port == 0) {
-        instances = 1; // each instance would pick its own random port
+      if (port == 0 || !apiRole) {
+        instances = 1; // each instance would pick its own random port; a worker serves health checks only
       }
       HttpServerVerticle[] first = new HttpServerVerticle[1];
+      java.util.function.Function<Vertx, io.vertx.ext.web.Router> r = router;
       await(vertx.deployVerticle(() -> {
-        HttpServerVerticle v = new HttpServerVerticle(features, host, port);
+        HttpServerVerticle v = new HttpServerVerticle(r, host, port);
         if (first[0] == null) {
           first[0] = v;
         }
         return v;
       }, new DeploymentOptions().setInstances(instances)));
       int actual = first[0].actualPort();
-      log.info("chat-server listening on http://{}:{} (started in {} ms; API docs at /docs)", host, actual,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-      return new ChatServer(vertx, database, pool, tokens, actual, features, inference);
+      log.info("chat-server ({} node) listening on http://{}:{} (started in {} ms{})", role, host, actual,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), apiRole ? "; API docs at /docs" : "");
+      return new ChatServer(vertx, database, tokens, actual, features, inference,
+          cluster.getLong("drainTimeoutSeconds", 60L) * 1000);
     } catch (Exception | Error e) {
       vertx.close();
-      database.close();
+      if (database != null) {
+        database.close();
+      }
       throw e;
     }
   }
@@ -203,10 +242,6 @@ public final class ChatServer implements AutoCloseable {
     return vertx;
   }
 
-  public Pool pool() {
-    return pool;
-  }
-
   /** Every concrete route of the HTTP API as "METHOD /path/:param" (for the OpenAPI and isolation checks). */
   public List<String> routes() {
     List<String> out = new ArrayList<>();
@@ -217,10 +252,6 @@ public final class ChatServer implements AutoCloseable {
       r.methods().forEach(m -> out.add(m.name() + " " + r.getPath()));
     }
     return out;
-  }
-
-  public String jdbcUrl() {
-    return database.jdbcUrl();
   }
 
   /** Signs an access token as the server would (tests use it for expired-token checks). */
@@ -236,6 +267,7 @@ public final class ChatServer implements AutoCloseable {
   @Override
   public void close() {
     if (inference != null) {
+      inference.drain(drainTimeoutMs);
       inference.close();
     }
     try {
@@ -243,6 +275,8 @@ public final class ChatServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("Vert.x did not close cleanly: {}", e.toString());
     }
-    database.close();
+    if (database != null) {
+      database.close();
+    }
   }
 }

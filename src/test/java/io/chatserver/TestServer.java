@@ -28,6 +28,7 @@ public final class TestServer {
     AppConfig.set(conf, "auth.bcryptCost", 4);
     // The spine's tests run without models; the inference tests turn them on.
     AppConfig.set(conf, "models.enabled", false);
+    AppConfig.set(conf, "cluster.drainTimeoutSeconds", 5);
     return conf;
   }
 

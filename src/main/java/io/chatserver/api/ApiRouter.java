@@ -55,6 +55,17 @@ public final class ApiRouter {
     f.keys().mount(router);
     f.openai().mount(router);
 
+    return withErrors(router);
+  }
+
+  /** A worker node's router: health and readiness only. */
+  public static Router healthOnly(Vertx vertx, HealthRoutes health) {
+    Router router = Router.router(vertx);
+    health.mount(router);
+    return withErrors(router);
+  }
+
+  private static Router withErrors(Router router) {
     ErrorHandler errors = new ErrorHandler();
     router.route().failureHandler(errors);
     router.errorHandler(404, ctx -> ErrorHandler.send(ctx, ErrorHandler.forStatus(404)));

@@ -5,16 +5,16 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
-/** One HTTP server instance over the shared router features; deployed once per event loop. */
+/** One HTTP server instance over a router of the node's role; deployed once per event loop. */
 public final class HttpServerVerticle extends VerticleBase {
 
-  private final ApiRouter.Features features;
+  private final java.util.function.Function<io.vertx.core.Vertx, io.vertx.ext.web.Router> router;
   private final String host;
   private final int port;
   private HttpServer server;
 
-  public HttpServerVerticle(ApiRouter.Features features, String host, int port) {
-    this.features = features;
+  public HttpServerVerticle(java.util.function.Function<io.vertx.core.Vertx, io.vertx.ext.web.Router> router, String host, int port) {
+    this.router = router;
     this.host = host;
     this.port = port;
   }
@@ -22,7 +22,7 @@ public final class HttpServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true));
-    return server.requestHandler(ApiRouter.create(vertx, features)).listen();
+    return server.requestHandler(router.apply(vertx)).listen();
   }
 
   public int actualPort() {

@@ -12,10 +12,13 @@ package io.chatserver.bus;
  *               failure  ReplyException(code, message): 400 bad options, 413 prompt longer than the
  *                        context, 503 queue full; NO_HANDLERS when no worker has the model
  * replyTo       the worker sends, in order:
- *               {type: "delta", jobId, seq, text}                 (seq = 1, 2, ...)
+ *               {type: "delta", jobId, attempt, seq, text}        (seq = 1, 2, ...; attempt echoes the job's)
  *               {type: "done",  jobId, seq, finishReason: stop|length|cancelled|error, text, error?,
  *                usage: {promptTokens, completionTokens, ttftMs, tokensPerSecond}}
  * CANCEL        publish  {jobId}                                   (the worker holding it stops it)
+ *               (jobsOn(model, nodeId) is the same for one worker node: the API side routes there)
+ * WORKERS       publish, every heartbeat, by each worker node:
+ *               {nodeId, draining, leaving?, models: [{name, status, error?, info: {freeSlots, running, ...}}]}
  * MODELS        request  {}  reply {models: [{name, status: loading|ready|error, error?, info?}]}
  * </pre>
  *
@@ -35,6 +38,7 @@ public final class Addresses {
   public static final String JOBS_PREFIX = "inference.jobs.";
   public static final String CANCEL = "inference.cancel";
   public static final String MODELS = "inference.models";
+  public static final String WORKERS = "inference.workers";
   public static final String STREAM_PREFIX = "inference.stream.";
   public static final String CHAT_GENERATE = "chat.generate";
   public static final String CHAT_STOP = "chat.stop";
@@ -45,6 +49,11 @@ public final class Addresses {
   /** Where jobs for one model are sent; every worker holding the model consumes it. */
   public static String jobs(String model) {
     return JOBS_PREFIX + model;
+  }
+
+  /** Jobs for one model on one worker node. */
+  public static String jobsOn(String model, String nodeId) {
+    return JOBS_PREFIX + model + "@" + nodeId;
   }
 
   /** The address a browser registers to hear its own generations. */

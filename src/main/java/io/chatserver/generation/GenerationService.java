@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.chatserver.cluster.WorkerRegistry;
 
 import java.util.Map;
 import java.util.Set;
@@ -52,13 +53,16 @@ public final class GenerationService {
   private final Vertx vertx;
   private final GenerationStore store;
   private final Settings settings;
+  private final WorkerRegistry workers;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final Map<UUID, Set<String>> running = new ConcurrentHashMap<>();
 
-  public GenerationService(Vertx vertx, GenerationStore store, Settings settings) {
+  public GenerationService(Vertx vertx, GenerationStore store, Settings settings, WorkerRegistry workers) {
     this.vertx = vertx;
     this.store = store;
     this.settings = settings;
+    this.workers = workers;
+    workers.onLost(this::workerLost);
   }
 
   public Settings settings() {
@@ -98,11 +102,9 @@ public final class GenerationService {
     });
   }
 
-  /** The workers' model list ({reachable: false} when no worker answers). */
+  /** The models the live workers hold ({reachable: false} when there is no worker at all). */
   public Future<JsonObject> models() {
-    return vertx.eventBus().<JsonObject>request(Addresses.MODELS, new JsonObject(), new DeliveryOptions().setSendTimeout(2000))
-        .map(m -> m.body())
-        .recover(e -> Future.succeededFuture(new JsonObject().put("models", new JsonArray()).put("reachable", false)));
+    return Future.succeededFuture(workers.models().put("reachable", workers.workerCount() > 0));
   }
 
   /** Starts a job; the future completes once a worker accepted it and {@code onAccepted} succeeded. */
@@ -118,19 +120,23 @@ public final class GenerationService {
       mine.add(jobId);
     }
     Job job = new Job(jobId, spec.userId(), spec.model(), spec.trimLeading());
+    job.payload = spec.payload();
+    job.options = spec.options();
     String replyTo = Addresses.stream(jobId);
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(replyTo);
     Promise<Void> persisted = Promise.promise();
     Future<Void>[] saves = new Future[] {persisted.future()};
+    job.saves = saves;
     consumer.handler(m -> onWorkerMessage(job, m.body(), consumer, saves));
     JsonObject body = spec.payload().copy().put("jobId", jobId).put("userId", spec.userId().toString())
         .put("model", spec.model()).put("options", spec.options()).put("replyTo", replyTo);
     jobs.put(jobId, job);
     long deadline = System.currentTimeMillis() + settings.workerTimeoutMs();
     return consumer.completion()
-        .compose(v -> send(body, deadline))
+        .compose(v -> send(body, deadline, null))
         .compose(accepted -> {
           job.promptTokens = accepted.getInteger("promptTokens", 0);
+          job.workerNode = accepted.getString("worker");
           return spec.onAccepted().apply(job).recover(e -> {
             vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("jobId", jobId));
             return Future.failedFuture(e);
@@ -149,18 +155,24 @@ public final class GenerationService {
         .map(v -> job);
   }
 
-  /** Sends the job, retrying while no worker has the model, until the deadline (then 504). */
-  private Future<JsonObject> send(JsonObject body, long deadline) {
+  /**
+   * Sends the job to the live worker with the model and the most free slots, retrying while there
+   * is none (or it vanished), until the deadline (then 504).
+   */
+  private Future<JsonObject> send(JsonObject body, long deadline, String avoid) {
     long left = deadline - System.currentTimeMillis();
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(Math.max(1000, left));
-    return vertx.eventBus().<JsonObject>request(Addresses.jobs(body.getString("model")), body, opts)
-        .map(m -> m.body())
+    String node = workers.pick(body.getString("model"), avoid);
+    Future<JsonObject> sent = node == null
+        ? Future.failedFuture(new ReplyException(ReplyFailure.NO_HANDLERS, "no worker"))
+        : vertx.eventBus().<JsonObject>request(Addresses.jobsOn(body.getString("model"), node), body, opts).map(m -> m.body());
+    return sent
         .recover(e -> {
           if (e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
             long remaining = deadline - System.currentTimeMillis();
             if (remaining > 0) {
               Promise<JsonObject> retry = Promise.promise();
-              vertx.setTimer(Math.max(1, Math.min(200, remaining)), t -> send(body, deadline).onComplete(retry));
+              vertx.setTimer(Math.max(1, Math.min(200, remaining)), t -> send(body, deadline, avoid).onComplete(retry));
               return retry.future();
             }
             return Future.failedFuture(new ApiError(504, "no_worker", "no worker serves model '" + body.getString("model")
@@ -186,6 +198,9 @@ public final class GenerationService {
   }
 
   private void onWorkerMessage(Job job, JsonObject msg, MessageConsumer<JsonObject> consumer, Future<Void>[] saves) {
+    if (msg.getInteger("attempt", 0) != job.attempt) {
+      return; // from a worker this job has already been moved away from
+    }
     synchronized (job) {
       job.lastWorkerMessageAt = System.currentTimeMillis();
       if ("delta".equals(msg.getString("type"))) {
@@ -268,6 +283,9 @@ public final class GenerationService {
       if (job.messageId != null) {
         result.put("messageId", job.messageId.toString());
       }
+      if (job.workerNode != null) {
+        result.put("worker", job.workerNode);
+      }
       synchronized (job) {
         job.finish(result);
       }
@@ -282,6 +300,45 @@ public final class GenerationService {
       synchronized (mine) {
         mine.remove(job.id);
       }
+    }
+  }
+
+  /**
+   * A worker was lost mid-generation: each of its jobs goes on from the text already streamed on
+   * another worker with the model (a new attempt), or ends with status 'error' when there is none.
+   * Either way the saved message keeps everything streamed so far.
+   */
+  private void workerLost(String node) {
+    for (Job job : jobs.values()) {
+      if (job.isDone() || !node.equals(job.workerNode) || job.saves == null) {
+        continue;
+      }
+      int used;
+      JsonObject body;
+      synchronized (job) {
+        job.attempt++;
+        used = job.deltaCount();
+        body = job.payload.copy();
+        String soFar = job.text();
+        if (body.containsKey("messages")) {
+          body.put("assistantPrefix", body.getString("assistantPrefix", "") + soFar);
+        } else {
+          body.put("prompt", body.getString("prompt", "") + soFar);
+        }
+        JsonObject opts = job.options == null ? new JsonObject() : job.options.copy();
+        int max = opts.getInteger("max_tokens", io.chatserver.inference.engine.SamplingParams.DEFAULT_MAX_TOKENS);
+        opts.put("max_tokens", Math.max(1, max - used));
+        body.put("options", opts).put("jobId", job.id).put("userId", job.userId.toString()).put("model", job.model)
+            .put("replyTo", Addresses.stream(job.id)).put("attempt", job.attempt);
+      }
+      log.warn("Job {}: worker {} lost after {} deltas; moving it to another worker", job.id, node, used);
+      send(body, System.currentTimeMillis() + settings.workerTimeoutMs(), node)
+          .onSuccess(accepted -> {
+            job.workerNode = accepted.getString("worker");
+            job.lastWorkerMessageAt = System.currentTimeMillis();
+          })
+          .onFailure(e -> end(job, "error", new JsonObject().put("completionTokens", used),
+              "the worker running this job was lost and no other worker could take it over: " + e.getMessage(), job.saves));
     }
   }
 

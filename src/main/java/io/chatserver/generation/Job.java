@@ -37,6 +37,13 @@ public final class Job {
   private final Promise<JsonObject> finished = Promise.promise();
   private JsonObject result;
   long lastWorkerMessageAt = System.currentTimeMillis();
+  /** What was sent to the worker, kept for a retry on another worker. */
+  JsonObject payload;
+  JsonObject options;
+  volatile String workerNode;
+  volatile int attempt;
+  /** The chain of saves of this job's text (see GenerationService). */
+  io.vertx.core.Future<Void>[] saves;
   int unsavedDeltas;
   int promptTokens;
 
@@ -113,6 +120,10 @@ public final class Job {
 
   public synchronized int deltaCount() {
     return deltas.size();
+  }
+
+  public String workerNode() {
+    return workerNode;
   }
 
   public UUID messageId() {

@@ -24,17 +24,27 @@ public final class InferenceService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
-  private record Entry(String status, String error, ModelRuntime runtime, String deploymentId) {}
+  private record Entry(String status, String error, ModelRuntime runtime, WorkerVerticle verticle) {}
 
   private final Vertx vertx;
   private final Map<String, Entry> models = new ConcurrentHashMap<>();
   private final List<ModelRuntime.Spec> specs;
   private MessageConsumer<JsonObject> modelsConsumer;
   private final Promise<Void> loaded = Promise.promise();
+  private final String nodeId = java.util.UUID.randomUUID().toString();
+  private final long heartbeatMs;
+  private volatile boolean draining;
+  private long heartbeatTimer = -1;
 
-  public InferenceService(Vertx vertx, List<ModelRuntime.Spec> specs) {
+  public InferenceService(Vertx vertx, List<ModelRuntime.Spec> specs, long heartbeatMs) {
     this.vertx = vertx;
     this.specs = specs;
+    this.heartbeatMs = heartbeatMs;
+  }
+
+  /** This worker node's id in heartbeats and job addresses. */
+  public String nodeId() {
+    return nodeId;
   }
 
   /** Starts answering the models address and loading in the background; {@link #loaded()} completes when all are tried. */
@@ -46,6 +56,7 @@ public final class InferenceService implements AutoCloseable {
       log.warn(ModelCatalog.HOW_TO_ADD);
     }
     modelsConsumer = vertx.eventBus().consumer(Addresses.MODELS, m -> m.reply(list()));
+    heartbeatTimer = vertx.setPeriodic(1, heartbeatMs, t -> beat(false));
     Thread loader = new Thread(this::loadAll, "model-loader");
     loader.setDaemon(true);
     loader.start();
@@ -57,8 +68,10 @@ public final class InferenceService implements AutoCloseable {
       long t0 = System.nanoTime();
       try {
         ModelRuntime runtime = ModelRuntime.load(spec, msg -> log.info("{}", msg));
-        String id = vertx.deployVerticle(new WorkerVerticle(runtime)).toCompletionStage().toCompletableFuture().get();
-        models.put(spec.name(), new Entry("ready", null, runtime, id));
+        WorkerVerticle verticle = new WorkerVerticle(runtime, nodeId);
+        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get();
+        models.put(spec.name(), new Entry("ready", null, runtime, verticle));
+        beat(false);
         log.info("Model {} ready in {} ms", spec.name(), (System.nanoTime() - t0) / 1_000_000);
       } catch (Exception | Error e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -67,6 +80,65 @@ public final class InferenceService implements AutoCloseable {
       }
     }
     loaded.tryComplete();
+  }
+
+  /** Tells the API nodes what this worker holds (and, when leaving, that it is gone). */
+  private void beat(boolean leaving) {
+    JsonObject beat = list().put("nodeId", nodeId).put("draining", draining);
+    if (leaving) {
+      beat.put("leaving", true);
+    }
+    vertx.eventBus().publish(Addresses.WORKERS, beat);
+  }
+
+  /** True when at least one model is loaded. */
+  public boolean anyReady() {
+    return models.values().stream().anyMatch(e -> "ready".equals(e.status()));
+  }
+
+  /**
+   * Graceful stop (SIGTERM): take no new jobs, let the running ones finish (up to {@code timeoutMs}),
+   * then say goodbye. Blocking; call it off the event loop.
+   */
+  public void drain(long timeoutMs) {
+    draining = true;
+    beat(false);
+    for (Entry e : models.values()) {
+      if (e.verticle() != null) {
+        try {
+          e.verticle().stopTakingJobs().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ex) {
+          log.warn("Could not stop taking jobs for {}: {}", e.runtime().name(), ex.toString());
+        }
+      }
+    }
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline && busy() > 0) {
+      log.info("Draining: {} job(s) still running", busy());
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (busy() > 0) {
+      log.warn("Drain timed out with {} job(s) still running; they end with an error", busy());
+    }
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    beat(true);
+  }
+
+  private int busy() {
+    int n = 0;
+    for (Entry e : models.values()) {
+      if (e.runtime() != null) {
+        n += e.runtime().scheduler().running() + e.runtime().scheduler().waiting();
+      }
+    }
+    return n;
   }
 
   public Future<Void> loaded() {

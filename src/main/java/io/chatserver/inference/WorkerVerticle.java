@@ -26,28 +26,32 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WorkerVerticle extends VerticleBase {
 
   private final ModelRuntime runtime;
+  private final String nodeId;
   private MessageConsumer<JsonObject> jobs;
+  private MessageConsumer<JsonObject> nodeJobs;
   private MessageConsumer<JsonObject> cancels;
 
-  public WorkerVerticle(ModelRuntime runtime) {
+  public WorkerVerticle(ModelRuntime runtime, String nodeId) {
     this.runtime = runtime;
+    this.nodeId = nodeId;
   }
 
   @Override
   public Future<?> start() {
     jobs = vertx.eventBus().consumer(Addresses.jobs(runtime.name()), this::onJob);
+    nodeJobs = vertx.eventBus().consumer(Addresses.jobsOn(runtime.name(), nodeId), this::onJob);
     cancels = vertx.eventBus().consumer(Addresses.CANCEL, m -> {
       String id = m.body() == null ? null : m.body().getString("jobId");
       if (id != null) {
         runtime.scheduler().cancel(id);
       }
     });
-    return Future.all(jobs.completion(), cancels.completion());
+    return Future.all(jobs.completion(), nodeJobs.completion(), cancels.completion());
   }
 
-  @Override
-  public Future<?> stop() {
-    return Future.all(jobs.unregister(), cancels.unregister());
+  /** Stops taking jobs; cancels still reach the running ones (they keep streaming until they end). */
+  public Future<?> stopTakingJobs() {
+    return Future.all(jobs.unregister(), nodeJobs.unregister());
   }
 
   private void onJob(Message<JsonObject> msg) {
@@ -60,7 +64,8 @@ public final class WorkerVerticle extends VerticleBase {
     }
     vertx.<Integer>executeBlocking(() -> submit(job, jobId, replyTo), false).onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(new JsonObject().put("jobId", jobId).put("model", runtime.name()).put("promptTokens", ar.result()));
+        msg.reply(new JsonObject().put("jobId", jobId).put("model", runtime.name()).put("worker", nodeId)
+            .put("promptTokens", ar.result()));
       } else if (ar.cause() instanceof ApiError e) {
         msg.fail(e.status(), e.getMessage());
       } else if (ar.cause() instanceof BatchScheduler.Rejected r) {
@@ -98,7 +103,8 @@ public final class WorkerVerticle extends VerticleBase {
       }
       prompt = runtime.textPrompt(text);
     }
-    runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo));
+    runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo,
+        job.getInteger("attempt", 0), nodeId));
     return prompt.length;
   }
 
@@ -107,25 +113,30 @@ public final class WorkerVerticle extends VerticleBase {
     private final EventBus bus;
     private final String jobId;
     private final String address;
+    private final int attempt;
+    private final String nodeId;
     private final AtomicLong seq = new AtomicLong();
 
-    Relay(EventBus bus, String jobId, String address) {
+    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId) {
       this.bus = bus;
       this.jobId = jobId;
       this.address = address;
+      this.attempt = attempt;
+      this.nodeId = nodeId;
     }
 
     @Override
     public void onDelta(String text) {
-      bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("seq", seq.incrementAndGet())
-          .put("text", text));
+      bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
+          .put("seq", seq.incrementAndGet()).put("text", text));
     }
 
     @Override
     public void onFinish(Finish f) {
       JsonObject usage = new JsonObject().put("promptTokens", f.promptTokens()).put("completionTokens", f.completionTokens())
           .put("ttftMs", f.ttftMs()).put("tokensPerSecond", Math.round(f.tokensPerSecond() * 100) / 100.0);
-      JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("seq", seq.incrementAndGet())
+      JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("attempt", attempt)
+          .put("worker", nodeId).put("seq", seq.incrementAndGet())
           .put("finishReason", f.reason()).put("text", f.text()).put("usage", usage);
       if (f.error() != null) {
         done.put("error", f.error());

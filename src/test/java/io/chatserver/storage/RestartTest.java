@@ -42,7 +42,8 @@ class RestartTest {
       JsonObject got = api.get("/api/chats/" + chat).expect(200).json();
       assertEquals("Remember me", got.getString("title"));
       assertEquals("persisted text", got.getJsonArray("messages").getJsonObject(0).getString("content"));
-      api.get("/ready").expect(200);
+      api.get("/health").expect(200);
+      assertEquals("ok", api.get("/ready").json().getJsonObject("checks").getString("database"));
     }
   }
 }
