@@ -159,7 +159,8 @@ public final class ChatServer implements AutoCloseable {
         ApiRouter.Features f = features;
         router = v -> ApiRouter.create(v, f);
       } else {
-        HealthRoutes health = new HealthRoutes(role, null, null, local == null ? null : local::anyReady);
+        HealthRoutes health = new HealthRoutes(role, null, null, local == null ? null : local::anyReady)
+            .withNodeId(local == null ? null : local.nodeId());
         router = v -> ApiRouter.healthOnly(v, health);
       }
 

@@ -17,6 +17,7 @@ public final class HealthRoutes {
   private final Pool pool;
   private final BooleanSupplier workerAvailable;
   private final BooleanSupplier modelLoaded;
+  private String nodeId;
 
   /** Any of pool / workerAvailable / modelLoaded may be null when the node's role has no such part. */
   public HealthRoutes(String role, Pool pool, BooleanSupplier workerAvailable, BooleanSupplier modelLoaded) {
@@ -26,8 +27,15 @@ public final class HealthRoutes {
     this.modelLoaded = modelLoaded;
   }
 
+  /** The worker node id shown by /health (how operators and tests tell workers apart). */
+  public HealthRoutes withNodeId(String id) {
+    this.nodeId = id;
+    return this;
+  }
+
   public void mount(Router router) {
-    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "ok").put("role", role)));
+    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "ok").put("role", role)
+        .put("nodeId", nodeId)));
     router.get("/ready").handler(ctx -> {
       Future<Boolean> db = pool == null ? Future.succeededFuture(null)
           : pool.query("SELECT 1").execute().map(rs -> true).otherwise(false);

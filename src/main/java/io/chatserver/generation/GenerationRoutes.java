@@ -212,7 +212,7 @@ public final class GenerationRoutes {
     Job job = ownJob(ctx);
     JsonObject out = new JsonObject().put("jobId", job.id).put("model", job.model).put("done", job.isDone())
         .put("text", job.text()).put("deltas", job.deltaCount())
-        .put("messageId", job.messageId() == null ? null : job.messageId().toString());
+        .put("messageId", job.messageId() == null ? null : job.messageId().toString()).put("worker", job.workerNode());
     if (job.isDone()) {
       out.put("result", job.result());
     }
