@@ -1,0 +1,267 @@
+package io.chatserver.cluster;
+
+import io.chatserver.Api;
+import io.chatserver.SseClient;
+import io.chatserver.SseClient.Event;
+import io.chatserver.TestDatabase;
+import io.chatserver.inference.SharedModels;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real cluster: the built jar started as separate JVMs on 127.0.0.1 (1 API node + 2 workers,
+ * Hazelcast with a cluster name of its own), then a third worker later. Jobs spread over the
+ * workers; a worker killed with SIGKILL mid-stream loses nothing (its job moves to the other
+ * worker and the saved text holds everything streamed); a worker that joins later gets jobs; a
+ * worker sent SIGTERM finishes its job before leaving.
+ */
+@ExtendWith(VertxExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+  private static final Path JAR = Path.of("target", "chat-server.jar").toAbsolutePath();
+
+  private final String clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
+  private final List<Process> processes = new ArrayList<>();
+  private final Map<String, Process> workersByNode = new HashMap<>();
+  private final int[] hzPorts = new int[4];
+  private String members;
+  private Path modelsDir;
+  private Path logs;
+  private int apiPort;
+  private Api api;
+
+  @BeforeAll
+  void startCluster(Vertx vertx) throws Exception {
+    assertTrue(Files.isRegularFile(JAR), "run through `mvn verify`: the cluster test needs " + JAR);
+    logs = Files.createTempDirectory("cluster-it-logs");
+    modelsDir = Files.createTempDirectory("cluster-models");
+    Files.createSymbolicLink(modelsDir.resolve("stories260k"), SharedModels.stories260k());
+    StringBuilder m = new StringBuilder();
+    for (int i = 0; i < hzPorts.length; i++) {
+      hzPorts[i] = freePort();
+      m.append(i == 0 ? "" : ",").append("127.0.0.1:").append(hzPorts[i]);
+    }
+    members = m.toString();
+    apiPort = freePort();
+    Map<String, String> env = new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", TestDatabase.freshUrl(), "PORT",
+        String.valueOf(apiPort), "BCRYPT_COST", "4"));
+    start("api", hzPorts[0], env);
+    startWorker(1);
+    startWorker(2);
+    api = Api.connect(vertx, apiPort);
+    waitFor(() -> api.get("/ready").status() == 200 && liveWorkers() == 2, 120, "the API node to see two workers");
+  }
+
+  @AfterAll
+  void stopCluster() {
+    for (Process p : processes) {
+      p.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Process start(String name, int hzPort, Map<String, String> extra) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(javaBin(), "-Xmx512m", "-jar", JAR.toString())
+        .redirectErrorStream(true).redirectOutput(logs.resolve(name + ".log").toFile());
+    Map<String, String> env = pb.environment();
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_NAME", clusterName);
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", String.valueOf(hzPort));
+    env.put("CLUSTER_MEMBERS", members);
+    env.put("HOST", "127.0.0.1");
+    env.put("DATA_DIR", Files.createTempDirectory("node-" + name).toString());
+    env.putAll(extra);
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  /** Starts worker i and returns its node id (read from its /health). */
+  private String startWorker(int i) throws Exception {
+    int port = freePort();
+    Process p = start("worker-" + i, hzPorts[i], Map.of("NODE_ROLE", "worker", "PORT", String.valueOf(port),
+        "MODEL_DIR", modelsDir.toString(), "SHARED_MODELS_DIR", "/nonexistent", "MODEL_DEVICE", "cpu",
+        "MODEL_MAX_BATCH", "4", "MODEL_CONTEXT", "512"));
+    String[] node = new String[1];
+    waitFor(() -> {
+      try {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + "/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          return false;
+        }
+        var h = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        node[0] = new JsonObject(h.body()).getString("nodeId");
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }, 120, "worker " + i + " to load its model");
+    workersByNode.put(node[0], p);
+    return node[0];
+  }
+
+  private int liveWorkers() {
+    Api.User u = user();
+    return api.as(u).get("/api/models").json().getJsonArray("workers").size();
+  }
+
+  private Api.User cachedUser;
+
+  private Api.User user() {
+    if (cachedUser == null) {
+      cachedUser = api.register("observer");
+    }
+    return cachedUser;
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  private void waitFor(Check check, int seconds, String what) throws Exception {
+    long deadline = System.currentTimeMillis() + seconds * 1000L;
+    while (System.currentTimeMillis() < deadline) {
+      if (!processes.get(0).isAlive()) {
+        throw new AssertionError("the API node died; see " + logs);
+      }
+      try {
+        if (check.ok()) {
+          return;
+        }
+      } catch (RuntimeException | IOException e) {
+        // not up yet
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("timed out waiting for " + what + "; logs in " + logs);
+  }
+
+  private JsonObject startChatJob(Api.User u, int maxTokens, long seed) {
+    Api me = api.as(u);
+    String chat = me.newChat("cluster");
+    return me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once upon a time").put("generate", true)
+        .put("options", new JsonObject().put("max_tokens", maxTokens).put("seed", seed))).expect(201).json().put("chatId", chat);
+  }
+
+  private List<Event> readToEnd(Api.User u, String jobId, String lastEventId) throws Exception {
+    return SseClient.read(apiPort, "/api/jobs/" + jobId + "/stream", u.token(), lastEventId, e -> e.name().equals("done"));
+  }
+
+  @Test
+  @Order(1)
+  void jobsSpreadOverBothWorkers() throws Exception {
+    List<CompletableFuture<String>> workersUsed = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Api.User u = api.register("spread" + i);
+      JsonObject job = startChatJob(u, 40, i);
+      workersUsed.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          List<Event> ev = readToEnd(u, job.getString("jobId"), null);
+          return ev.get(ev.size() - 1).data().getString("worker");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    Set<String> used = new HashSet<>();
+    for (CompletableFuture<String> f : workersUsed) {
+      used.add(f.get(120, TimeUnit.SECONDS));
+    }
+    assertEquals(workersByNode.keySet(), used, "four jobs went to both workers");
+  }
+
+  @Test
+  @Order(2)
+  void aWorkerKilledMidStreamLosesNothing() throws Exception {
+    Api.User u = api.register("killed");
+    JsonObject job = startChatJob(u, 400, 11);
+    String jobId = job.getString("jobId");
+    List<Event> before = SseClient.read(apiPort, "/api/jobs/" + jobId + "/stream", u.token(), null, e -> e.id() >= 10);
+    String victim = api.as(u).get("/api/jobs/" + jobId).json().getString("worker");
+    workersByNode.remove(victim).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    long killedAt = System.currentTimeMillis();
+    List<Event> after = readToEnd(u, jobId, String.valueOf(before.get(before.size() - 1).id()));
+    JsonObject done = after.get(after.size() - 1).data();
+    String streamed = SseClient.text(before) + SseClient.text(after);
+    assertEquals("done", done.getString("status"), "the job went on on the other worker: " + done.encode());
+    assertNotEquals(victim, done.getString("worker"));
+    assertEquals(streamed, done.getString("text"));
+    JsonObject saved = api.as(u).get("/api/chats/" + job.getString("chatId") + "/messages/"
+        + job.getString("assistantMessageId")).expect(200).json();
+    assertEquals(streamed, saved.getString("content"), "PostgreSQL holds everything that was streamed");
+    assertTrue(streamed.startsWith(SseClient.text(before)));
+    waitFor(() -> liveWorkers() == 1, 10, "the API node to drop the dead worker");
+    assertTrue(System.currentTimeMillis() - killedAt < 60_000);
+  }
+
+  @Test
+  @Order(3)
+  void aWorkerThatJoinsLaterGetsJobs() throws Exception {
+    String newcomer = startWorker(3);
+    waitFor(() -> liveWorkers() == 2, 30, "the API node to see the new worker");
+    Api.User u = api.register("newcomer");
+    JsonObject job = startChatJob(u, 10, 3);
+    List<Event> ev = readToEnd(u, job.getString("jobId"), null);
+    assertEquals(newcomer, ev.get(ev.size() - 1).data().getString("worker"), "the least-used worker is the new one");
+  }
+
+  @Test
+  @Order(4)
+  void sigtermFinishesTheRunningJobBeforeLeaving() throws Exception {
+    Api.User u = api.register("graceful");
+    JsonObject job = startChatJob(u, 120, 5);
+    String jobId = job.getString("jobId");
+    SseClient.read(apiPort, "/api/jobs/" + jobId + "/stream", u.token(), null, e -> e.id() >= 3);
+    String worker = api.as(u).get("/api/jobs/" + jobId).json().getString("worker");
+    Process p = workersByNode.remove(worker);
+    p.destroy(); // SIGTERM
+    List<Event> ev = readToEnd(u, jobId, null);
+    JsonObject done = ev.get(ev.size() - 1).data();
+    assertEquals("done", done.getString("status"), done.encode());
+    assertEquals(worker, done.getString("worker"), "it finished where it ran");
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the worker left after its job");
+    assertEquals(1, liveWorkers());
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString() + (File.separatorChar == '\\' ? ".exe" : "");
+  }
+}
