@@ -19,6 +19,9 @@ package io.chatserver.bus;
  *               (jobsOn(model, nodeId) is the same for one worker node: the API side routes there)
  * WORKERS       publish, every heartbeat, by each worker node:
  *               {nodeId, draining, leaving?, models: [{name, status, error?, info: {freeSlots, running, ...}}]}
+ * jobEvents(id)  publish, by the API node that owns a job: {type: delta, seq, text} / {type: done, seq, ...result}
+ * jobReplay(id)  request {} to the owning API node; reply {userId, model, worker, messageId, deltas: [...], done?}
+ *               (with jobEvents, any API node can stream a job that another one started)
  * MODELS        request  {}  reply {models: [{name, status: loading|ready|error, error?, info?}]}
  * </pre>
  *
@@ -49,6 +52,14 @@ public final class Addresses {
   /** Where jobs for one model are sent; every worker holding the model consumes it. */
   public static String jobs(String model) {
     return JOBS_PREFIX + model;
+  }
+
+  public static String jobEvents(String jobId) {
+    return "job.events." + jobId;
+  }
+
+  public static String jobReplay(String jobId) {
+    return "job.replay." + jobId;
   }
 
   /** Jobs for one model on one worker node. */

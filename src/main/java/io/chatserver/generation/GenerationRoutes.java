@@ -198,39 +198,43 @@ public final class GenerationRoutes {
 
   // ---- jobs ----
 
-  private Job ownJob(RoutingContext ctx) {
+  /** The caller's job (started on this API node or another), or 404. */
+  private Future<Job> ownJob(RoutingContext ctx) {
     String id = ctx.pathParam("jobId");
     Ids.parse(id, "jobId");
-    Job job = gen.job(id, Caller.of(ctx).userId());
-    if (job == null) {
-      throw ApiError.notFound("job");
-    }
-    return job;
+    return gen.find(id, Caller.of(ctx).userId()).map(job -> {
+      if (job == null) {
+        throw ApiError.notFound("job");
+      }
+      return job;
+    });
   }
 
   private Future<JsonObject> jobStatus(RoutingContext ctx) {
-    Job job = ownJob(ctx);
-    JsonObject out = new JsonObject().put("jobId", job.id).put("model", job.model).put("done", job.isDone())
-        .put("text", job.text()).put("deltas", job.deltaCount())
-        .put("messageId", job.messageId() == null ? null : job.messageId().toString()).put("worker", job.workerNode());
-    if (job.isDone()) {
-      out.put("result", job.result());
-    }
-    return Future.succeededFuture(out);
+    return ownJob(ctx).map(job -> {
+      JsonObject out = new JsonObject().put("jobId", job.id).put("model", job.model).put("done", job.isDone())
+          .put("text", job.text()).put("deltas", job.deltaCount())
+          .put("messageId", job.messageId() == null ? null : job.messageId().toString()).put("worker", job.workerNode());
+      if (job.isDone()) {
+        out.put("result", job.result());
+      }
+      return out;
+    });
   }
 
   private void stream(RoutingContext ctx) {
-    Job job = ownJob(ctx);
-    Sse.stream(ctx, job, Sse.resumeFrom(ctx), Sse.NATIVE);
+    long from = Sse.resumeFrom(ctx);
+    ownJob(ctx).onFailure(ctx::fail).onSuccess(job -> Sse.stream(ctx, job, from, Sse.NATIVE));
   }
 
   /** Stops the job and answers with its final state (a job leaves the batch within one decoding step). */
   private Future<JsonObject> stop(RoutingContext ctx) {
-    Job job = ownJob(ctx);
-    if (!job.isDone()) {
-      gen.stop(job);
-    }
-    return job.finished().map(r -> r.copy().put("jobId", job.id));
+    return ownJob(ctx).compose(job -> {
+      if (!job.isDone()) {
+        gen.stop(job);
+      }
+      return job.finished().map(r -> r.copy().put("jobId", job.id));
+    });
   }
 
   // ---- raw calls ----

@@ -55,6 +55,7 @@ public final class GenerationService {
   private final Settings settings;
   private final WorkerRegistry workers;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final Map<String, Job> mirrors = new ConcurrentHashMap<>();
   private final Map<UUID, Set<String>> running = new ConcurrentHashMap<>();
 
   public GenerationService(Vertx vertx, GenerationStore store, Settings settings, WorkerRegistry workers) {
@@ -144,6 +145,7 @@ public final class GenerationService {
         })
         .onSuccess(v -> {
           persisted.complete();
+          share(job);
           long timer = vertx.setPeriodic(settings.flushMs(), id -> tick(job, saves));
           job.finished().onComplete(x -> vertx.cancelTimer(timer));
         })
@@ -153,6 +155,49 @@ public final class GenerationService {
           consumer.unregister();
         })
         .map(v -> job);
+  }
+
+  /** Lets other API nodes follow the job: its events are published, and its past is replayed on request. */
+  private void share(Job job) {
+    String events = Addresses.jobEvents(job.id);
+    MessageConsumer<JsonObject> replay = vertx.eventBus().consumer(Addresses.jobReplay(job.id), m -> {
+      JsonObject r = new JsonObject().put("userId", job.userId.toString()).put("model", job.model)
+          .put("worker", job.workerNode).put("messageId", job.messageId == null ? null : job.messageId.toString());
+      synchronized (job) {
+        r.put("deltas", job.deltasAfter(0)).put("done", job.result());
+      }
+      m.reply(r);
+    });
+    job.subscribe(0, new Job.Subscriber() {
+      @Override
+      public void delta(long seq, String text) {
+        vertx.eventBus().publish(events, new JsonObject().put("type", "delta").put("seq", seq).put("text", text));
+      }
+
+      @Override
+      public void done(long seq, JsonObject result) {
+        vertx.eventBus().publish(events, result.copy().put("type", "done").put("seq", seq));
+      }
+    });
+    job.finished().onComplete(x -> vertx.setTimer(settings.retentionMs(), t -> replay.unregister()));
+  }
+
+  /** The caller's job, here or on another API node (then a mirror), or null. */
+  public Future<Job> find(String jobId, UUID userId) {
+    Job local = jobs.get(jobId);
+    if (local != null) {
+      return Future.succeededFuture(local.userId.equals(userId) ? local : null);
+    }
+    Job mirror = mirrors.get(jobId);
+    if (mirror != null) {
+      return Future.succeededFuture(mirror.userId.equals(userId) ? mirror : null);
+    }
+    return JobMirror.open(vertx, jobId, userId).onSuccess(m -> {
+      if (m != null) {
+        mirrors.put(jobId, m);
+        m.finished().onComplete(x -> vertx.setTimer(settings.retentionMs(), t -> mirrors.remove(jobId)));
+      }
+    });
   }
 
   /**

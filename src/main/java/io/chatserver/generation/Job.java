@@ -72,12 +72,24 @@ public final class Job {
     }
   }
 
+  /** The deltas after {@code from} (for a replay to another API node). */
+  synchronized io.vertx.core.json.JsonArray deltasAfter(long from) {
+    io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+    for (int i = (int) Math.max(0, from); i < deltas.size(); i++) {
+      out.add(deltas.get(i));
+    }
+    return out;
+  }
+
   /** Ends the job: {@code result} holds finishReason, status, usage, error; subscribers are told and dropped. */
   synchronized void finish(JsonObject result) {
     if (this.result != null) {
       return;
     }
-    this.result = result.put("jobId", id).put("text", text.toString());
+    this.result = result.put("jobId", id);
+    if (!this.result.containsKey("text")) {
+      this.result.put("text", text.toString());
+    }
     long seq = deltas.size() + 1L;
     for (Subscriber s : List.copyOf(subscribers)) {
       s.done(seq, this.result);

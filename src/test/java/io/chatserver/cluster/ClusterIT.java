@@ -53,12 +53,15 @@ class ClusterIT {
   private final String clusterName = "it-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<Process> processes = new ArrayList<>();
   private final Map<String, Process> workersByNode = new HashMap<>();
-  private final int[] hzPorts = new int[4];
+  private final int[] hzPorts = new int[5];
+  private final String jwtSecret = "cluster-it-secret-" + UUID.randomUUID();
+  private int api2Port;
   private String members;
   private Path modelsDir;
   private Path logs;
   private int apiPort;
   private Api api;
+  private Api api2;
 
   @BeforeAll
   void startCluster(Vertx vertx) throws Exception {
@@ -73,13 +76,19 @@ class ClusterIT {
     }
     members = m.toString();
     apiPort = freePort();
-    Map<String, String> env = new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", TestDatabase.freshUrl(), "PORT",
-        String.valueOf(apiPort), "BCRYPT_COST", "4"));
-    start("api", hzPorts[0], env);
+    String dbUrl = TestDatabase.freshUrl();
+    start("api", hzPorts[0], new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", dbUrl, "PORT", String.valueOf(apiPort),
+        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret)));
     startWorker(1);
     startWorker(2);
     api = Api.connect(vertx, apiPort);
     waitFor(() -> api.get("/ready").status() == 200 && liveWorkers() == 2, 120, "the API node to see two workers");
+    // a second API node on the same database: clients may be connected to either
+    api2Port = freePort();
+    start("api2", hzPorts[4], new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", dbUrl, "PORT", String.valueOf(api2Port),
+        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret)));
+    api2 = Api.connect(vertx, api2Port);
+    waitFor(() -> api2.get("/ready").status() == 200, 120, "the second API node");
   }
 
   @AfterAll
@@ -210,6 +219,23 @@ class ClusterIT {
 
   @Test
   @Order(2)
+  void aJobStartedOnOneApiNodeStreamsAndStopsThroughTheOther() throws Exception {
+    Api.User u = api.register("roaming");
+    JsonObject job = startChatJob(u, 400, 21);
+    String jobId = job.getString("jobId");
+    List<Event> viaOther = SseClient.read(api2Port, "/api/jobs/" + jobId + "/stream", u.token(), null, e -> e.id() >= 5);
+    assertEquals(1, viaOther.get(0).id());
+    JsonObject stopped = api2.withToken(u.token()).post("/api/jobs/" + jobId + "/stop", new JsonObject()).expect(200).json();
+    assertEquals("stopped", stopped.getString("status"));
+    List<Event> all1 = readToEnd(u, jobId, null);
+    List<Event> all2 = SseClient.read(api2Port, "/api/jobs/" + jobId + "/stream", u.token(), "2", e -> e.name().equals("done"));
+    assertEquals(SseClient.text(all1), SseClient.text(all1.subList(0, 2)) + SseClient.text(all2), "no gap, no duplicate");
+    Api.User other = api.register("intruder");
+    assertEquals(404, api2.withToken(other.token()).get("/api/jobs/" + jobId).status());
+  }
+
+  @Test
+  @Order(3)
   void aWorkerKilledMidStreamLosesNothing() throws Exception {
     Api.User u = api.register("killed");
     JsonObject job = startChatJob(u, 400, 11);
@@ -233,7 +259,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aWorkerThatJoinsLaterGetsJobs() throws Exception {
     String newcomer = startWorker(3);
     waitFor(() -> liveWorkers() == 2, 30, "the API node to see the new worker");
@@ -244,7 +270,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void sigtermFinishesTheRunningJobBeforeLeaving() throws Exception {
     Api.User u = api.register("graceful");
     JsonObject job = startChatJob(u, 120, 5);
