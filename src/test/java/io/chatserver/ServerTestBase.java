@@ -7,7 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** One real server (real HTTP, real PostgreSQL) per test class, and a client for it. */
+/** One real server (real HTTP, real PostgreSQL, optionally the real model) per test class, and a client for it. */
 @ExtendWith(VertxExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ServerTestBase {
@@ -17,8 +17,13 @@ public abstract class ServerTestBase {
 
   @BeforeAll
   void startServer(Vertx vertx) {
-    server = TestServer.start();
+    server = models() ? TestServer.startWithModels(TestServer.config()) : TestServer.start();
     api = Api.connect(vertx, server.port());
+  }
+
+  /** Whether the server also serves the shared stories260k model (a real worker in the same JVM). */
+  protected boolean models() {
+    return false;
   }
 
   @AfterAll

@@ -5,7 +5,8 @@ package io.chatserver.bus;
  * objects. Generation:
  *
  * <pre>
- * jobs(model)   request  {jobId, userId, model, options{...}, replyTo, and one of: prompt (raw text);
+ * jobs(model)   request  {jobId, userId, model, options{...}, replyTo, attempt, chatId?, messageId? (the message
+ *                        regenerated or continued), and one of: prompt (raw text);
  *                        prompt + suffix (fill-in-the-middle); messages[{role, content}] (+ assistantPrefix
  *                        to continue a partial answer)}
  *               reply    {jobId, model, promptTokens}            (accepted: the stream follows)

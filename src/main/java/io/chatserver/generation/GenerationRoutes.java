@@ -98,7 +98,8 @@ public final class GenerationRoutes {
       JsonObject[] userMessage = new JsonObject[1];
       return prepare(user, ct.chat(), path, model, options).compose(prep -> {
         JsonArray messages = prep.messages().add(new JsonObject().put("role", "user").put("content", content));
-        return gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject().put("messages", messages),
+        return gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject().put("messages", messages)
+            .put("chatId", chatId.toString()),
             prep.options(), true, job -> chats.addChain(user, chatId, parent, List.of(
                 new ChatStore.NewMessage("user", content, "done", null),
                 new ChatStore.NewMessage("assistant", "", "streaming", prep.model())))
@@ -112,12 +113,12 @@ public final class GenerationRoutes {
   }
 
   private Future<JsonObject> regenerate(RoutingContext ctx) {
-    UUID user = Caller.of(ctx).userId();
-    UUID chatId = Ids.pathParam(ctx, "chatId");
-    UUID messageId = Ids.pathParam(ctx, "messageId");
-    Body body = Body.of(ctx).only(Set.of("model", "options"));
-    JsonObject options = SamplingOptions.validate(body.optionalObject("options"), "options");
-    String model = body.optionalString("model", 1, 200);
+    OnMessage r = onMessage(ctx);
+    UUID user = r.user();
+    UUID chatId = r.chatId();
+    UUID messageId = r.messageId();
+    JsonObject options = r.options();
+    String model = r.model();
     return chats.tree(user, chatId).compose(ct -> {
       MessageTree tree = ct.tree();
       Message target = tree.get(messageId);
@@ -131,7 +132,8 @@ public final class GenerationRoutes {
       }
       List<Message> path = tree.pathTo(parent);
       return prepare(user, ct.chat(), path, model, options).compose(prep -> gen.start(new GenerationService.Spec(user,
-          prep.model(), new JsonObject().put("messages", prep.messages()), prep.options(), true,
+          prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
+              .put("messageId", messageId.toString()), prep.options(), true,
           job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", "streaming",
               prep.model()))).map(list -> {
                 job.messageId = list.get(0).id();
@@ -142,12 +144,12 @@ public final class GenerationRoutes {
   }
 
   private Future<JsonObject> continueMessage(RoutingContext ctx) {
-    UUID user = Caller.of(ctx).userId();
-    UUID chatId = Ids.pathParam(ctx, "chatId");
-    UUID messageId = Ids.pathParam(ctx, "messageId");
-    Body body = Body.of(ctx).only(Set.of("model", "options"));
-    JsonObject options = SamplingOptions.validate(body.optionalObject("options"), "options");
-    String model = body.optionalString("model", 1, 200);
+    OnMessage r = onMessage(ctx);
+    UUID user = r.user();
+    UUID chatId = r.chatId();
+    UUID messageId = r.messageId();
+    JsonObject options = r.options();
+    String model = r.model();
     return chats.tree(user, chatId).compose(ct -> {
       MessageTree tree = ct.tree();
       Message target = tree.get(messageId);
@@ -161,7 +163,8 @@ public final class GenerationRoutes {
       List<Message> path = parent == null ? List.of() : tree.pathTo(parent);
       return prepare(user, ct.chat(), path, model != null ? model : target.model(), options)
           .compose(prep -> gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject()
-              .put("messages", prep.messages()).put("assistantPrefix", target.content()), prep.options(), false,
+              .put("messages", prep.messages()).put("assistantPrefix", target.content()).put("chatId", chatId.toString())
+              .put("messageId", messageId.toString()), prep.options(), false,
               job -> chats.markStreaming(user, chatId, messageId).map(m -> {
                 job.messageId = m.id();
                 job.baseContent = target.content();
@@ -169,6 +172,15 @@ public final class GenerationRoutes {
               }))))
           .map(this::started);
     });
+  }
+
+  /** A request about one message of a chat, with optional model and options (regenerate, continue). */
+  private record OnMessage(UUID user, UUID chatId, UUID messageId, String model, JsonObject options) {}
+
+  private static OnMessage onMessage(RoutingContext ctx) {
+    Body body = Body.of(ctx).only(Set.of("model", "options"));
+    return new OnMessage(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"),
+        body.optionalString("model", 1, 200), SamplingOptions.validate(body.optionalObject("options"), "options"));
   }
 
   /** The conversation before the answer (system prompt first), the model and the options for a chat job. */

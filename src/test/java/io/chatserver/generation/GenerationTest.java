@@ -1,19 +1,12 @@
 package io.chatserver.generation;
 
 import io.chatserver.Api;
-import io.chatserver.ChatServer;
+import io.chatserver.ServerTestBase;
 import io.chatserver.SseClient;
 import io.chatserver.SseClient.Event;
-import io.chatserver.TestServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
@@ -23,25 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Generation end to end over HTTP and SSE, with the real worker and the real weights. */
-@ExtendWith(VertxExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GenerationTest {
+class GenerationTest extends ServerTestBase {
 
   static final String REFERENCE_TAIL = ", there was a little girl named Lily. She loved to play outside in the park. "
       + "One day, she saw a big, red ball. She wanted to play with it, but it was too high";
 
-  private ChatServer server;
-  private Api api;
-
-  @BeforeAll
-  void start(Vertx vertx) {
-    server = TestServer.startWithModels(TestServer.config());
-    api = Api.connect(vertx, server.port());
-  }
-
-  @AfterAll
-  void stop() {
-    server.close();
+  @Override
+  protected boolean models() {
+    return true;
   }
 
   private static JsonObject greedy(int n) {

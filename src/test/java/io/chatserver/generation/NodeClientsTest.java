@@ -1,18 +1,11 @@
 package io.chatserver.generation;
 
 import io.chatserver.Api;
-import io.chatserver.ChatServer;
+import io.chatserver.ServerTestBase;
 import io.chatserver.NodeRunner;
-import io.chatserver.TestServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
 
@@ -22,22 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server as third-party clients see it: the official openai npm package, and the Vert.x SockJS bridge client. */
-@ExtendWith(VertxExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NodeClientsTest {
+class NodeClientsTest extends ServerTestBase {
 
-  private ChatServer server;
-  private Api api;
-
-  @BeforeAll
-  void start(Vertx vertx) {
-    server = TestServer.startWithModels(TestServer.config());
-    api = Api.connect(vertx, server.port());
-  }
-
-  @AfterAll
-  void stop() {
-    server.close();
+  @Override
+  protected boolean models() {
+    return true;
   }
 
   @Test
