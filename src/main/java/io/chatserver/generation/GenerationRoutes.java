@@ -117,21 +117,16 @@ public final class GenerationRoutes {
     UUID user = r.user();
     UUID chatId = r.chatId();
     UUID messageId = r.messageId();
-    JsonObject options = r.options();
-    String model = r.model();
-    return chats.tree(user, chatId).compose(ct -> {
+    return r.target(chats).compose(ct -> {
       MessageTree tree = ct.tree();
       Message target = tree.get(messageId);
-      if (target == null) {
-        throw ApiError.notFound("message");
-      }
       Message parent = target.role().equals("assistant")
           ? (target.parentId() == null ? null : tree.get(target.parentId())) : target;
       if (parent == null) {
         throw ApiError.unprocessable("this assistant message has nothing before it to answer");
       }
       List<Message> path = tree.pathTo(parent);
-      return prepare(user, ct.chat(), path, model, options).compose(prep -> gen.start(new GenerationService.Spec(user,
+      return prepare(user, ct.chat(), path, r.model(), r.options()).compose(prep -> gen.start(new GenerationService.Spec(user,
           prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
               .put("messageId", messageId.toString()), prep.options(), true,
           job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", "streaming",
@@ -148,20 +143,15 @@ public final class GenerationRoutes {
     UUID user = r.user();
     UUID chatId = r.chatId();
     UUID messageId = r.messageId();
-    JsonObject options = r.options();
-    String model = r.model();
-    return chats.tree(user, chatId).compose(ct -> {
+    return r.target(chats).compose(ct -> {
       MessageTree tree = ct.tree();
       Message target = tree.get(messageId);
-      if (target == null) {
-        throw ApiError.notFound("message");
-      }
       if (!target.role().equals("assistant") || target.status().equals("streaming")) {
         throw ApiError.unprocessable("only a finished assistant message can be continued");
       }
       Message parent = target.parentId() == null ? null : tree.get(target.parentId());
       List<Message> path = parent == null ? List.of() : tree.pathTo(parent);
-      return prepare(user, ct.chat(), path, model != null ? model : target.model(), options)
+      return prepare(user, ct.chat(), path, r.model() != null ? r.model() : target.model(), r.options())
           .compose(prep -> gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject()
               .put("messages", prep.messages()).put("assistantPrefix", target.content()).put("chatId", chatId.toString())
               .put("messageId", messageId.toString()), prep.options(), false,
@@ -175,7 +165,17 @@ public final class GenerationRoutes {
   }
 
   /** A request about one message of a chat, with optional model and options (regenerate, continue). */
-  private record OnMessage(UUID user, UUID chatId, UUID messageId, String model, JsonObject options) {}
+  private record OnMessage(UUID user, UUID chatId, UUID messageId, String model, JsonObject options) {
+    /** The chat's tree, once the message is known to be in it (404 otherwise). */
+    Future<ChatStore.ChatAndTree> target(ChatStore chats) {
+      return chats.tree(user, chatId).map(ct -> {
+        if (ct.tree().get(messageId) == null) {
+          throw ApiError.notFound("message");
+        }
+        return ct;
+      });
+    }
+  }
 
   private static OnMessage onMessage(RoutingContext ctx) {
     Body body = Body.of(ctx).only(Set.of("model", "options"));
