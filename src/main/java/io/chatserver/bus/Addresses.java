@@ -23,7 +23,6 @@ package io.chatserver.bus;
  * jobEvents(id)  publish, by the API node that owns a job: {type: delta, seq, text} / {type: done, seq, ...result}
  * jobReplay(id)  request {} to the owning API node; reply {userId, model, worker, messageId, deltas: [...], done?}
  *               (with jobEvents, any API node can stream a job that another one started)
- * MODELS        request  {}  reply {models: [{name, status: loading|ready|error, error?, info?}]}
  * </pre>
  *
  * <p>The browser side, through the SockJS bridge at /eventbus (the bridge stamps userId on every
@@ -41,7 +40,6 @@ public final class Addresses {
 
   public static final String JOBS_PREFIX = "inference.jobs.";
   public static final String CANCEL = "inference.cancel";
-  public static final String MODELS = "inference.models";
   public static final String WORKERS = "inference.workers";
   public static final String STREAM_PREFIX = "inference.stream.";
   public static final String CHAT_GENERATE = "chat.generate";

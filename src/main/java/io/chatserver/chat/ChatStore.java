@@ -170,11 +170,6 @@ public final class ChatStore {
    * children starts a new branch beside them; the old branches stay.
    */
   public Future<Message> addMessage(UUID userId, UUID chatId, Parent parent, String role, String content) {
-    return addMessage(userId, chatId, parent, role, content, "done", null);
-  }
-
-  public Future<Message> addMessage(UUID userId, UUID chatId, Parent parent, String role, String content,
-                                    String status, String model) {
     return pool.withTransaction(conn -> lockChat(conn, userId, chatId).compose(currentLeaf -> {
       UUID parentId = parent.explicit() ? parent.parentId() : currentLeaf;
       Future<Void> check = parentId == null || !parent.explicit() ? Future.succeededFuture()
@@ -184,9 +179,9 @@ public final class ChatStore {
                   : Future.succeededFuture());
       UUID id = UUID.randomUUID();
       return check
-          .compose(v -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model) "
-                  + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + Message.COLUMNS)
-              .execute(Tuple.of(id, chatId, parentId, role, content, status, model)))
+          .compose(v -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content) "
+                  + "VALUES ($1, $2, $3, $4, $5) RETURNING " + Message.COLUMNS)
+              .execute(Tuple.of(id, chatId, parentId, role, content)))
           .compose(rs -> conn.preparedQuery("UPDATE chats SET current_leaf_id = $2, updated_at = clock_timestamp() WHERE id = $1")
               .execute(Tuple.of(chatId, id)).map(x -> Message.of(rs.iterator().next())));
     }));
@@ -223,7 +218,7 @@ public final class ChatStore {
 
   /** Marks an assistant message as being extended (continue); 404 when not the user's assistant message. */
   public Future<Message> markStreaming(UUID userId, UUID chatId, UUID messageId) {
-    return updateMessage(userId, chatId, messageId, "status = 'streaming', model = COALESCE(model, $4)", (String) null);
+    return updateMessage(userId, chatId, messageId, "status = 'streaming'");
   }
 
   public Future<Message> message(UUID userId, UUID chatId, UUID messageId) {

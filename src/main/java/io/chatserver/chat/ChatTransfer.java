@@ -205,7 +205,7 @@ public final class ChatTransfer {
       }
       for (JsonObject p : personas) {
         chain = chain.compose(v -> PersonaStore.insert(conn, userId, p.getString("name"), p.getString("content"),
-            parseTime(p.getString("createdAt")), parseTime(p.getString("updatedAt"))).mapEmpty());
+            Rows.parseTime(p.getString("createdAt")), Rows.parseTime(p.getString("updatedAt"))).mapEmpty());
       }
       if (prof != null) {
         chain = chain.compose(v -> conn.preparedQuery("UPDATE users SET nickname = COALESCE($2, nickname), "
@@ -298,7 +298,7 @@ public final class ChatTransfer {
   private Future<JsonObject> insert(SqlConnection conn, UUID userId, ChatDoc doc) {
     JsonObject c = doc.chat();
     return ChatStore.insertChat(conn, userId, c.getString("title"), c.getString("systemMessage"),
-            Boolean.TRUE.equals(c.getBoolean("favorite")), parseTime(c.getString("createdAt")), parseTime(c.getString("updatedAt")))
+            Boolean.TRUE.equals(c.getBoolean("favorite")), Rows.parseTime(c.getString("createdAt")), Rows.parseTime(c.getString("updatedAt")))
         .compose(chat -> {
           UUID chatId = UUID.fromString(chat.getString("id"));
           Map<String, UUID> ids = new HashMap<>();
@@ -315,7 +315,7 @@ public final class ChatTransfer {
                 .addValue("streaming".equals(status) ? "stopped" : status)
                 .addValue(m.getString("model")).addValue(m.getJsonObject("usage"))
                 .addValue(rating == null ? null : ((Integer) rating).shortValue()).addValue(m.getString("ratingComment"))
-                .addValue(parseTime(m.getString("createdAt"))).addValue(parseTime(m.getString("updatedAt"))));
+                .addValue(Rows.parseTime(m.getString("createdAt"))).addValue(Rows.parseTime(m.getString("updatedAt"))));
           }
           Future<Void> inserted = rows.isEmpty() ? Future.succeededFuture()
               : conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, usage, rating, "
@@ -373,9 +373,5 @@ public final class ChatTransfer {
     } catch (ClassCastException | DateTimeParseException e) {
       throw bad(at + "." + key, key + " must be an ISO-8601 timestamp with offset");
     }
-  }
-
-  private static OffsetDateTime parseTime(String s) {
-    return Rows.parseTime(s);
   }
 }

@@ -116,10 +116,9 @@ public final class GenerationRoutes {
     OnMessage r = onMessage(ctx);
     UUID user = r.user();
     UUID chatId = r.chatId();
-    UUID messageId = r.messageId();
     return r.target(chats).compose(ct -> {
       MessageTree tree = ct.tree();
-      Message target = tree.get(messageId);
+      Message target = tree.get(r.messageId());
       Message parent = target.role().equals("assistant")
           ? (target.parentId() == null ? null : tree.get(target.parentId())) : target;
       if (parent == null) {
@@ -128,7 +127,7 @@ public final class GenerationRoutes {
       List<Message> path = tree.pathTo(parent);
       return prepare(user, ct.chat(), path, r.model(), r.options()).compose(prep -> gen.start(new GenerationService.Spec(user,
           prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
-              .put("messageId", messageId.toString()), prep.options(), true,
+              .put("messageId", r.messageId().toString()), prep.options(), true,
           job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", "streaming",
               prep.model()))).map(list -> {
                 job.messageId = list.get(0).id();
@@ -142,10 +141,9 @@ public final class GenerationRoutes {
     OnMessage r = onMessage(ctx);
     UUID user = r.user();
     UUID chatId = r.chatId();
-    UUID messageId = r.messageId();
     return r.target(chats).compose(ct -> {
       MessageTree tree = ct.tree();
-      Message target = tree.get(messageId);
+      Message target = tree.get(r.messageId());
       if (!target.role().equals("assistant") || target.status().equals("streaming")) {
         throw ApiError.unprocessable("only a finished assistant message can be continued");
       }
@@ -154,8 +152,8 @@ public final class GenerationRoutes {
       return prepare(user, ct.chat(), path, r.model() != null ? r.model() : target.model(), r.options())
           .compose(prep -> gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject()
               .put("messages", prep.messages()).put("assistantPrefix", target.content()).put("chatId", chatId.toString())
-              .put("messageId", messageId.toString()), prep.options(), false,
-              job -> chats.markStreaming(user, chatId, messageId).map(m -> {
+              .put("messageId", r.messageId().toString()), prep.options(), false,
+              job -> chats.markStreaming(user, chatId, r.messageId()).map(m -> {
                 job.messageId = m.id();
                 job.baseContent = target.content();
                 return null;

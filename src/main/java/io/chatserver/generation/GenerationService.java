@@ -164,7 +164,7 @@ public final class GenerationService {
       JsonObject r = new JsonObject().put("userId", job.userId.toString()).put("model", job.model)
           .put("worker", job.workerNode).put("messageId", job.messageId == null ? null : job.messageId.toString());
       synchronized (job) {
-        r.put("deltas", job.deltasAfter(0)).put("done", job.result());
+        r.put("deltas", job.deltas()).put("done", job.result());
       }
       m.reply(r);
     });
@@ -392,8 +392,4 @@ public final class GenerationService {
     vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("jobId", job.id));
   }
 
-  /** Jobs of this node still running (for health and tests). */
-  public int activeJobs() {
-    return (int) jobs.values().stream().filter(j -> !j.isDone()).count();
-  }
 }

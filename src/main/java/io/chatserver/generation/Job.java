@@ -72,13 +72,9 @@ public final class Job {
     }
   }
 
-  /** The deltas after {@code from} (for a replay to another API node). */
-  synchronized io.vertx.core.json.JsonArray deltasAfter(long from) {
-    io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
-    for (int i = (int) Math.max(0, from); i < deltas.size(); i++) {
-      out.add(deltas.get(i));
-    }
-    return out;
+  /** Every delta so far (for a replay to another API node). */
+  synchronized io.vertx.core.json.JsonArray deltas() {
+    return new io.vertx.core.json.JsonArray(new ArrayList<>(deltas));
   }
 
   /** Ends the job: {@code result} holds finishReason, status, usage, error; subscribers are told and dropped. */

@@ -5,7 +5,6 @@ import io.chatserver.inference.engine.ModelRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -18,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The worker side of a node: loads each configured model on a background thread (a failing model
  * is reported and skipped, the others still load), deploys a {@link WorkerVerticle} per loaded
- * model, and answers {@link Addresses#MODELS} with every model's status.
+ * model, and publishes every model's status and free slots in its heartbeats on {@link Addresses#WORKERS}.
  */
 public final class InferenceService implements AutoCloseable {
 
@@ -29,7 +28,6 @@ public final class InferenceService implements AutoCloseable {
   private final Vertx vertx;
   private final Map<String, Entry> models = new ConcurrentHashMap<>();
   private final List<ModelRuntime.Spec> specs;
-  private MessageConsumer<JsonObject> modelsConsumer;
   private final Promise<Void> loaded = Promise.promise();
   private final String nodeId = java.util.UUID.randomUUID().toString();
   private final long heartbeatMs;
@@ -47,7 +45,7 @@ public final class InferenceService implements AutoCloseable {
     return nodeId;
   }
 
-  /** Starts answering the models address and loading in the background; {@link #loaded()} completes when all are tried. */
+  /** Starts the heartbeats and the loading in the background; {@link #loaded()} completes when all are tried. */
   public Future<Void> start() {
     for (ModelRuntime.Spec s : specs) {
       models.put(s.name(), new Entry("loading", null, null, null));
@@ -55,12 +53,11 @@ public final class InferenceService implements AutoCloseable {
     if (specs.isEmpty()) {
       log.warn(ModelCatalog.HOW_TO_ADD);
     }
-    modelsConsumer = vertx.eventBus().consumer(Addresses.MODELS, m -> m.reply(list()));
     heartbeatTimer = vertx.setPeriodic(1, heartbeatMs, t -> beat(false));
     Thread loader = new Thread(this::loadAll, "model-loader");
     loader.setDaemon(true);
     loader.start();
-    return modelsConsumer.completion();
+    return Future.succeededFuture();
   }
 
   private void loadAll() {
@@ -167,16 +164,9 @@ public final class InferenceService implements AutoCloseable {
     return reply;
   }
 
-  public ModelRuntime runtime(String name) {
-    Entry e = models.get(name);
-    return e == null ? null : e.runtime();
-  }
 
   @Override
   public void close() {
-    if (modelsConsumer != null) {
-      modelsConsumer.unregister();
-    }
     for (Entry e : models.values()) {
       if (e.runtime() != null) {
         e.runtime().close();
