@@ -132,7 +132,8 @@ public final class ChatServer implements AutoCloseable {
         GenerationService generation = new GenerationService(vertx, genStore,
             GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
         GenerationRoutes generationRoutes = new GenerationRoutes(generation, chats, users, maxContent);
-        EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, generationRoutes);
+        io.chatserver.api.Cors cors = new io.chatserver.api.Cors(http.getString("corsOrigins", ""));
+        EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, generationRoutes, cors);
         bridge.start();
         String defaultModel = generation.settings().defaultModel();
         features = new ApiRouter.Features(
@@ -152,6 +153,8 @@ public final class ChatServer implements AutoCloseable {
             new KeyRoutes(apiKeys),
             new OpenAiRoutes(generation, maxContent),
             bridge,
+            new io.chatserver.web.WebUi(),
+            cors,
             http.getLong("bodyLimitBytes", 1_048_576L),
             http.getLong("importLimitBytes", 64L * 1_048_576L));
         await(bootstrapAdmin(users, hasher, auth));
@@ -181,7 +184,7 @@ public final class ChatServer implements AutoCloseable {
       }, new DeploymentOptions().setInstances(instances)));
       int actual = first[0].actualPort();
       log.info("chat-server ({} node) listening on http://{}:{} (started in {} ms{})", role, host, actual,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), apiRole ? "; API docs at /docs" : "");
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), apiRole ? "; open it in a browser, API docs at /docs" : "");
       return new ChatServer(vertx, database, tokens, actual, features, inference,
           cluster.getLong("drainTimeoutSeconds", 60L) * 1000);
     } catch (Exception | Error e) {

@@ -27,7 +27,7 @@ public final class ApiRouter {
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
                          GenerationRoutes generation, KeyRoutes keys, OpenAiRoutes openai,
-                         EventBusBridge bridge,
+                         EventBusBridge bridge, io.chatserver.web.WebUi ui, Cors cors,
                          long bodyLimitBytes, long importLimitBytes) {}
 
   private ApiRouter() {}
@@ -36,13 +36,16 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::noCache);
     router.route("/api/import").handler(BodyHandler.create(false).setBodyLimit(f.importLimitBytes()));
-    router.routeWithRegex("^(?!/api/import$).*").handler(BodyHandler.create(false).setBodyLimit(f.bodyLimitBytes()));
+    // not on /eventbus: the bridge reads only its XHR posts (a body handler there breaks the WebSocket upgrade)
+    router.routeWithRegex("^(?!/api/import$|/eventbus/).*").handler(BodyHandler.create(false).setBodyLimit(f.bodyLimitBytes()));
+    f.cors().mount(router);
     router.route("/api/*").handler(ApiRouter::requireJsonBody);
 
     f.health().mount(router);
     f.docs().mount(router);
     f.authRoutes().mount(router);
-    f.bridge().mount(router);
+    f.bridge().mount(router, f.bodyLimitBytes());
+    f.ui().mount(router);
 
     router.route("/api/*").handler(f.auth());
     router.route("/v1/*").handler(f.auth());

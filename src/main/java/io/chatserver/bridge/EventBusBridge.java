@@ -2,6 +2,7 @@ package io.chatserver.bridge;
 
 import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
+import io.chatserver.api.Cors;
 import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.Ids;
 import io.chatserver.auth.AuthHandler;
@@ -17,6 +18,7 @@ import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -37,30 +39,40 @@ public final class EventBusBridge {
   private final AuthHandler auth;
   private final GenerationService gen;
   private final GenerationRoutes generation;
+  private final Cors cors;
 
-  public EventBusBridge(Vertx vertx, AuthHandler auth, GenerationService gen, GenerationRoutes generation) {
+  public EventBusBridge(Vertx vertx, AuthHandler auth, GenerationService gen, GenerationRoutes generation, Cors cors) {
     this.vertx = vertx;
     this.auth = auth;
     this.gen = gen;
     this.generation = generation;
+    this.cors = cors;
   }
 
   /** Registers the inbound consumers on this node (local: a job stays on the node whose bridge started it). */
   public void start() {
     vertx.eventBus().<JsonObject>localConsumer(Addresses.CHAT_GENERATE, this::onGenerate);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.CHAT_STOP, this::onStop);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.CHAT_ATTACH, this::onAttach);
   }
 
-  public void mount(Router router) {
+  public void mount(Router router, long bodyLimitBytes) {
+    // SockJS's XHR transports post their frames; the WebSocket upgrade (a GET) must not have its body read
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(bodyLimitBytes));
     router.route("/eventbus/*").handler(this::authenticate);
     SockJSBridgeOptions options = new SockJSBridgeOptions()
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CHAT_GENERATE))
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CHAT_STOP))
+        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CHAT_ATTACH))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(Addresses.USER_PREFIX.replace(".", "\\.") + ".+"));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(options, this::onBridgeEvent));
   }
 
   private void authenticate(RoutingContext ctx) {
+    if (!cors.allows(ctx)) {
+      ctx.fail(ApiError.forbidden("origin " + ctx.request().getHeader("Origin") + " may not use the event bus (see CORS_ORIGINS)"));
+      return;
+    }
     String header = ctx.request().getHeader("Authorization");
     String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
         : ctx.queryParams().get("token");
@@ -68,8 +80,17 @@ public final class EventBusBridge {
       ctx.fail(ApiError.unauthorized("the event bus needs ?token=<access token> or an Authorization header"));
       return;
     }
-    auth.authenticate(token).onFailure(ctx::fail).onSuccess(caller -> {
-      ctx.put("caller", caller);
+    // hold the request while the token is checked: a WebSocket upgrade needs it unread
+    if (!ctx.request().isEnded()) {
+      ctx.request().pause();
+    }
+    auth.authenticate(token).onComplete(ar -> {
+      ctx.request().resume();
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      ctx.put("caller", ar.result());
       ctx.next();
     });
   }
@@ -136,6 +157,25 @@ public final class EventBusBridge {
       gen.stop(job);
     }
     job.finished().onSuccess(r -> msg.reply(r.copy()));
+  }
+
+  /** Re-sends a job's deltas after {@code from} (and then its live ones) to the owner's address: a page that reloaded catches up. */
+  private void onAttach(Message<JsonObject> msg) {
+    UUID user = UUID.fromString(msg.body().getString("userId"));
+    Object from = msg.body().getValue("from", 0);
+    if (!(from instanceof Number n) || n.longValue() < 0) {
+      msg.fail(400, "bad_request: from must be a sequence number (0 or more)");
+      return;
+    }
+    gen.find(msg.body().getString("jobId", ""), user).onComplete(ar -> {
+      Job job = ar.succeeded() ? ar.result() : null;
+      if (job == null) {
+        msg.fail(404, "not_found: job not found (it ended more than the retention time ago, or is not yours)");
+        return;
+      }
+      msg.reply(new JsonObject().put("jobId", job.id).put("done", job.isDone()).put("prefix", job.baseContent()));
+      job.subscribe(n.longValue(), publisher(user, job.id));
+    });
   }
 
   /** Publishes a job's events to its owner's address: {type: delta|done, jobId, seq, ...}. */

@@ -32,6 +32,8 @@ package io.chatserver.bus;
  * CHAT_GENERATE request  {chatId, content, parentId?, model?, options?}
  *               reply    {jobId, assistantMessageId, model, message, stream}; failure (status, "code: message")
  * CHAT_STOP     request  {jobId}  reply the job's final state
+ * CHAT_ATTACH   request  {jobId, from}  reply {jobId, done, prefix (text a continued answer had)}; then the job's deltas after seq `from` (and its done)
+ *               are published on user(id) again: how a reloaded or reconnected page catches up with no gap
  * user(id)      the client registers it; receives {type: "delta", jobId, seq, text} and
  *               {type: "done", jobId, seq, finishReason, status, text, usage, messageId}
  * </pre>
@@ -44,6 +46,7 @@ public final class Addresses {
   public static final String STREAM_PREFIX = "inference.stream.";
   public static final String CHAT_GENERATE = "chat.generate";
   public static final String CHAT_STOP = "chat.stop";
+  public static final String CHAT_ATTACH = "chat.attach";
   public static final String USER_PREFIX = "user.";
 
   private Addresses() {}

@@ -188,7 +188,11 @@ public final class ChatStore {
   }
 
   /** A message to insert: role, content, status and model. */
-  public record NewMessage(String role, String content, String status, String model) {}
+  public record NewMessage(String role, String content, String status, String model, String jobId) {
+    public NewMessage(String role, String content, String status, String model) {
+      this(role, content, status, model, null);
+    }
+  }
 
   /**
    * Inserts a chain of messages in one transaction, the first under {@code parent}, each next one
@@ -202,9 +206,9 @@ public final class ChatStore {
       List<Message> out = new ArrayList<>();
       Future<UUID> parent = check.map(v -> parentId);
       for (NewMessage nm : chain) {
-        parent = parent.compose(p -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + Message.COLUMNS)
-            .execute(Tuple.of(UUID.randomUUID(), chatId, p, nm.role(), nm.content(), nm.status(), nm.model()))
+        parent = parent.compose(p -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, job_id) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " + Message.COLUMNS)
+            .execute(Tuple.of(UUID.randomUUID(), chatId, p, nm.role(), nm.content(), nm.status(), nm.model(), nm.jobId()))
             .map(rs -> {
               Message m = Message.of(rs.iterator().next());
               out.add(m);
@@ -217,8 +221,8 @@ public final class ChatStore {
   }
 
   /** Marks an assistant message as being extended (continue); 404 when not the user's assistant message. */
-  public Future<Message> markStreaming(UUID userId, UUID chatId, UUID messageId) {
-    return updateMessage(userId, chatId, messageId, "status = 'streaming'");
+  public Future<Message> markStreaming(UUID userId, UUID chatId, UUID messageId, String jobId) {
+    return updateMessage(userId, chatId, messageId, "status = 'streaming', job_id = $4", jobId);
   }
 
   public Future<Message> message(UUID userId, UUID chatId, UUID messageId) {

@@ -83,7 +83,11 @@ public final class ChatTransfer {
 
   private static JsonObject chatDocument(ChatStore.ChatAndTree ct) {
     JsonArray messages = new JsonArray();
-    ct.tree().all().forEach(m -> messages.add(m.toJson()));
+    ct.tree().all().forEach(m -> {
+      JsonObject json = m.toJson();
+      json.remove("jobId"); // a job id means nothing outside this server
+      messages.add(json);
+    });
     JsonObject chat = ct.chat();
     return new JsonObject()
         .put("title", chat.getString("title"))

@@ -9,13 +9,14 @@ import java.util.UUID;
 
 /** One node of a chat's message tree, as stored. */
 public record Message(UUID id, UUID parentId, String role, String content, String status, String model,
-                      JsonObject usage, Integer rating, String ratingComment, String createdAt, String updatedAt) {
+                      JsonObject usage, Integer rating, String ratingComment, String createdAt, String updatedAt,
+                      String jobId) {
 
   public static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
   public static final Set<String> STATUSES = Set.of("streaming", "done", "stopped", "error");
 
   public static final String COLUMNS =
-      "id, parent_id, role, content, status, model, usage, rating, rating_comment, created_at, updated_at";
+      "id, parent_id, role, content, status, model, usage, rating, rating_comment, created_at, updated_at, job_id";
 
   static Message of(Row r) {
     Short rating = r.getShort("rating");
@@ -23,7 +24,8 @@ public record Message(UUID id, UUID parentId, String role, String content, Strin
     return new Message(r.getUUID("id"), r.getUUID("parent_id"), r.getString("role"), r.getString("content"),
         r.getString("status"), r.getString("model"), usage instanceof JsonObject o ? o : null,
         rating == null ? null : rating.intValue(), r.getString("rating_comment"),
-        Rows.time(r, "created_at"), Rows.time(r, "updated_at"));
+        Rows.time(r, "created_at"), Rows.time(r, "updated_at"),
+        r.getString("job_id"));
   }
 
   public JsonObject toJson() {
@@ -38,6 +40,8 @@ public record Message(UUID id, UUID parentId, String role, String content, Strin
         .put("rating", rating)
         .put("ratingComment", ratingComment)
         .put("createdAt", createdAt)
-        .put("updatedAt", updatedAt);
+        .put("updatedAt", updatedAt)
+        // the job writing it, while it is being written: a client re-attaches to its stream with it
+        .put("jobId", "streaming".equals(status) ? jobId : null);
   }
 }

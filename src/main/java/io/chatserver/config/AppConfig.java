@@ -27,6 +27,7 @@ public final class AppConfig {
       new EnvVar("HOST", "http.host", String.class, "interface the HTTP server binds to"),
       new EnvVar("PORT", "http.port", Integer.class, "HTTP port"),
       new EnvVar("BODY_LIMIT_BYTES", "http.bodyLimitBytes", Long.class, "largest request body accepted (413 above)"),
+      new EnvVar("CORS_ORIGINS", "http.corsOrigins", String.class, "comma-separated origins allowed to call the API and the bridge from another site (empty = same origin only)"),
       new EnvVar("DATA_DIR", "dataDir", String.class, "embedded database files and generated secrets"),
       new EnvVar("DB_URL", "db.url", String.class, "external PostgreSQL, postgresql://user:pass@host:port/db; unset = embedded"),
       new EnvVar("DB_USER", "db.user", String.class, "database user (overrides the URL's)"),

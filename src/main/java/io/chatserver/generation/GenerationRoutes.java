@@ -102,7 +102,7 @@ public final class GenerationRoutes {
             .put("chatId", chatId.toString()),
             prep.options(), true, job -> chats.addChain(user, chatId, parent, List.of(
                 new ChatStore.NewMessage("user", content, "done", null),
-                new ChatStore.NewMessage("assistant", "", "streaming", prep.model())))
+                new ChatStore.NewMessage("assistant", "", "streaming", prep.model(), job.id)))
             .map(list -> {
               userMessage[0] = list.get(0).toJson();
               job.messageId = list.get(1).id();
@@ -129,7 +129,7 @@ public final class GenerationRoutes {
           prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
               .put("messageId", r.messageId().toString()), prep.options(), true,
           job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", "streaming",
-              prep.model()))).map(list -> {
+              prep.model(), job.id))).map(list -> {
                 job.messageId = list.get(0).id();
                 return null;
               }))))
@@ -153,7 +153,7 @@ public final class GenerationRoutes {
           .compose(prep -> gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject()
               .put("messages", prep.messages()).put("assistantPrefix", target.content()).put("chatId", chatId.toString())
               .put("messageId", r.messageId().toString()), prep.options(), false,
-              job -> chats.markStreaming(user, chatId, r.messageId()).map(m -> {
+              job -> chats.markStreaming(user, chatId, r.messageId(), job.id).map(m -> {
                 job.messageId = m.id();
                 job.baseContent = target.content();
                 return null;
@@ -288,7 +288,7 @@ public final class GenerationRoutes {
           String leaf = chat.getString("currentLeafId");
           return chats.addChain(user, chatId, leaf == null ? null : UUID.fromString(leaf), List.of(
               new ChatStore.NewMessage("user", last.getString("content"), "done", null),
-              new ChatStore.NewMessage("assistant", "", "streaming", job.model))).map(list -> {
+              new ChatStore.NewMessage("assistant", "", "streaming", job.model, job.id))).map(list -> {
                 job.messageId = list.get(1).id();
                 return null;
               });

@@ -134,6 +134,11 @@ public final class Job {
     return workerNode;
   }
 
+  /** The text the message had before this job (a continued answer), which the streamed text extends. */
+  public String baseContent() {
+    return baseContent;
+  }
+
   public UUID messageId() {
     return messageId;
   }

@@ -142,6 +142,12 @@ public final class InferenceService implements AutoCloseable {
     return loaded.future();
   }
 
+  /** The scheduler of a loaded model of this node, or null (tests hold it with {@link BatchScheduler#hold}). */
+  public io.chatserver.inference.engine.BatchScheduler scheduler(String model) {
+    Entry e = models.get(model);
+    return e == null || e.runtime() == null ? null : e.runtime().scheduler();
+  }
+
   /** The models of this node and their status. */
   public JsonObject list() {
     JsonArray out = new JsonArray();

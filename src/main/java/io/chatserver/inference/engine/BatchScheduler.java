@@ -41,6 +41,9 @@ public final class BatchScheduler implements AutoCloseable {
   private volatile boolean stopped;
   private volatile long steps;
   private final Thread thread;
+  /** Test hook (see {@link #hold}): decode steps allowed while held. */
+  private final java.util.concurrent.Semaphore stepPermits = new java.util.concurrent.Semaphore(0);
+  private volatile boolean held;
 
   public BatchScheduler(String name, LlamaModel model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
     this.name = name;
@@ -115,6 +118,26 @@ public final class BatchScheduler implements AutoCloseable {
     return steps;
   }
 
+  /**
+   * Test hook, so tests never depend on how fast the machine is: while held, running sequences make
+   * no decode step until {@link #release} allows some (prefill, admission and cancels go on, so a
+   * held answer has its first token and can still be stopped). Never used by the server itself.
+   */
+  public void hold() {
+    held = true;
+  }
+
+  /** Lets {@code steps} more decode steps run while held. */
+  public void release(int steps) {
+    stepPermits.release(steps);
+  }
+
+  /** Ends the hold: decoding runs freely again. */
+  public void resume() {
+    held = false;
+    stepPermits.drainPermits();
+  }
+
   private void loop() {
     while (!stopped) {
       try {
@@ -150,7 +173,7 @@ public final class BatchScheduler implements AutoCloseable {
       }
       budget -= prefillChunk(budget);
     }
-    if (!running.isEmpty()) {
+    if (!running.isEmpty() && (!held || stepPermits.tryAcquire(50, TimeUnit.MILLISECONDS))) {
       decodeStep();
     }
   }

@@ -1,0 +1,93 @@
+// The app: the login page, or the shell (sidebar, chat, settings, admin) once logged in.
+
+import { h, render, useState, useEffect, Notices, useRoute, Link, navigate, fail, Field } from './ui.js';
+import { onSession, currentSession, get, login, register, logout, describe } from './api.js';
+import * as bus from './bus.js';
+import { Sidebar } from './sidebar.js';
+import { ChatView } from './chat.js';
+import { Settings, Admin } from './settings.js';
+
+function App() {
+  const [session, setSession] = useState(currentSession());
+  useEffect(() => onSession(setSession), []);
+  useEffect(() => {
+    if (session) bus.connect(); else bus.disconnect();
+  }, [session && session.userId]);
+  return h('div', { class: 'app' }, session ? h(Shell, { key: session.userId }) : h(Auth), h(Notices));
+}
+
+function Auth() {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const go = (fn) => async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      await fn(username.trim(), password);
+    } catch (err) {
+      setError(describe(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => { document.title = 'Log in · Chat'; }, []);
+  return h('main', { class: 'auth' },
+    h('form', { class: 'panel auth-box', onSubmit: go(login), 'aria-label': 'Log in' },
+      h('h1', null, 'Chat'),
+      h('p', { class: 'hint' }, 'Log in, or pick a username and password to register.'),
+      h(Field, { label: 'Username', value: username, onInput: setUsername, autocomplete: 'username', required: true }),
+      h(Field, { label: 'Password', type: 'password', value: password, onInput: setPassword, autocomplete: 'current-password',
+        required: true }),
+      error && h('p', { class: 'error', role: 'alert' }, error),
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', class: 'primary', disabled: busy }, 'Log in'),
+        h('button', { type: 'button', disabled: busy, onClick: go(register) }, 'Register'))));
+}
+
+function Shell() {
+  const route = useRoute();
+  const [profile, setProfile] = useState(null);
+  const [models, setModels] = useState([]);
+  const [menu, setMenu] = useState(false);
+  const [link, setLink] = useState(bus.status());
+  useEffect(() => bus.onStatus(setLink), []);
+  useEffect(() => { get('/api/users/me').then(setProfile).catch(fail); }, []);
+  useEffect(() => {
+    let timer;
+    const poll = () => get('/api/models').then((r) => {
+      setModels(r.models || []);
+      // while a model loads (or none is there yet), look again
+      if ((r.models || []).some((m) => m.status === 'loading') || !(r.models || []).length) timer = setTimeout(poll, 3000);
+    }).catch((e) => { fail(e); timer = setTimeout(poll, 10000); });
+    poll();
+    return () => clearTimeout(timer);
+  }, []);
+  const close = () => setMenu(false);
+  const isAdmin = profile && profile.role === 'admin';
+  return h('div', { class: 'shell' + (menu ? ' menu-open' : '') },
+    h('header', { class: 'top' },
+      h('button', { type: 'button', class: 'icon menu-toggle', 'aria-label': 'Chats menu', 'aria-expanded': menu ? 'true' : 'false',
+        onClick: () => setMenu(!menu) }, '☰'),
+      h(Link, { href: '/', class: 'brand', onNavigate: close }, 'Chat'),
+      h('span', { class: 'link-state ' + link, role: 'status', title: 'live connection: ' + link },
+        link === 'open' ? 'live' : link === 'closed' ? 'offline' : 'reconnecting…'),
+      h('span', { class: 'spacer' }),
+      h(Link, { href: '/settings', onNavigate: close }, 'Settings'),
+      isAdmin && h(Link, { href: '/admin', onNavigate: close }, 'Admin'),
+      h('button', { type: 'button', class: 'ghost', onClick: () => logout().then(() => navigate('/', true)) }, 'Log out')),
+    h('div', { class: 'body' },
+      h(Sidebar, { activeId: route.chatId, onNavigate: close }),
+      h('main', { class: 'main' },
+        !profile ? h('p', { class: 'empty' }, 'Loading…')
+          : route.page === 'settings' ? h(Settings, { profile, models, onProfile: setProfile })
+            : route.page === 'admin' ? (isAdmin ? h(Admin, { models }) : h('p', { class: 'empty' }, 'Only admins can see this page.'))
+              : h(ChatView, { key: route.chatId || 'new', chatId: route.chatId, models, profile }))));
+}
+
+// test hooks: the transport the bridge uses (websocket expected), and a simulated network loss
+window.chatDebug = { transport: bus.transport, status: bus.status, drop: bus.drop };
+
+render(h(App), document.getElementById('app'));

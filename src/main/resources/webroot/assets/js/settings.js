@@ -1,0 +1,210 @@
+// Settings (profile and default sampling, password, personas, API keys, export/import, usage) and
+// the admin page (users and roles, everyone's usage, models).
+
+import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime } from './ui.js';
+import { get, post, put, patch, del, api, download } from './api.js';
+import { copyText } from './markdown.js';
+import { refreshChats } from './sidebar.js';
+
+export function Settings({ profile, models, onProfile }) {
+  return h('section', { class: 'page', 'aria-label': 'Settings' },
+    h('h1', null, 'Settings'),
+    h(Profile, { profile, models, onProfile }),
+    h(Password),
+    h(Personas),
+    h(ApiKeys),
+    h(Transfer),
+    h(Usage, { path: '/api/users/me/usage', title: 'Your usage' }));
+}
+
+function Profile({ profile, models, onProfile }) {
+  const [nickname, setNickname] = useState(profile.nickname || '');
+  const [system, setSystem] = useState(profile.systemPrompt || '');
+  const [model, setModel] = useState(profile.preferredModel || '');
+  const [settings, setSettings] = useState(profile.settings || {});
+  const save = async (e) => {
+    e.preventDefault();
+    try {
+      const p = await put('/api/users/me', { nickname: nickname.trim() || null, systemPrompt: system || null,
+        preferredModel: model || null, settings });
+      onProfile(p);
+      notify('Profile saved', 'info');
+    } catch (err) { fail(err); }
+  };
+  return h('form', { class: 'panel', onSubmit: save, 'aria-label': 'Profile' },
+    h('h2', null, 'Profile'),
+    h('p', { class: 'hint' }, 'Signed in as ', h('strong', null, profile.username), profile.role === 'admin' ? ' (admin)' : ''),
+    h(Field, { label: 'Nickname', value: nickname, onInput: setNickname, maxLength: 50 }),
+    h(Field, { label: 'Default system prompt', type: 'textarea', value: system, onInput: setSystem, maxLength: 20000 }),
+    h('label', { class: 'field' }, h('span', null, 'Preferred model'),
+      h('select', { value: model, onChange: (e) => setModel(e.target.value) },
+        h('option', { value: '' }, 'Server default'),
+        (models || []).map((m) => h('option', { key: m.name, value: m.name }, m.name)))),
+    h('p', { class: 'hint' }, 'Default sampling for your answers (a chat can override them):'),
+    h(SamplingFields, { values: settings, onChange: setSettings }),
+    h('button', { type: 'submit', class: 'primary' }, 'Save profile'));
+}
+
+function Password() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const save = async (e) => {
+    e.preventDefault();
+    try {
+      await put('/api/users/me/password', { currentPassword: current, newPassword: next });
+      setCurrent('');
+      setNext('');
+      notify('Password changed', 'info');
+    } catch (err) { fail(err); }
+  };
+  return h('form', { class: 'panel', onSubmit: save, 'aria-label': 'Password' },
+    h('h2', null, 'Password'),
+    h(Field, { label: 'Current password', type: 'password', value: current, onInput: setCurrent, autocomplete: 'current-password' }),
+    h(Field, { label: 'New password', type: 'password', value: next, onInput: setNext, autocomplete: 'new-password', minLength: 8 }),
+    h('button', { type: 'submit' }, 'Change password'));
+}
+
+function Personas() {
+  const [items, setItems] = useState([]);
+  const [name, setName] = useState('');
+  const [content, setContent] = useState('');
+  const load = () => get('/api/personas?limit=100').then((p) => setItems(p.items)).catch(fail);
+  useEffect(() => { load(); }, []);
+  const add = async (e) => {
+    e.preventDefault();
+    try {
+      await post('/api/personas', { name, content });
+      setName('');
+      setContent('');
+      load();
+    } catch (err) { fail(err); }
+  };
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Personas' },
+    h('h2', null, 'Personas'),
+    h('ul', { class: 'rows' }, items.map((p) => h('li', { key: p.id },
+      h('strong', null, p.name), h('span', { class: 'clip' }, p.content),
+      h('button', { type: 'button', class: 'small', 'aria-label': 'Delete persona ' + p.name,
+        onClick: () => del('/api/personas/' + p.id).then(load, fail) }, 'Delete')))),
+    h('form', { onSubmit: add },
+      h(Field, { label: 'Persona name', value: name, onInput: setName, maxLength: 100 }),
+      h(Field, { label: 'Persona instructions', type: 'textarea', value: content, onInput: setContent, maxLength: 20000 }),
+      h('button', { type: 'submit', disabled: !name.trim() || !content.trim() }, 'Add persona')));
+}
+
+function ApiKeys() {
+  const [items, setItems] = useState([]);
+  const [name, setName] = useState('');
+  const [fresh, setFresh] = useState(null);
+  const load = () => get('/api/users/me/keys').then((r) => setItems(r.items)).catch(fail);
+  useEffect(() => { load(); }, []);
+  const create = async (e) => {
+    e.preventDefault();
+    try {
+      const k = await post('/api/users/me/keys', { name: name.trim() || 'API key' });
+      setFresh(k);
+      setName('');
+      load();
+    } catch (err) { fail(err); }
+  };
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'API keys' },
+    h('h2', null, 'API keys'),
+    h('p', { class: 'hint' }, 'Keys work wherever a login does, also as an OpenAI API key: base URL ', h('code', null, location.origin + '/v1')),
+    fresh && h('div', { class: 'fresh-key', role: 'status' },
+      h('span', null, 'Your new key (shown only once): '), h('code', null, fresh.key),
+      h('button', { type: 'button', class: 'small', onClick: () => copyText(fresh.key).then(() => notify('Key copied', 'info')) }, 'Copy key'),
+      h('button', { type: 'button', class: 'ghost', onClick: () => setFresh(null) }, 'Done')),
+    h('ul', { class: 'rows' }, items.map((k) => h('li', { key: k.id },
+      h('strong', null, k.name), h('code', null, k.prefix ? k.prefix + '…' : ''),
+      h('span', { class: 'hint' }, 'created ' + fmtTime(k.createdAt) + (k.lastUsedAt ? ', last used ' + fmtTime(k.lastUsedAt) : '')),
+      h('button', { type: 'button', class: 'small danger', 'aria-label': 'Revoke key ' + k.name,
+        onClick: () => del('/api/users/me/keys/' + k.id).then(load, fail) }, 'Revoke')))),
+    h('form', { onSubmit: create, class: 'inline' },
+      h('input', { 'aria-label': 'Key name', placeholder: 'Key name', value: name, maxLength: 100, onInput: (e) => setName(e.target.value) }),
+      h('button', { type: 'submit' }, 'Create key')));
+}
+
+function Transfer() {
+  const importFile = async (e) => {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    try {
+      const doc = JSON.parse(await file.text());
+      const r = await api('POST', '/api/import', doc);
+      const n = Array.isArray(r.chats) ? r.chats.length : r.chats;
+      notify('Imported ' + (n !== undefined ? n + ' chat(s)' : 'the file'), 'info');
+      refreshChats();
+    } catch (err) {
+      fail(err instanceof SyntaxError ? new Error('That file is not JSON: ' + err.message) : err);
+    }
+  };
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Export and import' },
+    h('h2', null, 'Export and import'),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', onClick: () => download('/api/export?format=json', 'chats.json').catch(fail) }, 'Export everything (JSON)'),
+      h('button', { type: 'button', onClick: () => download('/api/export?format=markdown', 'chats.md').catch(fail) }, 'Export everything (Markdown)')),
+    h('label', { class: 'field' }, h('span', null, 'Import a JSON export'),
+      h('input', { type: 'file', accept: 'application/json,.json', onChange: importFile })));
+}
+
+/** Tokens per day as bars (stacked by model), with the table beside it. */
+export function Usage({ path, title, byUser }) {
+  const [data, setData] = useState(null);
+  useEffect(() => { get(path).then(setData).catch(fail); }, [path]);
+  if (!data) return h('div', { class: 'panel' }, h('h2', null, title), 'Loading…');
+  const items = data.items || [];
+  const days = [...new Set(items.map((i) => i.day))].sort();
+  const modelsSeen = [...new Set(items.map((i) => i.model))];
+  const perDay = days.map((d) => items.filter((i) => i.day === d));
+  const max = Math.max(1, ...perDay.map((rows) => rows.reduce((s, r) => s + r.promptTokens + r.completionTokens, 0)));
+  const W = 600;
+  const H = 140;
+  const bw = days.length ? Math.min(40, (W - 20) / days.length - 4) : 0;
+  return h('div', { class: 'panel', role: 'group', 'aria-label': title },
+    h('h2', null, title),
+    items.length === 0 ? h('p', { class: 'hint' }, 'No usage in this period.') : h('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + (H + 20),
+      role: 'img', 'aria-label': 'Tokens per day' },
+    perDay.map((rows, i) => {
+      let y = H;
+      return rows.map((r) => {
+        const hgt = ((r.promptTokens + r.completionTokens) / max) * (H - 10);
+        y -= hgt;
+        return h('rect', { key: days[i] + r.model + (r.username || ''), x: 10 + i * (bw + 4), y, width: bw, height: hgt,
+          class: 'bar m' + (modelsSeen.indexOf(r.model) % 4) }, h('title', null, days[i] + ' ' + r.model + ': '
+          + (r.promptTokens + r.completionTokens) + ' tokens'));
+      });
+    }),
+    days.map((d, i) => h('text', { key: d, x: 10 + i * (bw + 4) + bw / 2, y: H + 14, class: 'axis' }, d.slice(5)))),
+    h('table', null,
+      h('thead', null, h('tr', null, byUser && h('th', null, 'User'), h('th', null, 'Day'), h('th', null, 'Model'),
+        h('th', null, 'Requests'), h('th', null, 'Prompt tokens'), h('th', null, 'Completion tokens'))),
+      h('tbody', null, items.map((r) => h('tr', { key: r.day + r.model + (r.userId || '') },
+        byUser && h('td', null, r.username), h('td', null, r.day), h('td', null, r.model), h('td', null, r.requests),
+        h('td', null, r.promptTokens), h('td', null, r.completionTokens))))));
+}
+
+export function Admin({ models }) {
+  const [users, setUsers] = useState([]);
+  const load = () => get('/api/admin/users?limit=100').then((r) => setUsers(r.items || r)).catch(fail);
+  useEffect(() => { load(); }, []);
+  const setRole = (u, role) => patch('/api/admin/users/' + u.id, { role }).then(load, fail);
+  return h('section', { class: 'page', 'aria-label': 'Admin' },
+    h('h1', null, 'Admin'),
+    h('div', { class: 'panel', role: 'group', 'aria-label': 'Users' },
+      h('h2', null, 'Users'),
+      h('table', null, h('thead', null, h('tr', null, h('th', null, 'User'), h('th', null, 'Role'), h('th', null, 'Since'))),
+        h('tbody', null, users.map((u) => h('tr', { key: u.id },
+          h('td', null, u.username),
+          h('td', null, h('select', { 'aria-label': 'Role of ' + u.username, value: u.role, onChange: (e) => setRole(u, e.target.value) },
+            h('option', { value: 'user' }, 'user'), h('option', { value: 'admin' }, 'admin'))),
+          h('td', null, fmtTime(u.createdAt))))))),
+    h('div', { class: 'panel', role: 'group', 'aria-label': 'Models' },
+      h('h2', null, 'Models'),
+      h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'Status'), h('th', null, 'Device'),
+        h('th', null, 'Context'), h('th', null, 'Free slots'))),
+      h('tbody', null, (models || []).map((m) => h('tr', { key: m.name },
+        h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '')),
+        h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
+        h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : '')))))),
+    h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
+}
