@@ -23,7 +23,8 @@ public final class NodeRunner {
 
   private static synchronized void install() throws IOException, InterruptedException {
     if (installed || Files.isDirectory(DIR.resolve("node_modules/openai"))
-        && Files.isDirectory(DIR.resolve("node_modules/@vertx/eventbus-bridge-client.js"))) {
+        && Files.isDirectory(DIR.resolve("node_modules/@vertx/eventbus-bridge-client.js"))
+        && Files.isDirectory(DIR.resolve("node_modules/playwright-core"))) {
       installed = true;
       return;
     }

@@ -1,0 +1,150 @@
+package io.chatserver.web;
+
+import io.chatserver.NodeRunner;
+import io.chatserver.ServerTestBase;
+import io.chatserver.inference.engine.BatchScheduler;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The browser UI end to end: Debian's Chromium driven by playwright-core (src/test/node/ui-e2e.mjs)
+ * against the real server with the real model. The scheduler is held and released from here
+ * through a small control server, so the flows never depend on the machine's speed. Screenshots,
+ * and on failure the page and its console, land in target/ui/.
+ */
+class BrowserTest extends ServerTestBase {
+
+  static final Path OUT = Path.of("target", "ui").toAbsolutePath();
+  private HttpServer control;
+
+  @Override
+  protected boolean models() {
+    return true;
+  }
+
+  @BeforeAll
+  void startControl() throws Exception {
+    Files.createDirectories(OUT);
+    BatchScheduler scheduler = server.inference().scheduler("stories260k");
+    control = server.vertx().createHttpServer().requestHandler(req -> {
+      switch (req.path()) {
+        case "/hold" -> {
+          scheduler.hold();
+          req.response().end();
+        }
+        case "/resume" -> {
+          scheduler.resume();
+          req.response().end();
+        }
+        case "/release" -> {
+          // answers once the steps have run, so the page can be checked against a text that no longer moves
+          int steps = Integer.parseInt(req.getParam("steps", "1"));
+          long target = scheduler.steps() + steps;
+          scheduler.release(steps);
+          long deadline = System.currentTimeMillis() + 30_000;
+          server.vertx().setPeriodic(10, id -> {
+            if (scheduler.steps() >= target || scheduler.running() + scheduler.waiting() == 0 || System.currentTimeMillis() > deadline) {
+              server.vertx().cancelTimer(id);
+              server.vertx().setTimer(100, t -> req.response().end());
+            }
+          });
+        }
+        default -> req.response().setStatusCode(404).end();
+      }
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void resume() {
+    server.inference().scheduler("stories260k").resume();
+  }
+
+  @AfterAll
+  void stopControl() {
+    if (control != null) {
+      control.close();
+    }
+  }
+
+  private JsonObject flow(String name) throws Exception {
+    assertTrue(Files.isExecutable(Path.of("/usr/bin/chromium")),
+        "the browser tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does it)");
+    JsonObject out = NodeRunner.run("ui-e2e.mjs", Map.of("BASE", "http://127.0.0.1:" + server.port(),
+        "CTL", "http://127.0.0.1:" + control.actualPort(), "OUT", OUT.toString(), "FLOW", name));
+    assertTrue(out.getBoolean("ok", false), () -> "UI flow '" + name + "' failed (screenshot and console in " + OUT + "):\n"
+        + out.getString("error") + "\nconsole:\n" + out.getJsonArray("console"));
+    return out;
+  }
+
+  @Test
+  void streamsAnAnswerOverTheWebSocketAndSavesWhatItShowed() throws Exception {
+    JsonObject m = flow("stream").getJsonObject("metrics");
+    String figures = String.format("UI figures (localhost, this machine): first load %.1f KiB transferred (gzip), "
+            + "time to interactive %d ms, %d tokens rendered per second while streaming%n",
+        m.getLong("firstLoadBytes") / 1024.0, m.getLong("timeToInteractiveMs"), m.getLong("renderedTokensPerSecond"));
+    System.out.print(figures);
+    Files.writeString(OUT.resolve("figures.txt"), figures);
+    assertTrue(m.getLong("firstLoadBytes") > 10_000, "the first load carries the app: " + m);
+  }
+
+  @Test
+  void stopsMidAnswer() throws Exception {
+    flow("stop");
+  }
+
+  @Test
+  void regeneratesEditsSwitchesBranchesContinuesAndRates() throws Exception {
+    flow("branches");
+  }
+
+  @Test
+  void reloadAndNetworkLossResumeWithoutGapOrDuplicate() throws Exception {
+    flow("reload");
+  }
+
+  @Test
+  void markupInMessagesIsInertAndCodeIsHighlighted() throws Exception {
+    flow("render");
+  }
+
+  @Test
+  void exportsAndImports() throws Exception {
+    flow("transfer");
+  }
+
+  @Test
+  void anotherUserSeesNothing() throws Exception {
+    flow("isolation");
+  }
+
+  @Test
+  void aSecondAnswerWhileOneRunsSaysWhy() throws Exception {
+    flow("limit");
+  }
+
+  @Test
+  void loginLogoutAndAnEndedSessionKeepsTheDraft() throws Exception {
+    flow("login");
+  }
+
+  @Test
+  void worksOnAPhoneScreen() throws Exception {
+    flow("mobile");
+  }
+
+  @Test
+  void settingsPersonasAndApiKeys() throws Exception {
+    flow("settings");
+  }
+}

@@ -1,0 +1,451 @@
+// End-to-end flows of the browser UI in Debian's headless Chromium, driven by playwright-core.
+// Elements are found by role and accessible name, so the flows double as an accessibility check.
+// The Java side (BrowserTest) starts the real server with the real model and a control endpoint
+// (CTL) that holds and releases the model's scheduler, so no step depends on how fast the machine is.
+// Env: BASE (server), CTL (control), OUT (screenshots, logs), FLOW (which flow). Prints one JSON line.
+
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const { BASE, CTL, OUT, FLOW } = process.env;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const WAIT = 30000;
+const logs = [];
+const metrics = {};
+let browser;
+let current;
+
+async function ctl(what) {
+  const r = await fetch(CTL + what, { method: 'POST' });
+  if (!r.ok) throw new Error('control ' + what + ': ' + r.status + ' ' + await r.text());
+}
+
+async function newPage(viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  current = page;
+  return page;
+}
+
+let users = 0;
+async function register(page, prefix, settings = { max_tokens: 40 }) {
+  const name = `${prefix}${Date.now() % 100000}${users++}`;
+  await page.goto(BASE + '/');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill('correct horse 1');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  if (settings) await call(page, 'PUT', '/api/users/me', { settings });
+  return name;
+}
+
+/** A REST call with the page's own session. */
+function call(page, method, p, body) {
+  return page.evaluate(async ([method, p, body]) => {
+    const s = JSON.parse(localStorage.getItem('chat.session'));
+    const r = await fetch(p, { method, headers: { Authorization: 'Bearer ' + s.token, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : null };
+  }, [method, p, body]);
+}
+
+const answers = (page) => page.getByRole('article', { name: 'stories260k message' });
+const mine = (page) => page.getByRole('article', { name: 'You message' });
+const bodyOf = (article) => article.locator('.msg-body');
+
+async function send(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** Waits until the article's text satisfies the predicate; returns the text. */
+async function textUntil(article, pred, what) {
+  const deadline = Date.now() + WAIT;
+  let t = '';
+  while (Date.now() < deadline) {
+    t = (await bodyOf(article).innerText().catch(() => '')).trim();
+    if (pred(t)) return t;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; text is ${JSON.stringify(t)}`);
+}
+
+/** Sends while the scheduler is held and lets `steps` tokens through; returns the answer's first text. */
+async function sendHeld(page, text, steps = 3) {
+  await send(page, text);
+  const answer = answers(page).last();
+  await waitStatus(answer, 'streaming');
+  await ctl('/release?steps=' + steps);
+  return textUntil(answer, (t) => t.length > 0, 'the first tokens');
+}
+
+async function statusOf(article) {
+  return article.getAttribute('data-status');
+}
+
+async function waitStatus(article, status) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    if (await statusOf(article) === status) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('message status stayed ' + await statusOf(article) + ', expected ' + status);
+}
+
+/** The exact text a message shows, through its Copy button and the clipboard. */
+async function copied(page, article) {
+  await article.getByRole('button', { name: 'Copy', exact: true }).click();
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+async function saved(page, article) {
+  const chatId = new URL(page.url()).pathname.split('/')[2];
+  const id = await article.getAttribute('data-message-id');
+  return (await call(page, 'GET', `/api/chats/${chatId}/messages/${id}`)).json;
+}
+
+const norm = (s) => s.replace(/\s+/g, ' ').trim();
+
+// ---------------------------------------------------------------- flows
+
+const flows = {
+  /** First load, register, send; the answer grows while held and released; the saved text equals what was shown. */
+  async stream() {
+    const page = await newPage();
+    let bytes = 0;
+    page.on('requestfinished', async (req) => {
+      const s = await req.sizes().catch(() => null);
+      if (s) bytes += s.responseBodySize + s.responseHeadersSize;
+    });
+    const t0 = Date.now();
+    await page.goto(BASE + '/');
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    metrics.timeToInteractiveMs = Date.now() - t0;
+    await page.waitForLoadState('networkidle');
+    metrics.firstLoadBytes = bytes;
+    await register(page, 'streamer', { max_tokens: 200 });
+    await ctl('/hold');
+    const first = await sendHeld(page, 'Tell me a story.');
+    const answer = answers(page).last();
+    assert.equal(await statusOf(answer), 'streaming');
+    await ctl('/release?steps=6');
+    const grown = await textUntil(answer, (t) => t.length > first.length, 'more tokens');
+    assert.ok(grown.startsWith(first.slice(0, Math.max(0, first.length - 1))), 'the text grows at its end');
+    assert.equal(await page.evaluate(() => window.chatDebug.transport()), 'websocket', 'the bridge uses the WebSocket transport');
+    // tokens rendered per second while streaming freely
+    const before = await answer.evaluate((el) => el.querySelector('.msg-body').textContent.length);
+    const t1 = Date.now();
+    await ctl('/resume');
+    await waitStatus(answer, 'done');
+    const elapsed = (Date.now() - t1) / 1000;
+    const msg = await saved(page, answer);
+    metrics.renderedTokensPerSecond = Math.round((msg.usage.completionTokens - 1) / Math.max(elapsed, 0.001));
+    metrics.renderedCharsAfterRelease = msg.content.length - before;
+    assert.equal(msg.status, 'done');
+    assert.equal(norm(await bodyOf(answer).innerText()), norm(msg.content));
+    await page.screenshot({ path: path.join(OUT, 'chat-view.png') });
+    assert.equal(await copied(page, answer), msg.content, 'what the page shows is what was saved');
+    return { answer: msg.content };
+  },
+
+  /** Stop mid-answer: the page shows it stopped, and the saved text is what was streamed. */
+  async stop() {
+    const page = await newPage();
+    await register(page, 'stopper', { max_tokens: 300 });
+    await ctl('/hold');
+    await sendHeld(page, 'Once upon a time');
+    const answer = answers(page).last();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitStatus(answer, 'stopped');
+    const msg = await saved(page, answer);
+    assert.equal(msg.status, 'stopped');
+    assert.equal(await copied(page, answer), msg.content);
+    assert.ok(msg.content.length > 0);
+    await assertGone(page.getByRole('button', { name: 'Stop' }));
+    return {};
+  },
+
+  /** Regenerate (a sibling), switch between answers, edit a user message (a branch), continue, rate. */
+  async branches() {
+    const page = await newPage();
+    await register(page, 'brancher', { max_tokens: 12, temperature: 1, seed: 7 });
+    await send(page, 'Tell me about a dog.');
+    let answer = answers(page).last();
+    await waitStatus(answer, 'done');
+    const { content: firstText, id: firstId } = await saved(page, answer);
+    await answer.getByRole('button', { name: 'Regenerate' }).click();
+    answer = answers(page).last();
+    await answer.getByText('2/2').waitFor();
+    await waitStatus(answer, 'done');
+    const second = await saved(page, answer);
+    assert.notEqual(second.id, firstId, 'regenerate makes a new message');
+    await answer.getByRole('button', { name: 'Previous branch' }).click();
+    await answers(page).last().getByText('1/2').waitFor();
+    assert.equal(await copied(page, answers(page).last()), firstText, 'the first answer is back');
+    await answers(page).last().getByRole('button', { name: 'Next branch' }).click();
+    await answers(page).last().getByText('2/2').waitFor();
+    assert.equal(await copied(page, answers(page).last()), second.content);
+
+    // edit the user message: a new branch with the new text and its own answer
+    const user = mine(page).last();
+    await user.getByRole('button', { name: 'Edit' }).click();
+    await user.getByRole('textbox', { name: 'Edit message' }).fill('Tell me about a cat.');
+    await user.getByRole('button', { name: 'Save and send' }).click();
+    await mine(page).last().getByText('2/2').waitFor();
+    assert.equal(norm(await bodyOf(mine(page).last()).innerText()), 'Tell me about a cat.');
+    await waitStatus(answers(page).last(), 'done');
+    await mine(page).last().getByRole('button', { name: 'Previous branch' }).click();
+    await mine(page).last().getByText('1/2').waitFor();
+    assert.equal(norm(await bodyOf(mine(page).last()).innerText()), 'Tell me about a dog.');
+    await mine(page).last().getByRole('button', { name: 'Next branch' }).click();
+    await mine(page).last().getByText('2/2').waitFor();
+
+    // continue the answer in place
+    answer = answers(page).last();
+    const before = (await saved(page, answer)).content;
+    await answer.getByRole('button', { name: 'Continue' }).click();
+    await textUntil(answers(page).last(), (t) => norm(t).length > norm(before).length, 'the continued text');
+    await waitStatus(answers(page).last(), 'done');
+    const cont = await saved(page, answers(page).last());
+    assert.ok(cont.content.startsWith(before) && cont.content.length > before.length, 'continue extends the answer');
+    assert.equal(await copied(page, answers(page).last()), cont.content);
+
+    // rate it
+    answer = answers(page).last();
+    await answer.getByRole('button', { name: 'Good answer' }).click();
+    await answers(page).last().getByRole('button', { name: 'Good answer', pressed: true }).waitFor();
+    assert.equal((await saved(page, answers(page).last())).rating, 1);
+    await answers(page).last().getByRole('button', { name: 'Bad answer' }).click();
+    await answers(page).last().getByRole('textbox', { name: 'What was wrong?' }).fill('too short');
+    await answers(page).last().getByRole('button', { name: 'Send feedback' }).click();
+    await answers(page).last().getByRole('button', { name: 'Bad answer', pressed: true }).waitFor();
+    const rated = await saved(page, answers(page).last());
+    assert.equal(rated.rating, -1);
+    assert.equal(rated.ratingComment, 'too short');
+    return {};
+  },
+
+  /** Reload mid-answer and lose the connection mid-answer: the text goes on with no gap and no duplicate. */
+  async reload() {
+    const page = await newPage();
+    await register(page, 'reloader', { max_tokens: 200 });
+    await ctl('/hold');
+    await sendHeld(page, 'Tell me a long story.', 5);
+    let answer = answers(page).last();
+    const jobId = (await saved(page, answer)).jobId;
+    assert.ok(jobId, 'a streaming message names its job');
+    const jobText = async () => (await call(page, 'GET', '/api/jobs/' + jobId)).json.text;
+    await until(async () => await copied(page, answers(page).last()) === await jobText(), 'the page to show the whole text so far');
+    const shown = await copied(page, answers(page).last());
+
+    await page.reload();
+    answer = answers(page).last();
+    await until(async () => await copied(page, answers(page).last()) === await jobText(), 'the reloaded page to catch up');
+    assert.equal(await copied(page, answers(page).last()), shown, 'after the reload: the same text, no gap, no duplicate');
+
+    // a network loss: tokens produced while disconnected arrive after the reconnect
+    await page.evaluate(() => window.chatDebug.drop());
+    await ctl('/release?steps=5');
+    await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    await until(async () => await copied(page, answers(page).last()) === await jobText(), 'the reconnected page to catch up');
+    assert.ok((await jobText()).length > shown.length);
+    await ctl('/resume');
+    await waitStatus(answers(page).last(), 'done');
+    const msg = await saved(page, answers(page).last());
+    assert.equal(await copied(page, answers(page).last()), msg.content, 'the final text equals the saved message');
+    return {};
+  },
+
+  /** Markup in a message is shown as text and runs nothing; Markdown code is highlighted with a copy button. */
+  async render() {
+    const page = await newPage();
+    await register(page, 'renderer', { max_tokens: 4 });
+    const evil = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [link](javascript:window.__xss=3)';
+    await send(page, evil);
+    const user = mine(page).last();
+    await user.waitFor();
+    await waitStatus(answers(page).last(), 'done');
+    const text = await bodyOf(user).innerText();
+    assert.ok(text.includes('<img src=x onerror="window.__xss=1">'), 'the tag is shown as text: ' + text);
+    assert.ok(text.includes('<script>window.__xss=2</script>'), 'the script is shown as text: ' + text);
+    await page.locator('.messages a').first().click().catch(() => {});
+    assert.equal(await page.evaluate(() => window.__xss), undefined, 'nothing ran');
+    assert.equal(await page.locator('.messages img, .messages script').count(), 0);
+    assert.equal(await page.locator('.messages [onerror], .messages a[href^="javascript"]').count(), 0);
+
+    await send(page, 'Some code:\n\n```java\nclass A { int x = 1; }\n```');
+    await waitStatus(answers(page).last(), 'done');
+    const code = mine(page).last().locator('pre code');
+    await code.waitFor();
+    assert.ok((await code.getAttribute('class')).includes('hljs'), 'highlighted');
+    await mine(page).last().getByRole('button', { name: 'Copy code' }).click();
+    assert.equal((await page.evaluate(() => navigator.clipboard.readText())).trim(), 'class A { int x = 1; }');
+    return {};
+  },
+
+  /** Export a chat as JSON and Markdown, then import the JSON as a new chat. */
+  async transfer() {
+    const page = await newPage();
+    await register(page, 'exporter', { max_tokens: 8 });
+    await send(page, 'Export me');
+    await waitStatus(answers(page).last(), 'done');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+    const doc = JSON.parse(fs.readFileSync(await json.path(), 'utf8'));
+    assert.equal(doc.chat.title, 'Export me');
+    assert.equal(doc.chat.messages.length, 2);
+    const [md] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export Markdown' }).click()]);
+    assert.ok(fs.readFileSync(await md.path(), 'utf8').includes('Export me'));
+    // import it back from the settings page
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const file = path.join(OUT, 'export.json');
+    fs.writeFileSync(file, JSON.stringify(doc));
+    await page.getByLabel('Import a JSON export').setInputFiles(file);
+    await page.getByRole('alert').getByText(/Imported 1 chat/).waitFor();
+    await until(async () => (await page.getByRole('link', { name: 'Export me' }).count()) === 2, 'the imported chat in the list');
+    return {};
+  },
+
+  /** A second user sees none of the first user's chats, also through a deep link. */
+  async isolation() {
+    const a = await newPage();
+    await register(a, 'owner', { max_tokens: 4 });
+    await send(a, 'My secret plan');
+    await waitStatus(answers(a).last(), 'done');
+    const url = a.url();
+    assert.match(url, /\/c\/[0-9a-f-]{36}$/);
+    const b = await newPage();
+    await register(b, 'intruder', null);
+    await b.getByText('No chats yet.').waitFor();
+    await b.goto(url);
+    await b.getByRole('alert').getByText('That chat does not exist (or is not yours).').waitFor();
+    assert.equal(await b.getByText('My secret plan').count(), 0);
+    assert.equal(new URL(b.url()).pathname, '/');
+    return {};
+  },
+
+  /** A second answer while one runs: the person reads why (429), nothing is silent. */
+  async limit() {
+    const page = await newPage();
+    await register(page, 'hurried', { max_tokens: 100 });
+    await ctl('/hold');
+    await sendHeld(page, 'First question');
+    const first = page.url();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await send(page, 'Second question');
+    await page.getByRole('alert').getByText(/An answer is still being generated/).waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Message' }).inputValue(), 'Second question', 'the draft is kept');
+    await page.goto(first);
+    await answers(page).last().waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    await page.keyboard.press('Escape');
+    await waitStatus(answers(page).last(), 'stopped');
+    return {};
+  },
+
+  /** Log out, a wrong password, log in; a session that ends keeps the draft for after the next login. */
+  async login() {
+    const page = await newPage();
+    const name = await register(page, 'returner', { max_tokens: 4 });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Username').fill(name);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').getByText('invalid username or password').waitFor();
+    await page.getByLabel('Password').fill('correct horse 1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('half-written thought');
+    // the session is revoked elsewhere: the next call fails with 401 and the login page appears
+    await page.evaluate(async () => {
+      const s = JSON.parse(localStorage.getItem('chat.session'));
+      await fetch('/api/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + s.token } });
+    });
+    await page.getByLabel('Favourites only').check();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Username').fill(name);
+    await page.getByLabel('Password').fill('correct horse 1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    assert.equal(await page.getByRole('textbox', { name: 'Message' }).inputValue(), 'half-written thought');
+    return {};
+  },
+
+  /** A 375 px phone: no sideways scrolling, the chat list opens from the menu. */
+  async mobile() {
+    const page = await newPage({ width: 375, height: 740 });
+    await register(page, 'phone', { max_tokens: 16 });
+    await send(page, 'Hello from a phone');
+    await waitStatus(answers(page).last(), 'done');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'no horizontal overflow');
+    await page.getByRole('button', { name: 'Chats menu' }).click();
+    await page.getByRole('link', { name: 'Hello from a phone' }).click();
+    await page.waitForTimeout(400); // the menu slides away
+    await page.screenshot({ path: path.join(OUT, 'mobile.png') });
+    return {};
+  },
+
+  /** Settings: defaults, persona, API key shown once; admin page for the first user (admin). */
+  async settings() {
+    const page = await newPage();
+    await register(page, 'settler', null);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Nickname').fill('Sett');
+    await page.getByLabel('Max tokens').first().fill('33');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('alert').getByText('Profile saved').waitFor();
+    const me = (await call(page, 'GET', '/api/users/me')).json;
+    assert.equal(me.nickname, 'Sett');
+    assert.equal(me.settings.max_tokens, 33);
+    await page.getByLabel('Persona name').fill('Pirate');
+    await page.getByLabel('Persona instructions').fill('Talk like a pirate.');
+    await page.getByRole('button', { name: 'Add persona' }).click();
+    await page.getByRole('button', { name: 'Delete persona Pirate' }).waitFor();
+    await page.getByRole('textbox', { name: 'Key name' }).fill('laptop');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.getByRole('status').filter({ hasText: 'shown only once' }).locator('code').innerText();
+    assert.match(key, /^sk-cs-/);
+    const models = await (await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).json();
+    assert.equal(models.data[0].id, 'stories260k');
+    await page.getByRole('button', { name: 'Revoke key laptop' }).click();
+    await assertGone(page.getByRole('button', { name: 'Revoke key laptop' }));
+    assert.equal((await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).status, 401);
+    await page.getByRole('group', { name: 'Your usage' }).waitFor();
+    return {};
+  },
+};
+
+async function until(fn, what) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    if (await fn().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for ' + what);
+}
+
+async function assertGone(locator) {
+  await locator.waitFor({ state: 'detached' });
+}
+
+browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+try {
+  const result = await flows[FLOW]();
+  console.log(JSON.stringify({ ok: true, flow: FLOW, metrics, result }));
+} catch (e) {
+  fs.mkdirSync(OUT, { recursive: true });
+  if (current) await current.screenshot({ path: path.join(OUT, FLOW + '-failure.png') }).catch(() => {});
+  fs.writeFileSync(path.join(OUT, FLOW + '-console.log'), logs.join('\n'));
+  console.log(JSON.stringify({ ok: false, flow: FLOW, error: String(e && e.stack || e), console: logs.slice(-30) }));
+  process.exitCode = 0;
+} finally {
+  await ctl('/resume').catch(() => {});
+  await browser.close();
+}
