@@ -25,6 +25,9 @@ public final class InferenceService implements AutoCloseable {
 
   private record Entry(String status, String error, ModelRuntime runtime, WorkerVerticle verticle) {}
 
+  /** The last step a loading model reported ("loading x: layer 3/22"), shown by /api/models and the UI. */
+  private final Map<String, String> progress = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Vertx vertx;
   private final Map<String, Entry> models = new ConcurrentHashMap<>();
   private final List<ModelRuntime.Spec> specs;
@@ -64,15 +67,20 @@ public final class InferenceService implements AutoCloseable {
     for (ModelRuntime.Spec spec : specs) {
       long t0 = System.nanoTime();
       try {
-        ModelRuntime runtime = ModelRuntime.load(spec, msg -> log.info("{}", msg));
+        ModelRuntime runtime = ModelRuntime.load(spec, msg -> {
+          log.info("{}", msg);
+          progress.put(spec.name(), msg);
+        });
         WorkerVerticle verticle = new WorkerVerticle(runtime, nodeId);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get();
         models.put(spec.name(), new Entry("ready", null, runtime, verticle));
+        progress.remove(spec.name());
         beat(false);
         log.info("Model {} ready in {} ms", spec.name(), (System.nanoTime() - t0) / 1_000_000);
       } catch (Exception | Error e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
         models.put(spec.name(), new Entry("error", reason, null, null));
+        progress.remove(spec.name());
         log.error("Model {} ({}) failed to load: {}", spec.name(), spec.path(), reason);
       }
     }
@@ -156,6 +164,9 @@ public final class InferenceService implements AutoCloseable {
       JsonObject m = new JsonObject().put("name", s.name()).put("status", e.status());
       if (e.error() != null) {
         m.put("error", e.error());
+      }
+      if ("loading".equals(e.status()) && progress.containsKey(s.name())) {
+        m.put("progress", progress.get(s.name()));
       }
       if (e.runtime() != null) {
         m.put("info", e.runtime().info().put("freeSlots", e.runtime().scheduler().freeSlots())

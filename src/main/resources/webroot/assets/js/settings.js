@@ -203,7 +203,7 @@ export function Admin({ models }) {
       h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'Status'), h('th', null, 'Device'),
         h('th', null, 'Context'), h('th', null, 'Free slots'))),
       h('tbody', null, (models || []).map((m) => h('tr', { key: m.name },
-        h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '')),
+        h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '') + (m.progress ? ' (' + m.progress + ')' : '')),
         h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
         h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : '')))))),
     h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
