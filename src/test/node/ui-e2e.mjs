@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const { BASE, CTL, OUT, FLOW } = process.env;
+const { BASE, CTL, OUT, FLOW, ADMIN_USER, ADMIN_PASSWORD } = process.env;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 const WAIT = 30000;
@@ -418,6 +418,31 @@ const flows = {
     await assertGone(page.getByRole('button', { name: 'Revoke key laptop' }));
     assert.equal((await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).status, 401);
     await page.getByRole('group', { name: 'Your usage' }).waitFor();
+    return {};
+  },
+
+  /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
+  async admin() {
+    const other = await newPage();
+    const name = await register(other, 'plainuser', { max_tokens: 4 });
+    await other.getByRole('link', { name: 'Settings' }).waitFor();
+    assert.equal(await other.getByRole('link', { name: 'Admin' }).count(), 0, 'no Admin link for a user');
+    await other.goto(BASE + '/admin');
+    await other.getByText('Only admins can see this page.').waitFor();
+
+    const page = await newPage();
+    await page.goto(BASE + '/');
+    await page.getByLabel('Username').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const users = page.getByRole('group', { name: 'Users' });
+    await users.getByRole('combobox', { name: 'Role of ' + name }).selectOption('admin');
+    await until(async () => (await call(page, 'GET', '/api/admin/users?limit=100')).json.items
+      .some((u) => u.username === name && u.role === 'admin'), 'the role change to be saved');
+    await page.getByRole('group', { name: 'Models' }).getByRole('cell', { name: 'ready' }).waitFor();
+    await page.getByRole('group', { name: 'Usage of all users' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'admin.png') });
     return {};
   },
 };

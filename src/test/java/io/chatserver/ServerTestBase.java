@@ -17,8 +17,13 @@ public abstract class ServerTestBase {
 
   @BeforeAll
   void startServer(Vertx vertx) {
-    server = models() ? TestServer.startWithModels(TestServer.config()) : TestServer.start();
+    server = models() ? TestServer.startWithModels(configure(TestServer.config())) : TestServer.start(configure(TestServer.config()));
     api = Api.connect(vertx, server.port());
+  }
+
+  /** Changes to the test server's configuration (none by default). */
+  protected io.vertx.core.json.JsonObject configure(io.vertx.core.json.JsonObject conf) {
+    return conf;
   }
 
   /** Whether the server also serves the shared stories260k model (a real worker in the same JVM). */

@@ -27,6 +27,8 @@ class BrowserTest extends ServerTestBase {
 
   static final Path OUT = Path.of("target", "ui").toAbsolutePath();
   private HttpServer control;
+  /** The first account (an admin), registered before any flow runs. */
+  private io.chatserver.Api.User admin;
 
   @Override
   protected boolean models() {
@@ -36,6 +38,7 @@ class BrowserTest extends ServerTestBase {
   @BeforeAll
   void startControl() throws Exception {
     Files.createDirectories(OUT);
+    admin = api.register("admin");
     BatchScheduler scheduler = server.inference().scheduler("stories260k");
     control = server.vertx().createHttpServer().requestHandler(req -> {
       switch (req.path()) {
@@ -81,7 +84,8 @@ class BrowserTest extends ServerTestBase {
     assertTrue(Files.isExecutable(Path.of("/usr/bin/chromium")),
         "the browser tests need Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; .ci/run does it)");
     JsonObject out = NodeRunner.run("ui-e2e.mjs", Map.of("BASE", "http://127.0.0.1:" + server.port(),
-        "CTL", "http://127.0.0.1:" + control.actualPort(), "OUT", OUT.toString(), "FLOW", name));
+        "CTL", "http://127.0.0.1:" + control.actualPort(), "OUT", OUT.toString(), "FLOW", name,
+        "ADMIN_USER", admin.username(), "ADMIN_PASSWORD", admin.password()));
     assertTrue(out.getBoolean("ok", false), () -> "UI flow '" + name + "' failed (screenshot and console in " + OUT + "):\n"
         + out.getString("error") + "\nconsole:\n" + out.getJsonArray("console"));
     return out;
@@ -141,6 +145,11 @@ class BrowserTest extends ServerTestBase {
   @Test
   void worksOnAPhoneScreen() throws Exception {
     flow("mobile");
+  }
+
+  @Test
+  void adminPageForAdminsOnly() throws Exception {
+    flow("admin");
   }
 
   @Test
