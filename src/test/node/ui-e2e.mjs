@@ -421,6 +421,47 @@ const flows = {
     return {};
   },
 
+  /** The chat list: paged as it scrolls, search, rename, favourites, delete after a confirmation. */
+  async sidebar() {
+    const page = await newPage();
+    await register(page, 'lister', null);
+    for (let i = 1; i <= 34; i++) {
+      const title = i === 7 ? 'Recipe for pancakes' : 'Chat number ' + i;
+      assert.equal((await call(page, 'POST', '/api/chats', { title })).status, 201);
+    }
+    await page.reload();
+    const list = page.getByRole('list', { name: 'Chat list' });
+    await list.getByRole('link', { name: 'Chat number 34' }).waitFor();
+    assert.equal(await list.getByRole('listitem').count(), 30, 'the first page');
+    await page.getByRole('navigation', { name: 'Chats' }).evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await until(async () => (await list.getByRole('listitem').count()) === 34, 'the next page while scrolling');
+
+    await page.getByRole('searchbox', { name: 'Search chats' }).fill('pancak');
+    await until(async () => (await list.getByRole('listitem').count()) === 1, 'the search result');
+    await list.getByRole('button', { name: 'Rename Recipe for pancakes' }).click();
+    await list.getByRole('textbox', { name: 'Chat title' }).fill('Pancakes, the best');
+    await list.getByRole('button', { name: 'Save' }).click();
+    await list.getByRole('link', { name: 'Pancakes, the best' }).waitFor();
+    await list.getByRole('button', { name: 'Favourite Pancakes, the best' }).click();
+    await list.getByRole('button', { name: 'Unfavourite Pancakes, the best' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search chats' }).fill('');
+    await page.getByLabel('Favourites only').check();
+    await until(async () => (await list.getByRole('listitem').count()) === 1, 'only the favourite');
+    await page.getByLabel('Favourites only').uncheck();
+    await list.getByRole('link', { name: 'Chat number 30', exact: true }).click();
+    await page.getByRole('heading', { name: 'Chat number 30' }).waitFor();
+    await list.getByRole('button', { name: 'Delete Chat number 30', exact: true }).click();
+    await list.getByRole('button', { name: 'Cancel' }).click();
+    await list.getByRole('button', { name: 'Delete Chat number 30', exact: true }).click();
+    await list.getByRole('button', { name: 'Confirm delete' }).click();
+    await assertGone(list.getByRole('link', { name: 'Chat number 30', exact: true }));
+    await until(async () => new URL(page.url()).pathname === '/', 'deleting the open chat to leave it');
+    const all = (await call(page, 'GET', '/api/chats?limit=100')).json;
+    assert.equal(all.total, 33);
+    assert.ok(all.items.some((c) => c.title === 'Pancakes, the best' && c.favorite));
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -9,6 +9,8 @@ import { ApiFailure, token, refresh, currentSession } from './api.js';
 
 const listeners = new Set();   // (event) => void, for {type: delta|done, jobId, seq, ...}
 const statusListeners = new Set();
+const reconnectListeners = new Set();
+let opened = false;            // this login has had an open connection before (so the next open is a reconnect)
 const watched = new Map();     // jobId -> highest contiguous seq seen (for re-attach)
 let eb = null;
 let userId = null;
@@ -20,6 +22,8 @@ let waiters = [];
 export function onEvent(l) { listeners.add(l); return () => listeners.delete(l); }
 export function onStatus(l) { statusListeners.add(l); l(state); return () => statusListeners.delete(l); }
 export function status() { return state; }
+/** Called after the connection was re-made (not on the first open). */
+export function onReconnect(l) { reconnectListeners.add(l); return () => reconnectListeners.delete(l); }
 
 function setState(s) {
   state = s;
@@ -48,6 +52,7 @@ export function connect() {
 export function disconnect() {
   clearTimeout(retryTimer);
   userId = null;
+  opened = false;
   watched.clear();
   if (eb) {
     const old = eb;
@@ -77,6 +82,8 @@ function open() {
     const w = waiters;
     waiters = [];
     w.forEach((f) => f());
+    if (opened) reconnectListeners.forEach((l) => l());
+    opened = true;
   };
   bus.onclose = () => {
     if (eb !== bus) return;

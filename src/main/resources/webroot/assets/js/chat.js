@@ -40,7 +40,7 @@ export function ChatView({ chatId, models, profile }) {
       document.title = c.title + ' · Chat';
       for (const m of b.messages) {
         if (m.status === 'streaming' && m.jobId) {
-          jobs.follow(m.jobId).catch((e) => { if (e.status !== 404) fail(e); });
+          jobs.follow(m.jobId).catch(fail);
         }
       }
     } catch (e) {
@@ -72,13 +72,17 @@ export function ChatView({ chatId, models, profile }) {
 
   useEffect(() => { localStorage.setItem(draftKey(chatId), draft); }, [draft, chatId]);
 
+  // after a reconnect (network loss, server restart) read the chat again and re-attach to its answers
+  useEffect(() => bus.onReconnect(() => load()), [chatId]);
+
   // follow the bottom while streaming, unless the person scrolled up
   useEffect(() => {
     const el = list.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   });
 
-  const running = messages.find((m) => m.status === 'streaming' && m.jobId && !(jobs.job(m.jobId) && jobs.job(m.jobId).done));
+  const live = (m) => m.status === 'streaming' && m.jobId && !(jobs.job(m.jobId) && (jobs.job(m.jobId).done || jobs.job(m.jobId).lost));
+  const running = messages.find(live);
 
   const request = () => {
     const out = {};
@@ -225,7 +229,7 @@ export function ChatView({ chatId, models, profile }) {
 function displayText(m) {
   if (m.status === 'streaming' && m.jobId) {
     const j = jobs.job(m.jobId);
-    if (j) {
+    if (j && !j.lost) {
       const t = jobs.text(j);
       return t.length >= m.content.length || j.parts.length ? t : m.content;
     }
@@ -240,7 +244,8 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
   const [comment, setComment] = useState('');
   const body = useRef(null);
   const text = displayText(m);
-  const streaming = m.status === 'streaming';
+  const lost = m.status === 'streaming' && m.jobId && jobs.job(m.jobId) && jobs.job(m.jobId).lost;
+  const streaming = m.status === 'streaming' && !lost;
   const html = toSafeHtml(text);
   useEffect(() => enhance(body.current));
 
@@ -256,6 +261,7 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
         h('button', { type: 'button', class: 'icon', 'aria-label': 'Next branch', disabled: m.siblingIndex >= m.siblingIds.length - 1,
           onClick: () => onSwitch(1) }, '›')),
       streaming && h('span', { class: 'status', role: 'status' }, 'writing…'),
+      lost && h('span', { class: 'status error' }, 'interrupted (the server restarted); the text so far is kept'),
       m.status === 'stopped' && h('span', { class: 'status' }, 'stopped'),
       m.status === 'error' && h('span', { class: 'status error' }, 'error' + (m.usage && m.usage.error ? ': ' + m.usage.error : ''))),
     editing

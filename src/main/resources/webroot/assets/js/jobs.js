@@ -65,8 +65,19 @@ export async function follow(jobId, prefix) {
   const j = entry(jobId);
   if (prefix !== undefined) j.prefix = prefix;
   changed();
-  if (j.done) return j;
-  const r = await bus.attach(jobId, contiguous(j));
+  if (j.done || j.lost) return j;
+  let r;
+  try {
+    r = await bus.attach(jobId, contiguous(j));
+  } catch (e) {
+    // no API node knows the job any more (a server restart): the saved text is all there is
+    if (e.status === 404) {
+      j.lost = true;
+      changed();
+      return j;
+    }
+    throw e;
+  }
   if (r && typeof r.prefix === 'string' && prefix === undefined) j.prefix = r.prefix;
   changed();
   return j;

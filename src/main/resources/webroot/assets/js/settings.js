@@ -175,7 +175,7 @@ export function Usage({ path, title, byUser }) {
       });
     }),
     days.map((d, i) => h('text', { key: d, x: 10 + i * (bw + 4) + bw / 2, y: H + 14, class: 'axis' }, d.slice(5)))),
-    h('table', null,
+    items.length > 0 && h('table', null,
       h('thead', null, h('tr', null, byUser && h('th', null, 'User'), h('th', null, 'Day'), h('th', null, 'Model'),
         h('th', null, 'Requests'), h('th', null, 'Prompt tokens'), h('th', null, 'Completion tokens'))),
       h('tbody', null, items.map((r) => h('tr', { key: r.day + r.model + (r.userId || '') },

@@ -148,6 +148,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void chatListPagesSearchesRenamesFavouritesDeletes() throws Exception {
+    flow("sidebar");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
