@@ -462,6 +462,31 @@ const flows = {
     return {};
   },
 
+  /** A server restart mid-answer: the bridge reconnects, the chats are all there, and chatting goes on. */
+  async restart() {
+    const page = await newPage();
+    await register(page, 'survivor', { max_tokens: 16 });
+    await send(page, 'Remember this');
+    await waitStatus(answers(page).last(), 'done');
+    const before = await saved(page, answers(page).last());
+    await ctl('/hold');
+    await sendHeld(page, 'And this one');
+    await ctl('/restart');
+    await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    // the answer that was running when the server went down: its text so far is kept, and it says so
+    await until(async () => {
+      const a = answers(page).last();
+      return (await a.getByText(/interrupted/).count()) > 0 || ['error', 'stopped'].includes(await statusOf(a));
+    }, 'the interrupted answer to say so');
+    await answers(page).first().getByText(before.content.split('\n')[0].trim().slice(0, 20)).waitFor();
+    assert.equal(await copied(page, answers(page).first()), before.content, 'the first answer survived the restart');
+    await page.getByRole('list', { name: 'Chat list' }).getByRole('link', { name: 'Remember this' }).waitFor();
+    await send(page, 'Still there?');
+    await waitStatus(answers(page).last(), 'done');
+    assert.equal(await mine(page).count(), 3);
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

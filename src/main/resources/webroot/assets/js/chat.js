@@ -61,11 +61,14 @@ export function ChatView({ chatId, models, profile }) {
     load();
   }, [chatId]);
 
-  // re-render on every streamed delta; reload the branch when one of its answers ends
+  // re-render on every streamed delta; read the branch again (once) when one of its answers ends
+  const reloaded = useRef(new Set());
   useEffect(() => jobs.onJobs(() => {
     setTick((t) => t + 1);
-    const ended = messages.some((m) => m.status === 'streaming' && m.jobId && jobs.job(m.jobId) && jobs.job(m.jobId).done);
-    if (ended && !reloadTimer.current) {
+    const ended = messages.filter((m) => m.status === 'streaming' && m.jobId && jobs.job(m.jobId) && jobs.job(m.jobId).done
+      && !reloaded.current.has(m.jobId));
+    ended.forEach((m) => reloaded.current.add(m.jobId));
+    if (ended.length && !reloadTimer.current) {
       reloadTimer.current = setTimeout(() => { reloadTimer.current = null; load(); }, 150);
     }
   }), [messages, chatId]);
@@ -244,14 +247,18 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
   const [comment, setComment] = useState('');
   const body = useRef(null);
   const text = displayText(m);
-  const lost = m.status === 'streaming' && m.jobId && jobs.job(m.jobId) && jobs.job(m.jobId).lost;
-  const streaming = m.status === 'streaming' && !lost;
+  // the live job may know more than the saved message: it ended (the save may lag), or no node knows it any more
+  const j = m.status === 'streaming' && m.jobId ? jobs.job(m.jobId) : null;
+  const lost = !!(j && j.lost);
+  const ended = j && j.done ? j.done : null;
+  const streaming = m.status === 'streaming' && !lost && !ended;
+  const status = lost ? 'error' : ended ? ended.status || 'done' : m.status;
   const html = toSafeHtml(text);
   useEffect(() => enhance(body.current));
 
   const who = m.role === 'user' ? 'You' : m.role === 'assistant' ? (m.model || 'Assistant') : m.role;
   return h('article', { class: 'msg ' + m.role + (streaming ? ' streaming' : ''), 'aria-label': who + ' message',
-    'data-message-id': m.id, 'data-status': m.status },
+    'data-message-id': m.id, 'data-status': status },
     h('div', { class: 'msg-head' },
       h('span', { class: 'who' }, who),
       m.siblingIds && m.siblingIds.length > 1 && h('span', { class: 'branches' },
@@ -262,8 +269,9 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
           onClick: () => onSwitch(1) }, '›')),
       streaming && h('span', { class: 'status', role: 'status' }, 'writing…'),
       lost && h('span', { class: 'status error' }, 'interrupted (the server restarted); the text so far is kept'),
-      m.status === 'stopped' && h('span', { class: 'status' }, 'stopped'),
-      m.status === 'error' && h('span', { class: 'status error' }, 'error' + (m.usage && m.usage.error ? ': ' + m.usage.error : ''))),
+      status === 'stopped' && h('span', { class: 'status' }, 'stopped'),
+      status === 'error' && !lost && h('span', { class: 'status error' }, 'error' + (m.usage && m.usage.error ? ': ' + m.usage.error
+        : ended && ended.error ? ': ' + ended.error : ''))),
     editing
       ? h('form', { class: 'edit', onSubmit: (e) => { e.preventDefault(); setEditing(false); onEdit(edit); } },
         h('textarea', { 'aria-label': 'Edit message', value: edit, rows: 3, onInput: (e) => setEdit(e.target.value) }),

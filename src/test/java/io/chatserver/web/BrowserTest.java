@@ -35,13 +35,35 @@ class BrowserTest extends ServerTestBase {
     return true;
   }
 
+  private JsonObject conf;
+
+  @Override
+  protected JsonObject configure(JsonObject c) {
+    this.conf = c;
+    return c;
+  }
+
+  private BatchScheduler scheduler() {
+    return server.inference().scheduler("stories260k");
+  }
+
   @BeforeAll
-  void startControl() throws Exception {
+  void startControl(io.vertx.core.Vertx testVertx) throws Exception {
     Files.createDirectories(OUT);
     admin = api.register("admin");
-    BatchScheduler scheduler = server.inference().scheduler("stories260k");
-    control = server.vertx().createHttpServer().requestHandler(req -> {
+    // the control server lives on the test's own Vert.x, so it outlives a restart of the chat server
+    control = testVertx.createHttpServer().requestHandler(req -> {
+      BatchScheduler scheduler = scheduler();
       switch (req.path()) {
+        case "/restart" -> testVertx.executeBlocking(() -> {
+          // the same port, database and data directory (JWT secret): what a person sees after a restart
+          int port = server.port();
+          server.close();
+          io.chatserver.config.AppConfig.set(conf, "http.port", port);
+          server = io.chatserver.TestServer.startWithModels(conf);
+          return null;
+        }).onComplete(ar -> req.response().setStatusCode(ar.succeeded() ? 200 : 500)
+            .end(ar.succeeded() ? "" : String.valueOf(ar.cause())));
         case "/hold" -> {
           scheduler.hold();
           req.response().end();
@@ -56,10 +78,10 @@ class BrowserTest extends ServerTestBase {
           long target = scheduler.steps() + steps;
           scheduler.release(steps);
           long deadline = System.currentTimeMillis() + 30_000;
-          server.vertx().setPeriodic(10, id -> {
+          testVertx.setPeriodic(10, id -> {
             if (scheduler.steps() >= target || scheduler.running() + scheduler.waiting() == 0 || System.currentTimeMillis() > deadline) {
-              server.vertx().cancelTimer(id);
-              server.vertx().setTimer(100, t -> req.response().end());
+              testVertx.cancelTimer(id);
+              testVertx.setTimer(100, t -> req.response().end());
             }
           });
         }
@@ -70,7 +92,7 @@ class BrowserTest extends ServerTestBase {
 
   @AfterEach
   void resume() {
-    server.inference().scheduler("stories260k").resume();
+    scheduler().resume();
   }
 
   @AfterAll
@@ -150,6 +172,11 @@ class BrowserTest extends ServerTestBase {
   @Test
   void chatListPagesSearchesRenamesFavouritesDeletes() throws Exception {
     flow("sidebar");
+  }
+
+  @Test
+  void aServerRestartKeepsEverythingAndTheBridgeReconnects() throws Exception {
+    flow("restart");
   }
 
   @Test
