@@ -23,8 +23,8 @@ async function ctl(what) {
   if (!r.ok) throw new Error('control ' + what + ': ' + r.status + ' ' + await r.text());
 }
 
-async function newPage(viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport });
+async function newPage(viewport = { width: 1280, height: 860 }, colorScheme = 'light') {
+  const context = await browser.newContext({ viewport, colorScheme });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
@@ -269,10 +269,20 @@ const flows = {
   async render() {
     const page = await newPage();
     await register(page, 'renderer', { max_tokens: 4 });
+    // Shift+Enter makes a new line, Enter sends
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('first line');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('second line');
+    assert.equal(await box.inputValue(), 'first line\nsecond line');
+    assert.equal(await mine(page).count(), 0, 'nothing sent yet');
+    await box.press('Enter');
+    await waitStatus(answers(page).last(), 'done');
+    assert.equal(await bodyOf(mine(page).last()).innerText(), 'first line\nsecond line');
     const evil = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [link](javascript:window.__xss=3)';
     await send(page, evil);
+    await until(async () => (await mine(page).count()) === 2, 'the second message');
     const user = mine(page).last();
-    await user.waitFor();
     await waitStatus(answers(page).last(), 'done');
     const text = await bodyOf(user).innerText();
     assert.ok(text.includes('<img src=x onerror="window.__xss=1">'), 'the tag is shown as text: ' + text);
@@ -380,11 +390,13 @@ const flows = {
 
   /** A 375 px phone: no sideways scrolling, the chat list opens from the menu. */
   async mobile() {
-    const page = await newPage({ width: 375, height: 740 });
+    const page = await newPage({ width: 375, height: 740 }, 'dark');
     await register(page, 'phone', { max_tokens: 16 });
     await send(page, 'Hello from a phone');
     await waitStatus(answers(page).last(), 'done');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'no horizontal overflow');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(22, 24, 28)',
+      'the dark theme follows the system');
     await page.getByRole('button', { name: 'Chats menu' }).click();
     await page.getByRole('link', { name: 'Hello from a phone' }).click();
     await page.waitForTimeout(400); // the menu slides away
