@@ -1,6 +1,5 @@
 package io.chatserver;
 
-import io.chatserver.api.ApiRouter;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.HttpServerVerticle;
 import io.chatserver.api.OpenApiRoutes;
@@ -19,12 +18,14 @@ import io.chatserver.cluster.WorkerRegistry;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.ChatTransfer;
 import io.chatserver.chat.TransferRoutes;
+import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.UsageRoutes;
 import io.chatserver.generation.GenerationService;
 import io.chatserver.generation.GenerationStore;
 import io.chatserver.inference.InferenceService;
 import io.chatserver.inference.ModelCatalog;
-import io.chatserver.inference.ModelRoutes;
+import io.chatserver.generation.ModelRoutes;
 import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.persona.PersonaStore;
@@ -131,9 +132,10 @@ public final class ChatServer implements AutoCloseable {
         GenerationStore genStore = new GenerationStore(pool);
         GenerationService generation = new GenerationService(vertx, genStore,
             GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
-        GenerationRoutes generationRoutes = new GenerationRoutes(generation, chats, users, maxContent);
+        ChatAnswers answers = new ChatAnswers(generation, chats, users, maxContent);
+        GenerationRoutes generationRoutes = new GenerationRoutes(generation, answers, chats, users, maxContent);
         io.chatserver.api.Cors cors = new io.chatserver.api.Cors(http.getString("corsOrigins", ""));
-        EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, generationRoutes, cors);
+        EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, answers, cors);
         bridge.start();
         String defaultModel = generation.settings().defaultModel();
         features = new ApiRouter.Features(
@@ -141,7 +143,7 @@ public final class ChatServer implements AutoCloseable {
             new AuthRoutes(users, sessions, tokens, hasher, authHandler),
             new UserRoutes(users, hasher),
             new PersonaRoutes(personas),
-            new ChatRoutes(chats, personas, maxContent),
+            new ChatRoutes(chats, personas, answers, maxContent),
             new TransferRoutes(new ChatTransfer(chats, maxContent)),
             new OpenApiRoutes(),
             new HealthRoutes(role, pool, () -> registry.models().getJsonArray("models").stream()
@@ -150,6 +152,7 @@ public final class ChatServer implements AutoCloseable {
                 local == null ? null : local::anyReady),
             new ModelRoutes(generation::models),
             generationRoutes,
+            new UsageRoutes(genStore),
             new KeyRoutes(apiKeys),
             new OpenAiRoutes(generation, maxContent),
             bridge,

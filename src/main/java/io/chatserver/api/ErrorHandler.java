@@ -1,5 +1,6 @@
 package io.chatserver.api;
 
+import io.chatserver.bus.InvalidField;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.ext.web.RoutingContext;
@@ -40,6 +41,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
   public static ApiError toApiError(Throwable failure, int statusCode) {
     if (failure instanceof ApiError api) {
       return api;
+    }
+    if (failure instanceof InvalidField invalid) {
+      return ApiError.badRequest(invalid.field(), invalid.getMessage());
     }
     if (failure instanceof DecodeException) {
       return new ApiError(400, "invalid_json", "request body is not valid JSON");

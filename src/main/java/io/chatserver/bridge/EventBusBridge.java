@@ -8,7 +8,7 @@ import io.chatserver.api.Ids;
 import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.Caller;
 import io.chatserver.bus.Addresses;
-import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationService;
 import io.chatserver.generation.Job;
 import io.vertx.core.Vertx;
@@ -38,14 +38,14 @@ public final class EventBusBridge {
   private final Vertx vertx;
   private final AuthHandler auth;
   private final GenerationService gen;
-  private final GenerationRoutes generation;
+  private final ChatAnswers answers;
   private final Cors cors;
 
-  public EventBusBridge(Vertx vertx, AuthHandler auth, GenerationService gen, GenerationRoutes generation, Cors cors) {
+  public EventBusBridge(Vertx vertx, AuthHandler auth, GenerationService gen, ChatAnswers answers, Cors cors) {
     this.vertx = vertx;
     this.auth = auth;
     this.gen = gen;
-    this.generation = generation;
+    this.answers = answers;
     this.cors = cors;
   }
 
@@ -129,7 +129,7 @@ public final class EventBusBridge {
       fields.remove("userId");
       fields.remove("chatId");
       Body input = Body.wrap(fields).only(java.util.Set.of("content", "parentId", "model", "options"));
-      generation.answer(user, chatId, input).onComplete(ar -> {
+      answers.answer(user, chatId, input).onComplete(ar -> {
         if (ar.failed()) {
           fail(msg, ar.cause());
           return;

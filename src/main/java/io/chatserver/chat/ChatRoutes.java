@@ -25,11 +25,13 @@ public final class ChatRoutes {
 
   private final ChatStore chats;
   private final PersonaStore personas;
+  private final ChatAnswerer answerer;
   private final int maxContentChars;
 
-  public ChatRoutes(ChatStore chats, PersonaStore personas, int maxContentChars) {
+  public ChatRoutes(ChatStore chats, PersonaStore personas, ChatAnswerer answerer, int maxContentChars) {
     this.chats = chats;
     this.personas = personas;
+    this.answerer = answerer;
     this.maxContentChars = maxContentChars;
   }
 
@@ -148,9 +150,18 @@ public final class ChatRoutes {
     });
   }
 
+  /** A message under the current leaf or {@code parentId}; with {@code generate: true}, a user message and its answer. */
   private Future<JsonObject> addMessage(RoutingContext ctx) {
     UUID chatId = Ids.pathParam(ctx, "chatId");
-    MessageInput input = messageInput(Body.of(ctx).only(Set.of("parentId", "role", "content", "generate")));
+    Body raw = Body.of(ctx);
+    if (Boolean.TRUE.equals(raw.optionalBoolean("generate"))) {
+      Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options"));
+      if (body.has("role") && body.optionalEnum("role", Set.of("user")) == null) {
+        throw ApiError.badRequest("role", "a message that asks for an answer must have role 'user'");
+      }
+      return answerer.answer(Caller.of(ctx).userId(), chatId, body);
+    }
+    MessageInput input = messageInput(raw.only(Set.of("parentId", "role", "content", "generate")));
     return chats.addMessage(Caller.of(ctx).userId(), chatId, input.parent(), input.role(), input.content())
         .map(Message::toJson);
   }

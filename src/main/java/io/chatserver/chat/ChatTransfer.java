@@ -1,7 +1,7 @@
 package io.chatserver.chat;
 
 import io.chatserver.api.ApiError;
-import io.chatserver.inference.SamplingOptions;
+import io.chatserver.bus.SamplingOptions;
 import io.chatserver.persona.PersonaStore;
 import io.chatserver.storage.Rows;
 import io.vertx.core.Future;
@@ -189,7 +189,7 @@ public final class ChatTransfer {
         if (profile.getValue("settings") != null) {
           try {
             profile.put("settings", SamplingOptions.validate(object(profile.getValue("settings"), "profile.settings"), "profile.settings"));
-          } catch (ApiError e) {
+          } catch (io.chatserver.bus.InvalidField e) {
             throw new ApiError(422, "unprocessable", e.getMessage(), e.field());
           }
         }

@@ -4,12 +4,9 @@ import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
-import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.Caller;
 import io.chatserver.chat.ChatStore;
-import io.chatserver.chat.Message;
-import io.chatserver.chat.MessageTree;
-import io.chatserver.inference.SamplingOptions;
+import io.chatserver.bus.SamplingOptions;
 import io.chatserver.user.UserStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -17,36 +14,34 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * Generation over HTTP: answers in chats (new message, regenerate, continue), the job stream (SSE),
- * stop, the raw {@code /api/generate} and {@code /api/chat} calls, and usage statistics.
+ * Generation over HTTP: regenerate and continue (through {@link ChatAnswers}), the job stream (SSE),
+ * stop, and the raw {@code /api/generate} and {@code /api/chat} calls. A new message with its answer
+ * is posted to the chat routes, which hand it to {@link ChatAnswers}.
  */
 public final class GenerationRoutes {
 
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
 
   private final GenerationService gen;
+  private final ChatAnswers answers;
   private final ChatStore chats;
   private final UserStore users;
   private final int maxContentChars;
 
-  public GenerationRoutes(GenerationService gen, ChatStore chats, UserStore users, int maxContentChars) {
+  public GenerationRoutes(GenerationService gen, ChatAnswers answers, ChatStore chats, UserStore users, int maxContentChars) {
     this.gen = gen;
+    this.answers = answers;
     this.chats = chats;
     this.users = users;
     this.maxContentChars = maxContentChars;
   }
 
-  /** Mounted before the chat routes: a message post with "generate": true is handled here. */
   public void mount(Router router) {
-    router.post("/api/chats/:chatId/messages").handler(this::maybeGenerate);
     router.post("/api/chats/:chatId/messages/:messageId/regenerate").handler(Responses.handle(201, this::regenerate));
     router.post("/api/chats/:chatId/messages/:messageId/continue").handler(Responses.handle(200, this::continueMessage));
     router.get("/api/jobs/:jobId").handler(Responses.handle(200, this::jobStatus));
@@ -54,156 +49,22 @@ public final class GenerationRoutes {
     router.post("/api/jobs/:jobId/stop").handler(Responses.handle(200, this::stop));
     router.post("/api/generate").handler(this::generate);
     router.post("/api/chat").handler(this::chat);
-    router.get("/api/users/me/usage").handler(Responses.handle(200, this::myUsage));
-    router.get("/api/admin/usage").handler(AuthHandler.requireAdmin()).handler(Responses.handle(200, this::allUsage));
   }
 
   // ---- chats ----
 
-  private void maybeGenerate(RoutingContext ctx) {
-    Body body = Body.of(ctx);
-    if (!Boolean.TRUE.equals(body.optionalBoolean("generate"))) {
-      ctx.next();
-      return;
-    }
-    Responses.handle(201, c -> answerNewMessage(c, body)).handle(ctx);
-  }
-
-  private Future<JsonObject> answerNewMessage(RoutingContext ctx, Body raw) {
-    Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options"));
-    if (body.has("role") && body.optionalEnum("role", Set.of("user")) == null) {
-      throw ApiError.badRequest("role", "a message that asks for an answer must have role 'user'");
-    }
-    return answer(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), body);
-  }
-
-  /**
-   * Adds the user's message and starts the answer ({@code body}: content, parentId?, model?,
-   * options?). Shared by the HTTP route and the SockJS bridge. The messages are created only once a
-   * worker accepted the job, so a refusal (429, 503, 504) leaves nothing behind.
-   */
-  public Future<JsonObject> answer(UUID user, UUID chatId, Body body) {
-    String content = body.requiredString("content", 1, maxContentChars);
-    boolean explicit = body.has("parentId");
-    UUID parentId = body.optionalUuid("parentId");
-    JsonObject options = SamplingOptions.validate(body.optionalObject("options"), "options");
-    String model = body.optionalString("model", 1, 200);
-    return chats.tree(user, chatId).compose(ct -> {
-      UUID parent = explicit ? parentId : ct.currentLeafId();
-      Message p = parent == null ? null : ct.tree().get(parent);
-      if (parent != null && p == null) {
-        throw new ApiError(404, "not_found", "parent message not found in this chat", "parentId");
-      }
-      List<Message> path = p == null ? List.of() : ct.tree().pathTo(p);
-      JsonObject[] userMessage = new JsonObject[1];
-      return prepare(user, ct.chat(), path, model, options).compose(prep -> {
-        JsonArray messages = prep.messages().add(new JsonObject().put("role", "user").put("content", content));
-        return gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject().put("messages", messages)
-            .put("chatId", chatId.toString()),
-            prep.options(), true, job -> chats.addChain(user, chatId, parent, List.of(
-                new ChatStore.NewMessage("user", content, "done", null),
-                new ChatStore.NewMessage("assistant", "", "streaming", prep.model(), job.id)))
-            .map(list -> {
-              userMessage[0] = list.get(0).toJson();
-              job.messageId = list.get(1).id();
-              return null;
-            })));
-      }).map(job -> started(job).put("message", userMessage[0]));
-    });
-  }
-
   private Future<JsonObject> regenerate(RoutingContext ctx) {
-    OnMessage r = onMessage(ctx);
-    UUID user = r.user();
-    UUID chatId = r.chatId();
-    return r.target(chats).compose(ct -> {
-      MessageTree tree = ct.tree();
-      Message target = tree.get(r.messageId());
-      Message parent = target.role().equals("assistant")
-          ? (target.parentId() == null ? null : tree.get(target.parentId())) : target;
-      if (parent == null) {
-        throw ApiError.unprocessable("this assistant message has nothing before it to answer");
-      }
-      List<Message> path = tree.pathTo(parent);
-      return prepare(user, ct.chat(), path, r.model(), r.options()).compose(prep -> gen.start(new GenerationService.Spec(user,
-          prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
-              .put("messageId", r.messageId().toString()), prep.options(), true,
-          job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", "streaming",
-              prep.model(), job.id))).map(list -> {
-                job.messageId = list.get(0).id();
-                return null;
-              }))))
-          .map(this::started);
-    });
+    return answers.regenerate(onMessage(ctx));
   }
 
   private Future<JsonObject> continueMessage(RoutingContext ctx) {
-    OnMessage r = onMessage(ctx);
-    UUID user = r.user();
-    UUID chatId = r.chatId();
-    return r.target(chats).compose(ct -> {
-      MessageTree tree = ct.tree();
-      Message target = tree.get(r.messageId());
-      if (!target.role().equals("assistant") || target.status().equals("streaming")) {
-        throw ApiError.unprocessable("only a finished assistant message can be continued");
-      }
-      Message parent = target.parentId() == null ? null : tree.get(target.parentId());
-      List<Message> path = parent == null ? List.of() : tree.pathTo(parent);
-      return prepare(user, ct.chat(), path, r.model() != null ? r.model() : target.model(), r.options())
-          .compose(prep -> gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject()
-              .put("messages", prep.messages()).put("assistantPrefix", target.content()).put("chatId", chatId.toString())
-              .put("messageId", r.messageId().toString()), prep.options(), false,
-              job -> chats.markStreaming(user, chatId, r.messageId(), job.id).map(m -> {
-                job.messageId = m.id();
-                job.baseContent = target.content();
-                return null;
-              }))))
-          .map(this::started);
-    });
+    return answers.continueAnswer(onMessage(ctx));
   }
 
-  /** A request about one message of a chat, with optional model and options (regenerate, continue). */
-  private record OnMessage(UUID user, UUID chatId, UUID messageId, String model, JsonObject options) {
-    /** The chat's tree, once the message is known to be in it (404 otherwise). */
-    Future<ChatStore.ChatAndTree> target(ChatStore chats) {
-      return chats.tree(user, chatId).map(ct -> {
-        if (ct.tree().get(messageId) == null) {
-          throw ApiError.notFound("message");
-        }
-        return ct;
-      });
-    }
-  }
-
-  private static OnMessage onMessage(RoutingContext ctx) {
+  private static ChatAnswers.OnMessage onMessage(RoutingContext ctx) {
     Body body = Body.of(ctx).only(Set.of("model", "options"));
-    return new OnMessage(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"),
+    return new ChatAnswers.OnMessage(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"),
         body.optionalString("model", 1, 200), SamplingOptions.validate(body.optionalObject("options"), "options"));
-  }
-
-  /** The conversation before the answer (system prompt first), the model and the options for a chat job. */
-  private record Prepared(String model, JsonArray messages, JsonObject options) {}
-
-  private Future<Prepared> prepare(UUID user, JsonObject chat, List<Message> path, String model, JsonObject options) {
-    return users.profile(user).compose(profile -> gen.resolveModel(model, profile.getString("preferredModel")).map(m -> {
-      JsonArray messages = new JsonArray();
-      String system = chat.getString("systemMessage") != null ? chat.getString("systemMessage") : profile.getString("systemPrompt");
-      if (system != null && !system.isBlank()) {
-        messages.add(new JsonObject().put("role", "system").put("content", system));
-      }
-      for (Message msg : path) {
-        if (!(msg.role().equals("assistant") && msg.content().isEmpty())) {
-          messages.add(new JsonObject().put("role", msg.role()).put("content", msg.content()));
-        }
-      }
-      return new Prepared(m, messages, profile.getJsonObject("settings", new JsonObject()).copy().mergeIn(options));
-    }));
-  }
-
-  private JsonObject started(Job job) {
-    return new JsonObject().put("jobId", job.id).put("model", job.model)
-        .put("assistantMessageId", job.messageId() == null ? null : job.messageId().toString())
-        .put("stream", "/api/jobs/" + job.id + "/stream");
   }
 
   // ---- jobs ----
@@ -349,54 +210,5 @@ public final class GenerationRoutes {
       out.add(new JsonObject().put("role", role).put("content", content));
     }
     return out;
-  }
-
-  // ---- usage ----
-
-  private Future<JsonObject> myUsage(RoutingContext ctx) {
-    LocalDate[] range = range(ctx);
-    return gen.store().usage(Caller.of(ctx).userId(), range[0], range[1]).map(items -> withTotals(items, range));
-  }
-
-  private Future<JsonObject> allUsage(RoutingContext ctx) {
-    LocalDate[] range = range(ctx);
-    return gen.store().usage(null, range[0], range[1]).map(items -> withTotals(items, range));
-  }
-
-  private static JsonObject withTotals(JsonArray items, LocalDate[] range) {
-    long requests = 0;
-    long prompt = 0;
-    long completion = 0;
-    for (Object o : items) {
-      JsonObject r = (JsonObject) o;
-      requests += r.getLong("requests");
-      prompt += r.getLong("promptTokens");
-      completion += r.getLong("completionTokens");
-    }
-    return new JsonObject().put("from", range[0].toString()).put("to", range[1].toString()).put("items", items)
-        .put("totals", new JsonObject().put("requests", requests).put("promptTokens", prompt).put("completionTokens", completion));
-  }
-
-  /** ?from=&to= as ISO dates; the last 30 days by default. */
-  private static LocalDate[] range(RoutingContext ctx) {
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
-    LocalDate to = date(ctx, "to", today);
-    LocalDate from = date(ctx, "from", to.minusDays(29));
-    if (from.isAfter(to)) {
-      throw ApiError.badRequest("from", "from must not be after to");
-    }
-    return new LocalDate[] {from, to};
-  }
-
-  private static LocalDate date(RoutingContext ctx, String name, LocalDate dflt) {
-    String v = ctx.queryParams().get(name);
-    if (v == null || v.isBlank()) {
-      return dflt;
-    }
-    try {
-      return LocalDate.parse(v);
-    } catch (DateTimeParseException e) {
-      throw ApiError.badRequest(name, name + " must be a date like 2026-01-31");
-    }
   }
 }

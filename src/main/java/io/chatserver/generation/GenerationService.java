@@ -2,6 +2,7 @@ package io.chatserver.generation;
 
 import io.chatserver.api.ApiError;
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.JobFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -232,12 +233,14 @@ public final class GenerationService {
       if (re.failureType() == ReplyFailure.TIMEOUT) {
         return new ApiError(504, "worker_timeout", "the worker did not accept the job in time");
       }
-      return switch (re.failureCode()) {
-        case 400 -> new ApiError(400, "invalid_request", re.getMessage());
-        case 413 -> new ApiError(400, "context_length_exceeded", re.getMessage());
-        case 503 -> new ApiError(503, "overloaded", re.getMessage());
-        default -> new ApiError(502, "worker_error", "the worker failed: " + re.getMessage());
-      };
+      if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        return switch (JobFailure.of(re.failureCode())) {
+          case INVALID -> new ApiError(400, "invalid_request", re.getMessage());
+          case TOO_LONG -> new ApiError(400, "context_length_exceeded", re.getMessage());
+          case BUSY -> new ApiError(503, "overloaded", re.getMessage());
+          case FAILED -> new ApiError(502, "worker_error", "the worker failed: " + re.getMessage());
+        };
+      }
     }
     return new ApiError(502, "worker_error", "the worker failed: " + e.getMessage());
   }

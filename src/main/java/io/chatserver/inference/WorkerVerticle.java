@@ -1,6 +1,7 @@
 package io.chatserver.inference;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.bus.InvalidField;
+import io.chatserver.bus.JobFailure;
 import io.chatserver.bus.Addresses;
 import io.chatserver.inference.engine.BatchScheduler;
 import io.chatserver.inference.engine.GenerationListener;
@@ -59,23 +60,30 @@ public final class WorkerVerticle extends VerticleBase {
     String jobId = job == null ? null : job.getString("jobId");
     String replyTo = job == null ? null : job.getString("replyTo");
     if (jobId == null || replyTo == null) {
-      msg.fail(400, "a job needs jobId and replyTo");
+      msg.fail(JobFailure.INVALID.code, "a job needs jobId and replyTo");
       return;
     }
     vertx.<Integer>executeBlocking(() -> submit(job, jobId, replyTo), false).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(new JsonObject().put("jobId", jobId).put("model", runtime.name()).put("worker", nodeId)
             .put("promptTokens", ar.result()));
-      } else if (ar.cause() instanceof ApiError e) {
-        msg.fail(e.status(), e.getMessage());
-      } else if (ar.cause() instanceof BatchScheduler.Rejected r) {
-        msg.fail(r.code().equals("queue_full") || r.code().equals("unavailable") ? 503 : 413, r.getMessage());
-      } else if (ar.cause() instanceof ChatTemplate.TemplateError t) {
-        msg.fail(400, t.getMessage());
       } else {
-        msg.fail(500, "the worker could not start the job: " + ar.cause().getMessage());
+        Throwable e = ar.cause();
+        JobFailure why = e instanceof InvalidJob || e instanceof InvalidField || e instanceof ChatTemplate.TemplateError
+            ? JobFailure.INVALID
+            : e instanceof BatchScheduler.Rejected r
+                ? (r.code().equals("queue_full") || r.code().equals("unavailable") ? JobFailure.BUSY : JobFailure.TOO_LONG)
+            : JobFailure.FAILED;
+        msg.fail(why.code, why == JobFailure.FAILED ? "the worker could not start the job: " + e.getMessage() : e.getMessage());
       }
     });
+  }
+
+  /** A job this worker cannot run as sent (answered with {@link JobFailure#INVALID}). */
+  static final class InvalidJob extends RuntimeException {
+    InvalidJob(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** Tokenizes (off the event loop) and queues; returns the prompt's token count. */
@@ -86,7 +94,7 @@ public final class WorkerVerticle extends VerticleBase {
     if (messages != null) {
       for (Object o : messages) {
         if (!(o instanceof JsonObject m) || !(m.getValue("role") instanceof String) || !(m.getValue("content") instanceof String)) {
-          throw ApiError.badRequest("messages", "each message needs a role and a string content");
+          throw new InvalidJob("each message needs a role and a string content");
         }
       }
       prompt = runtime.chatPrompt(messages, params.maxTokens(), job.getString("assistantPrefix"));
@@ -94,12 +102,12 @@ public final class WorkerVerticle extends VerticleBase {
     } else if (job.getString("suffix") != null) {
       prompt = runtime.fimPrompt(job.getString("prompt", ""), job.getString("suffix"));
       if (prompt == null) {
-        throw ApiError.badRequest("suffix", "model " + runtime.name() + " has no fill-in-the-middle tokens, so suffix cannot be used");
+        throw new InvalidJob("model " + runtime.name() + " has no fill-in-the-middle tokens, so suffix cannot be used");
       }
     } else {
       String text = job.getString("prompt");
       if (text == null) {
-        throw ApiError.badRequest("prompt", "a job needs prompt or messages");
+        throw new InvalidJob("a job needs prompt or messages");
       }
       prompt = runtime.textPrompt(text);
     }

@@ -8,7 +8,7 @@ import io.chatserver.generation.GenerationRoutes;
 import io.chatserver.generation.GenerationService;
 import io.chatserver.generation.Job;
 import io.chatserver.generation.Sse;
-import io.chatserver.inference.SamplingOptions;
+import io.chatserver.bus.SamplingOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -152,7 +152,7 @@ public final class OpenAiRoutes {
     }
     try {
       return SamplingOptions.validate(o, "options");
-    } catch (ApiError e) {
+    } catch (io.chatserver.bus.InvalidField e) {
       throw ApiError.badRequest(e.field().replace("options.", ""), e.getMessage());
     }
   }

@@ -9,7 +9,7 @@ import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.AuthRoutes;
 import io.chatserver.auth.Caller;
 import io.chatserver.auth.PasswordHasher;
-import io.chatserver.inference.SamplingOptions;
+import io.chatserver.bus.SamplingOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

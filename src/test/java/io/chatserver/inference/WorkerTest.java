@@ -4,6 +4,7 @@ import io.chatserver.Api;
 import io.chatserver.ChatServer;
 import io.chatserver.TestServer;
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.JobFailure;
 import io.chatserver.config.AppConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -148,12 +149,12 @@ class WorkerTest {
     ReplyException bad = assertInstanceOf(ReplyException.class, assertThrows(Exception.class, () -> vertx.eventBus()
         .request(Addresses.jobs("stories260k"), new JsonObject().put("jobId", "x").put("replyTo", "y").put("prompt", "hi")
             .put("options", new JsonObject().put("top_p", 2))).await()));
-    assertEquals(400, bad.failureCode());
+    assertEquals(JobFailure.INVALID.code, bad.failureCode());
     assertTrue(bad.getMessage().contains("top_p"), bad.getMessage());
     ReplyException tooLong = assertInstanceOf(ReplyException.class, assertThrows(Exception.class, () -> vertx.eventBus()
         .request(Addresses.jobs("stories260k"), new JsonObject().put("jobId", "x").put("replyTo", "y")
             .put("prompt", "once upon a time ".repeat(200))).await()));
-    assertEquals(413, tooLong.failureCode());
+    assertEquals(JobFailure.TOO_LONG.code, tooLong.failureCode());
   }
 
   @Test

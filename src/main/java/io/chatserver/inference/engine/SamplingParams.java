@@ -1,6 +1,6 @@
 package io.chatserver.inference.engine;
 
-import io.chatserver.inference.SamplingOptions;
+import io.chatserver.bus.SamplingOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,6 +1,7 @@
-package io.chatserver.inference;
+package io.chatserver.generation;
 
 import io.chatserver.api.Responses;
+import io.chatserver.inference.ModelCatalog;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

@@ -1,5 +1,9 @@
-package io.chatserver.api;
+package io.chatserver;
 
+import io.chatserver.api.Cors;
+import io.chatserver.api.ErrorHandler;
+import io.chatserver.api.HealthRoutes;
+import io.chatserver.api.OpenApiRoutes;
 import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.AuthRoutes;
 import io.chatserver.bridge.EventBusBridge;
@@ -8,9 +12,11 @@ import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.TransferRoutes;
 import io.chatserver.generation.GenerationRoutes;
-import io.chatserver.inference.ModelRoutes;
+import io.chatserver.generation.ModelRoutes;
+import io.chatserver.generation.UsageRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.user.UserRoutes;
+import io.chatserver.web.WebUi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -26,8 +32,8 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
-                         GenerationRoutes generation, KeyRoutes keys, OpenAiRoutes openai,
-                         EventBusBridge bridge, io.chatserver.web.WebUi ui, Cors cors,
+                         GenerationRoutes generation, UsageRoutes usage, KeyRoutes keys, OpenAiRoutes openai,
+                         EventBusBridge bridge, WebUi ui, Cors cors,
                          long bodyLimitBytes, long importLimitBytes) {}
 
   private ApiRouter() {}
@@ -52,6 +58,7 @@ public final class ApiRouter {
     f.users().mount(router);
     f.personas().mount(router);
     f.generation().mount(router);
+    f.usage().mount(router);
     f.chats().mount(router);
     f.transfer().mount(router);
     f.models().mount(router);
