@@ -77,11 +77,23 @@ class GenerationTest extends ServerTestBase {
     assertEquals("stories260k", usage.getJsonArray("items").getJsonObject(0).getString("model"));
   }
 
+  private io.chatserver.inference.engine.BatchScheduler scheduler() {
+    return server.inference().scheduler("stories260k");
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void resumeScheduler() {
+    scheduler().resume();
+  }
+
   @Test
   void stopMidStreamKeepsWhatWasStreamed() throws Exception {
     Api.User u = api.register("stopper");
     Api me = api.as(u);
     String chat = me.newChat("long one");
+    // held: the answer is still running when it is stopped, however fast the machine is
+    scheduler().hold();
+    scheduler().release(12);
     JsonObject started = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once upon a time")
         .put("generate", true).put("options", new JsonObject().put("max_tokens", 450).put("seed", 3))).expect(201).json();
     String jobId = started.getString("jobId");
@@ -103,6 +115,7 @@ class GenerationTest extends ServerTestBase {
     Api.User u = api.register("greedy");
     Api me = api.as(u);
     String chat = me.newChat("limits");
+    scheduler().hold();
     JsonObject first = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once")
         .put("generate", true).put("options", new JsonObject().put("max_tokens", 450).put("seed", 1))).expect(201).json();
     int before = me.get("/api/chats/" + chat).json().getJsonArray("messages").size();
@@ -114,6 +127,7 @@ class GenerationTest extends ServerTestBase {
     assertEquals(429, me.post("/api/generate", new JsonObject().put("prompt", "x").put("stream", false)).status());
     assertEquals(before, me.get("/api/chats/" + chat).json().getJsonArray("messages").size(), "no half-created message");
     me.post("/api/jobs/" + first.getString("jobId") + "/stop", new JsonObject()).expect(200);
+    scheduler().resume();
     // once the first is over, the user may generate again
     me.post("/api/generate", new JsonObject().put("prompt", "The cat").put("stream", false).put("options", greedy(3)))
         .expect(200);

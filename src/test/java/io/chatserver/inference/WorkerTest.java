@@ -137,8 +137,19 @@ class WorkerTest {
             .add(new JsonObject().put("role", "user").put("content", "Tell me a story.")))
         .put("options", new JsonObject().put("temperature", 0).put("max_tokens", 100)));
     JsonObject done = msgs.get(msgs.size() - 1);
-    assertTrue(done.getJsonObject("usage").getInteger("promptTokens") > 5);
-    assertTrue(!done.getString("text").contains("\nUser:"));
+    assertTrue(done.getJsonObject("usage").getInteger("promptTokens") > 5, "the template wraps the message");
+    String free = done.getString("text");
+    // a stop string the model really writes ends the answer right before it
+    String[] words = free.trim().split("\\s+");
+    assertTrue(words.length > 8, free);
+    String stop = " " + words[6];
+    int cut = free.indexOf(stop);
+    List<JsonObject> stopped = run(new JsonObject().put("model", "stories260k").put("messages", new JsonArray()
+            .add(new JsonObject().put("role", "user").put("content", "Tell me a story.")))
+        .put("options", new JsonObject().put("temperature", 0).put("max_tokens", 100).put("stop", new JsonArray().add(stop))));
+    JsonObject end = stopped.get(stopped.size() - 1);
+    assertEquals("stop", end.getString("finishReason"));
+    assertEquals(free.substring(0, cut), end.getString("text"));
   }
 
   @Test
