@@ -147,7 +147,7 @@ public final class ChatServer implements AutoCloseable {
             new TransferRoutes(new ChatTransfer(chats, maxContent)),
             new OpenApiRoutes(),
             new HealthRoutes(role, pool, () -> registry.models().getJsonArray("models").stream()
-                .anyMatch(m -> "ready".equals(((JsonObject) m).getString("status"))
+                .anyMatch(m -> io.chatserver.bus.ModelStatus.isReady(m)
                     && (defaultModel == null || defaultModel.equals(((JsonObject) m).getString("name")))),
                 local == null ? null : local::anyReady),
             new ModelRoutes(generation::models),

@@ -5,23 +5,25 @@ package io.chatserver.bus;
  * objects. Generation:
  *
  * <pre>
- * jobs(model)   request  {jobId, userId, model, options{...}, replyTo, attempt, chatId?, messageId? (the message
+ * jobsOn(model, nodeId)  request  {jobId, userId, model, options{...}, replyTo, attempt, chatId?, messageId? (the message
  *                        regenerated or continued), and one of: prompt (raw text);
  *                        prompt + suffix (fill-in-the-middle); messages[{role, content}] (+ assistantPrefix
  *                        to continue a partial answer)}
  *               reply    {jobId, model, promptTokens}            (accepted: the stream follows)
- *               failure  ReplyException(code, message): 400 bad options, 413 prompt longer than the
- *                        context, 503 queue full; NO_HANDLERS when no worker has the model
+ *               failure  ReplyException(JobFailure code, message): INVALID (bad options or messages),
+ *                        TOO_LONG (prompt longer than the context), BUSY (queue full, shutting down),
+ *                        FAILED; NO_HANDLERS when that node does not serve the model
  * replyTo       the worker sends, in order:
  *               {type: "delta", jobId, attempt, seq, text}        (seq = 1, 2, ...; attempt echoes the job's)
- *               {type: "done",  jobId, seq, finishReason: stop|length|cancelled|error, text, error?,
+ *               {type: "done",  jobId, seq, finishReason: stop|length|cancelled|error, error?,
  *                usage: {promptTokens, completionTokens, ttftMs, tokensPerSecond}}
  * CANCEL        publish  {jobId}                                   (the worker holding it stops it)
- *               (jobsOn(model, nodeId) is the same for one worker node: the API side routes there)
+ *               (the API side's WorkerRegistry picks the node from the heartbeats)
  * WORKERS       publish, every heartbeat, by each worker node:
  *               {nodeId, draining, leaving?, models: [{name, status, error?, info: {freeSlots, running, ...}}]}
+ * jobReplay(id)  request {} to the owning API node; reply {userId, model, worker, messageId, deltas: [...], done?};
+ *               from then on the owner also publishes the job's events on:
  * jobEvents(id)  publish, by the API node that owns a job: {type: delta, seq, text} / {type: done, seq, ...result}
- * jobReplay(id)  request {} to the owning API node; reply {userId, model, worker, messageId, deltas: [...], done?}
  *               (with jobEvents, any API node can stream a job that another one started)
  * </pre>
  *
@@ -50,11 +52,6 @@ public final class Addresses {
   public static final String USER_PREFIX = "user.";
 
   private Addresses() {}
-
-  /** Where jobs for one model are sent; every worker holding the model consumes it. */
-  public static String jobs(String model) {
-    return JOBS_PREFIX + model;
-  }
 
   public static String jobEvents(String jobId) {
     return "job.events." + jobId;

@@ -188,8 +188,8 @@ public final class ChatStore {
   }
 
   /** A message to insert: role, content, status and model. */
-  public record NewMessage(String role, String content, String status, String model, String jobId) {
-    public NewMessage(String role, String content, String status, String model) {
+  public record NewMessage(String role, String content, MessageStatus status, String model, String jobId) {
+    public NewMessage(String role, String content, MessageStatus status, String model) {
       this(role, content, status, model, null);
     }
   }
@@ -208,7 +208,7 @@ public final class ChatStore {
       for (NewMessage nm : chain) {
         parent = parent.compose(p -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, job_id) "
                 + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " + Message.COLUMNS)
-            .execute(Tuple.of(UUID.randomUUID(), chatId, p, nm.role(), nm.content(), nm.status(), nm.model(), nm.jobId()))
+            .execute(Tuple.of(UUID.randomUUID(), chatId, p, nm.role(), nm.content(), nm.status().wire(), nm.model(), nm.jobId()))
             .map(rs -> {
               Message m = Message.of(rs.iterator().next());
               out.add(m);

@@ -140,7 +140,7 @@ public final class ChatTransfer {
         if (m.model() != null) {
           sb.append(" (").append(m.model()).append(')');
         }
-        if (!"done".equals(m.status())) {
+        if (m.status() != MessageStatus.DONE) {
           sb.append(" [").append(m.status()).append(']');
         }
         sb.append("\n\n").append(m.content()).append("\n\n");
@@ -250,8 +250,8 @@ public final class ChatTransfer {
         throw bad(mat + ".role", "role must be one of " + Message.ROLES);
       }
       string(m, "content", mat, 0, maxContentChars, true);
-      if (m.getValue("status") != null && (!(m.getValue("status") instanceof String s) || !Message.STATUSES.contains(s))) {
-        throw bad(mat + ".status", "status must be one of " + Message.STATUSES);
+      if (m.getValue("status") != null && (!(m.getValue("status") instanceof String s) || MessageStatus.parse(s) == null)) {
+        throw bad(mat + ".status", "status must be one of " + java.util.Arrays.toString(MessageStatus.values()));
       }
       string(m, "model", mat, 0, 200, false);
       if (m.getValue("usage") != null && !(m.getValue("usage") instanceof JsonObject)) {

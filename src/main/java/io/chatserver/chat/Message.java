@@ -8,12 +8,11 @@ import java.util.Set;
 import java.util.UUID;
 
 /** One node of a chat's message tree, as stored. */
-public record Message(UUID id, UUID parentId, String role, String content, String status, String model,
+public record Message(UUID id, UUID parentId, String role, String content, MessageStatus status, String model,
                       JsonObject usage, Integer rating, String ratingComment, String createdAt, String updatedAt,
                       String jobId) {
 
   public static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
-  public static final Set<String> STATUSES = Set.of("streaming", "done", "stopped", "error");
 
   public static final String COLUMNS =
       "id, parent_id, role, content, status, model, usage, rating, rating_comment, created_at, updated_at, job_id";
@@ -22,7 +21,7 @@ public record Message(UUID id, UUID parentId, String role, String content, Strin
     Short rating = r.getShort("rating");
     Object usage = r.getValue("usage");
     return new Message(r.getUUID("id"), r.getUUID("parent_id"), r.getString("role"), r.getString("content"),
-        r.getString("status"), r.getString("model"), usage instanceof JsonObject o ? o : null,
+        MessageStatus.parse(r.getString("status")), r.getString("model"), usage instanceof JsonObject o ? o : null,
         rating == null ? null : rating.intValue(), r.getString("rating_comment"),
         Rows.time(r, "created_at"), Rows.time(r, "updated_at"),
         r.getString("job_id"));
@@ -34,7 +33,7 @@ public record Message(UUID id, UUID parentId, String role, String content, Strin
         .put("parentId", parentId == null ? null : parentId.toString())
         .put("role", role)
         .put("content", content)
-        .put("status", status)
+        .put("status", status.wire())
         .put("model", model)
         .put("usage", usage)
         .put("rating", rating)
@@ -42,6 +41,6 @@ public record Message(UUID id, UUID parentId, String role, String content, Strin
         .put("createdAt", createdAt)
         .put("updatedAt", updatedAt)
         // the job writing it, while it is being written: a client re-attaches to its stream with it
-        .put("jobId", "streaming".equals(status) ? jobId : null);
+        .put("jobId", status == MessageStatus.STREAMING ? jobId : null);
   }
 }

@@ -1,6 +1,7 @@
 package io.chatserver.cluster;
 
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.ModelStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -125,7 +126,7 @@ public final class WorkerRegistry {
   private static boolean ready(JsonObject beat, String model) {
     for (Object o : beat.getJsonArray("models", new JsonArray())) {
       JsonObject m = (JsonObject) o;
-      if (model.equals(m.getString("name")) && "ready".equals(m.getString("status"))) {
+      if (model.equals(m.getString("name")) && ModelStatus.isReady(m)) {
         return true;
       }
     }
@@ -142,8 +143,8 @@ public final class WorkerRegistry {
       for (Object o : w.beat.getJsonArray("models", new JsonArray())) {
         JsonObject m = (JsonObject) o;
         JsonObject cur = merged.get(m.getString("name"));
-        boolean ready = "ready".equals(m.getString("status"));
-        if (cur == null || ready && !"ready".equals(cur.getString("status"))) {
+        boolean ready = ModelStatus.isReady(m);
+        if (cur == null || ready && !ModelStatus.isReady(cur)) {
           JsonObject copy = m.copy().put("workers", cur == null ? 0 : cur.getInteger("workers"));
           merged.put(m.getString("name"), copy);
           cur = copy;

@@ -5,6 +5,7 @@ import io.chatserver.api.Body;
 import io.chatserver.bus.SamplingOptions;
 import io.chatserver.chat.ChatAnswerer;
 import io.chatserver.chat.ChatStore;
+import io.chatserver.chat.MessageStatus;
 import io.chatserver.chat.Message;
 import io.chatserver.chat.MessageTree;
 import io.chatserver.user.UserStore;
@@ -60,8 +61,8 @@ public final class ChatAnswers implements ChatAnswerer {
         return gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject().put("messages", messages)
             .put("chatId", chatId.toString()),
             prep.options(), true, job -> chats.addChain(user, chatId, parent, List.of(
-                new ChatStore.NewMessage("user", content, "done", null),
-                new ChatStore.NewMessage("assistant", "", "streaming", prep.model(), job.id)))
+                new ChatStore.NewMessage("user", content, MessageStatus.DONE, null),
+                new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, prep.model(), job.id)))
             .map(list -> {
               userMessage[0] = list.get(0).toJson();
               job.messageId = list.get(1).id();
@@ -87,7 +88,7 @@ public final class ChatAnswers implements ChatAnswerer {
       return prepare(user, ct.chat(), path, r.model(), r.options()).compose(prep -> gen.start(new GenerationService.Spec(user,
           prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
               .put("messageId", r.messageId().toString()), prep.options(), true,
-          job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", "streaming",
+          job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING,
               prep.model(), job.id))).map(list -> {
                 job.messageId = list.get(0).id();
                 return null;
@@ -103,7 +104,7 @@ public final class ChatAnswers implements ChatAnswerer {
     return r.target(chats).compose(ct -> {
       MessageTree tree = ct.tree();
       Message target = tree.get(r.messageId());
-      if (!target.role().equals("assistant") || target.status().equals("streaming")) {
+      if (!target.role().equals("assistant") || target.status() == MessageStatus.STREAMING) {
         throw ApiError.unprocessable("only a finished assistant message can be continued");
       }
       Message parent = target.parentId() == null ? null : tree.get(target.parentId());

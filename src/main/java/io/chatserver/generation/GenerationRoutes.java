@@ -6,6 +6,7 @@ import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
 import io.chatserver.auth.Caller;
 import io.chatserver.chat.ChatStore;
+import io.chatserver.chat.MessageStatus;
 import io.chatserver.bus.SamplingOptions;
 import io.chatserver.user.UserStore;
 import io.vertx.core.Future;
@@ -148,8 +149,8 @@ public final class GenerationRoutes {
           }
           String leaf = chat.getString("currentLeafId");
           return chats.addChain(user, chatId, leaf == null ? null : UUID.fromString(leaf), List.of(
-              new ChatStore.NewMessage("user", last.getString("content"), "done", null),
-              new ChatStore.NewMessage("assistant", "", "streaming", job.model, job.id))).map(list -> {
+              new ChatStore.NewMessage("user", last.getString("content"), MessageStatus.DONE, null),
+              new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, job.model, job.id))).map(list -> {
                 job.messageId = list.get(1).id();
                 return null;
               });

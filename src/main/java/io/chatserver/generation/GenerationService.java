@@ -3,6 +3,8 @@ package io.chatserver.generation;
 import io.chatserver.api.ApiError;
 import io.chatserver.bus.Addresses;
 import io.chatserver.bus.JobFailure;
+import io.chatserver.bus.ModelStatus;
+import io.chatserver.chat.MessageStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -88,7 +90,7 @@ public final class GenerationService {
       String name = requested != null ? requested : preferred != null ? preferred : settings.defaultModel();
       if (name == null) {
         for (Object o : models) {
-          if ("ready".equals(((JsonObject) o).getString("status"))) {
+          if (ModelStatus.isReady(o)) {
             return Future.succeededFuture(((JsonObject) o).getString("name"));
           }
         }
@@ -158,18 +160,14 @@ public final class GenerationService {
         .map(v -> job);
   }
 
-  /** Lets other API nodes follow the job: its events are published, and its past is replayed on request. */
+  /**
+   * Lets other API nodes follow the job: its past is replayed on request, and from the first such
+   * request on its events are published (nobody else listening, nothing crosses the bus).
+   */
   private void share(Job job) {
     String events = Addresses.jobEvents(job.id);
-    MessageConsumer<JsonObject> replay = vertx.eventBus().consumer(Addresses.jobReplay(job.id), m -> {
-      JsonObject r = new JsonObject().put("userId", job.userId.toString()).put("model", job.model)
-          .put("worker", job.workerNode).put("messageId", job.messageId == null ? null : job.messageId.toString());
-      synchronized (job) {
-        r.put("deltas", job.deltas()).put("done", job.result());
-      }
-      m.reply(r);
-    });
-    job.subscribe(0, new Job.Subscriber() {
+    boolean[] publishing = new boolean[1];
+    Job.Subscriber publisher = new Job.Subscriber() {
       @Override
       public void delta(long seq, String text) {
         vertx.eventBus().publish(events, new JsonObject().put("type", "delta").put("seq", seq).put("text", text));
@@ -179,6 +177,18 @@ public final class GenerationService {
       public void done(long seq, JsonObject result) {
         vertx.eventBus().publish(events, result.copy().put("type", "done").put("seq", seq));
       }
+    };
+    MessageConsumer<JsonObject> replay = vertx.eventBus().consumer(Addresses.jobReplay(job.id), m -> {
+      JsonObject r = new JsonObject().put("userId", job.userId.toString()).put("model", job.model)
+          .put("worker", job.workerNode).put("messageId", job.messageId == null ? null : job.messageId.toString());
+      synchronized (job) {
+        r.put("deltas", job.deltas()).put("done", job.result());
+        if (!publishing[0] && !job.isDone()) {
+          publishing[0] = true;
+          job.subscribe(job.deltaCount(), publisher); // what follows the replay
+        }
+      }
+      m.reply(r);
     });
     job.finished().onComplete(x -> vertx.setTimer(settings.retentionMs(), t -> replay.unregister()));
   }
@@ -297,11 +307,7 @@ public final class GenerationService {
   }
 
   private void end(Job job, String reason, JsonObject usage, String error, Future<Void>[] saves) {
-    String status = switch (reason) {
-      case "stop", "length" -> "done";
-      case "cancelled" -> "stopped";
-      default -> "error";
-    };
+    MessageStatus status = MessageStatus.ofFinish(reason);
     JsonObject u = usage.copy();
     if (error != null) {
       u.put("error", error);
@@ -323,7 +329,7 @@ public final class GenerationService {
       if (ar.failed()) {
         log.error("Job {}: final save failed: {}", job.id, ar.cause().toString());
       }
-      JsonObject result = new JsonObject().put("finishReason", reason).put("status", status).put("model", job.model)
+      JsonObject result = new JsonObject().put("finishReason", reason).put("status", status.wire()).put("model", job.model)
           .put("usage", usage);
       if (error != null) {
         result.put("error", error);

@@ -1,5 +1,6 @@
 package io.chatserver.generation;
 
+import io.chatserver.chat.MessageStatus;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,10 +27,10 @@ public final class GenerationStore {
   }
 
   /** The end: the whole text, the status (done, stopped, error) and usage. */
-  Future<Void> finish(UUID messageId, String text, String status, String model, JsonObject usage) {
+  Future<Void> finish(UUID messageId, String text, MessageStatus status, String model, JsonObject usage) {
     return pool.preparedQuery("UPDATE messages SET content = $2, status = $3, model = $4, usage = $5, "
             + "updated_at = clock_timestamp() WHERE id = $1")
-        .execute(Tuple.of(messageId, text, status, model, usage)).mapEmpty();
+        .execute(Tuple.of(messageId, text, status.wire(), model, usage)).mapEmpty();
   }
 
   Future<Void> recordUsage(UUID userId, String model, int promptTokens, int completionTokens) {

@@ -1,6 +1,7 @@
 package io.chatserver.inference;
 
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.ModelStatus;
 import io.chatserver.inference.engine.ModelRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -23,7 +24,7 @@ public final class InferenceService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
-  private record Entry(String status, String error, ModelRuntime runtime, WorkerVerticle verticle) {}
+  private record Entry(ModelStatus status, String error, ModelRuntime runtime, WorkerVerticle verticle) {}
 
   /** The last step a loading model reported ("loading x: layer 3/22"), shown by /api/models and the UI. */
   private final Map<String, String> progress = new java.util.concurrent.ConcurrentHashMap<>();
@@ -51,7 +52,7 @@ public final class InferenceService implements AutoCloseable {
   /** Starts the heartbeats and the loading in the background; {@link #loaded()} completes when all are tried. */
   public Future<Void> start() {
     for (ModelRuntime.Spec s : specs) {
-      models.put(s.name(), new Entry("loading", null, null, null));
+      models.put(s.name(), new Entry(ModelStatus.LOADING, null, null, null));
     }
     if (specs.isEmpty()) {
       log.warn(ModelCatalog.HOW_TO_ADD);
@@ -73,13 +74,13 @@ public final class InferenceService implements AutoCloseable {
         });
         WorkerVerticle verticle = new WorkerVerticle(runtime, nodeId);
         vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get();
-        models.put(spec.name(), new Entry("ready", null, runtime, verticle));
+        models.put(spec.name(), new Entry(ModelStatus.READY, null, runtime, verticle));
         progress.remove(spec.name());
         beat(false);
         log.info("Model {} ready in {} ms", spec.name(), (System.nanoTime() - t0) / 1_000_000);
       } catch (Exception | Error e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-        models.put(spec.name(), new Entry("error", reason, null, null));
+        models.put(spec.name(), new Entry(ModelStatus.ERROR, reason, null, null));
         progress.remove(spec.name());
         log.error("Model {} ({}) failed to load: {}", spec.name(), spec.path(), reason);
       }
@@ -98,7 +99,7 @@ public final class InferenceService implements AutoCloseable {
 
   /** True when at least one model is loaded. */
   public boolean anyReady() {
-    return models.values().stream().anyMatch(e -> "ready".equals(e.status()));
+    return models.values().stream().anyMatch(e -> e.status() == ModelStatus.READY);
   }
 
   /**
@@ -161,11 +162,11 @@ public final class InferenceService implements AutoCloseable {
     JsonArray out = new JsonArray();
     for (ModelRuntime.Spec s : specs) {
       Entry e = models.get(s.name());
-      JsonObject m = new JsonObject().put("name", s.name()).put("status", e.status());
+      JsonObject m = new JsonObject().put("name", s.name()).put("status", e.status().wire());
       if (e.error() != null) {
         m.put("error", e.error());
       }
-      if ("loading".equals(e.status()) && progress.containsKey(s.name())) {
+      if (e.status() == ModelStatus.LOADING && progress.containsKey(s.name())) {
         m.put("progress", progress.get(s.name()));
       }
       if (e.runtime() != null) {

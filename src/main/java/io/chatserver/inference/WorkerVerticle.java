@@ -29,7 +29,6 @@ public final class WorkerVerticle extends VerticleBase {
   private final ModelRuntime runtime;
   private final String nodeId;
   private MessageConsumer<JsonObject> jobs;
-  private MessageConsumer<JsonObject> nodeJobs;
   private MessageConsumer<JsonObject> cancels;
 
   public WorkerVerticle(ModelRuntime runtime, String nodeId) {
@@ -39,20 +38,19 @@ public final class WorkerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    jobs = vertx.eventBus().consumer(Addresses.jobs(runtime.name()), this::onJob);
-    nodeJobs = vertx.eventBus().consumer(Addresses.jobsOn(runtime.name(), nodeId), this::onJob);
+    jobs = vertx.eventBus().consumer(Addresses.jobsOn(runtime.name(), nodeId), this::onJob);
     cancels = vertx.eventBus().consumer(Addresses.CANCEL, m -> {
       String id = m.body() == null ? null : m.body().getString("jobId");
       if (id != null) {
         runtime.scheduler().cancel(id);
       }
     });
-    return Future.all(jobs.completion(), nodeJobs.completion(), cancels.completion());
+    return Future.all(jobs.completion(), cancels.completion());
   }
 
   /** Stops taking jobs; cancels still reach the running ones (they keep streaming until they end). */
   public Future<?> stopTakingJobs() {
-    return Future.all(jobs.unregister(), nodeJobs.unregister());
+    return jobs.unregister();
   }
 
   private void onJob(Message<JsonObject> msg) {
@@ -145,7 +143,7 @@ public final class WorkerVerticle extends VerticleBase {
           .put("ttftMs", f.ttftMs()).put("tokensPerSecond", Math.round(f.tokensPerSecond() * 100) / 100.0);
       JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("attempt", attempt)
           .put("worker", nodeId).put("seq", seq.incrementAndGet())
-          .put("finishReason", f.reason()).put("text", f.text()).put("usage", usage);
+          .put("finishReason", f.reason()).put("usage", usage);
       if (f.error() != null) {
         done.put("error", f.error());
       }

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import io.chatserver.Offline;
-import io.chatserver.api.ApiError;
+import io.chatserver.bus.InvalidField;
 import io.chatserver.inference.engine.BatchScheduler;
 import io.chatserver.inference.engine.GenerationListener.Finish;
 import io.chatserver.inference.engine.ModelRuntime;
@@ -168,9 +168,9 @@ class InferenceTest {
 
   @Test
   void badRequestsAreRejectedClearly() {
-    ApiError e = assertThrows(ApiError.class, () -> SamplingParams.fromJson(new JsonObject().put("temperature", -1)));
+    InvalidField e = assertThrows(InvalidField.class, () -> SamplingParams.fromJson(new JsonObject().put("temperature", -1)));
     assertEquals("options.temperature", e.field());
-    e = assertThrows(ApiError.class, () -> SamplingParams.fromJson(new JsonObject().put("top_p", 1.5)));
+    e = assertThrows(InvalidField.class, () -> SamplingParams.fromJson(new JsonObject().put("top_p", 1.5)));
     assertEquals("options.top_p", e.field());
     long[] tooLong = new long[600];
     java.util.Arrays.fill(tooLong, 300);
