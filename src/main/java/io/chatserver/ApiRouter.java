@@ -55,6 +55,7 @@ public final class ApiRouter {
 
     router.route("/api/*").handler(f.auth());
     router.route("/v1/*").handler(f.auth());
+    f.authRoutes().mountAuthenticated(router);
     f.users().mount(router);
     f.personas().mount(router);
     f.generation().mount(router);

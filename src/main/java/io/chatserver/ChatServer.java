@@ -141,7 +141,7 @@ public final class ChatServer implements AutoCloseable {
         features = new ApiRouter.Features(
             authHandler,
             new AuthRoutes(users, sessions, tokens, hasher, authHandler),
-            new UserRoutes(users, hasher),
+            new UserRoutes(users),
             new PersonaRoutes(personas),
             new ChatRoutes(chats, personas, answers, maxContent),
             new TransferRoutes(new ChatTransfer(chats, maxContent)),

@@ -1,5 +1,6 @@
 package io.chatserver.auth;
 
+import io.chatserver.api.Caller;
 import io.chatserver.storage.Rows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

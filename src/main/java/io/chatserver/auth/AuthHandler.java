@@ -1,5 +1,6 @@
 package io.chatserver.auth;
 
+import io.chatserver.api.Caller;
 import io.chatserver.api.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -54,16 +55,5 @@ public final class AuthHandler implements Handler<RoutingContext> {
         .compose(active -> active == null
             ? Future.failedFuture(ApiError.unauthorized("session has ended; log in again"))
             : Future.succeededFuture(new Caller(active.userId(), active.username(), active.role(), active.sessionId())));
-  }
-
-  /** A handler that lets only admins through (403 otherwise). Put it after the auth handler. */
-  public static Handler<RoutingContext> requireAdmin() {
-    return ctx -> {
-      if (!Caller.of(ctx).isAdmin()) {
-        ctx.fail(ApiError.forbidden("this action needs the admin role"));
-        return;
-      }
-      ctx.next();
-    };
   }
 }

@@ -2,6 +2,7 @@ package io.chatserver.auth;
 
 import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
+import io.chatserver.api.Caller;
 import io.chatserver.api.Responses;
 import io.chatserver.user.UserStore;
 import io.vertx.core.Future;
@@ -39,6 +40,24 @@ public final class AuthRoutes {
     router.post("/api/auth/refresh").handler(Responses.handle(200, this::refresh));
     router.post("/api/auth/logout").handler(Responses.handle(204, this::logout));
   }
+
+  /** The routes that need a logged-in caller: mounted behind the authentication wall. */
+  public void mountAuthenticated(Router router) {
+    router.put("/api/users/me/password").handler(Responses.handle(204, this::changePassword));
+  }
+
+  private Future<Void> changePassword(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
+    Body body = Body.of(ctx).only(Set.of("currentPassword", "newPassword"));
+    String current = body.requiredString("currentPassword", 1, 1000);
+    String next = password(body, "newPassword");
+    return users.credentials(caller.username())
+        .compose(cred -> hasher.verify(current, cred == null ? null : cred.passwordHash()))
+        .compose(ok -> ok ? hasher.hash(next)
+            : Future.failedFuture(ApiError.badRequest("currentPassword", "current password is wrong")))
+        .compose(hash -> users.setPassword(caller.userId(), hash));
+  }
+
 
   /** Validates a username (3-32 of letters, digits, '_', '.', '-'). */
   public static String username(Body body) {

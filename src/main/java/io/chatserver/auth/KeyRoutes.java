@@ -1,5 +1,6 @@
 package io.chatserver.auth;
 
+import io.chatserver.api.Caller;
 import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;

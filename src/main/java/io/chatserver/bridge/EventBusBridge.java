@@ -6,7 +6,7 @@ import io.chatserver.api.Cors;
 import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.Ids;
 import io.chatserver.auth.AuthHandler;
-import io.chatserver.auth.Caller;
+import io.chatserver.api.Caller;
 import io.chatserver.bus.Addresses;
 import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationService;

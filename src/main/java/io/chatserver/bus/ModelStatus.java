@@ -6,6 +6,11 @@ import java.util.Locale;
 public enum ModelStatus {
   LOADING, READY, ERROR;
 
+  /** What /api/models and the worker's log say when no model is configured at all. */
+  public static final String HOW_TO_ADD = "No model is configured. Put a Hugging Face Llama-family folder (config.json, "
+      + "*.safetensors, tokenizer.json) under the models directory, or run `java -jar target/chat-server.jar pull <org/repo>`, "
+      + "or `java -jar target/chat-server.jar import-llama2c <model.bin> <tokenizer.bin> <out-dir>`, then restart.";
+
   /** As sent in heartbeats and by /api/models: lower case. */
   public String wire() {
     return name().toLowerCase(Locale.ROOT);

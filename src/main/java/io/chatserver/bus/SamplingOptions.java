@@ -17,6 +17,9 @@ public final class SamplingOptions {
 
   public static final int MAX_TOKENS_LIMIT = 1 << 20;
 
+  /** The answer length when neither the request nor the user's settings say (max_tokens). */
+  public static final int DEFAULT_MAX_TOKENS = 512;
+
   private SamplingOptions() {}
 
   /** Validates {@code options} and returns a normalised copy ({@code n_predict} becomes {@code max_tokens}). */

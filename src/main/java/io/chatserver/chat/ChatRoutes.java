@@ -5,7 +5,7 @@ import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Paging;
 import io.chatserver.api.Responses;
-import io.chatserver.auth.Caller;
+import io.chatserver.api.Caller;
 import io.chatserver.persona.PersonaStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -4,7 +4,7 @@ import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
-import io.chatserver.auth.Caller;
+import io.chatserver.api.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

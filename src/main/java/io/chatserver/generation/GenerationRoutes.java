@@ -4,7 +4,7 @@ import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
-import io.chatserver.auth.Caller;
+import io.chatserver.api.Caller;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.MessageStatus;
 import io.chatserver.bus.SamplingOptions;

@@ -380,7 +380,7 @@ public final class GenerationService {
           body.put("prompt", body.getString("prompt", "") + soFar);
         }
         JsonObject opts = job.options == null ? new JsonObject() : job.options.copy();
-        int max = opts.getInteger("max_tokens", io.chatserver.inference.engine.SamplingParams.DEFAULT_MAX_TOKENS);
+        int max = opts.getInteger("max_tokens", io.chatserver.bus.SamplingOptions.DEFAULT_MAX_TOKENS);
         opts.put("max_tokens", Math.max(1, max - used));
         body.put("options", opts).put("jobId", job.id).put("userId", job.userId.toString()).put("model", job.model)
             .put("replyTo", Addresses.stream(job.id)).put("attempt", job.attempt);

@@ -1,7 +1,6 @@
 package io.chatserver.generation;
 
 import io.chatserver.api.Responses;
-import io.chatserver.inference.ModelCatalog;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -22,7 +21,7 @@ public final class ModelRoutes {
       JsonObject out = list.copy();
       out.remove("reachable");
       if (out.getJsonArray("models").isEmpty()) {
-        out.put("hint", ModelCatalog.HOW_TO_ADD);
+        out.put("hint", io.chatserver.bus.ModelStatus.HOW_TO_ADD);
       }
       return out;
     })));

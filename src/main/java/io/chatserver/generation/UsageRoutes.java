@@ -2,8 +2,7 @@ package io.chatserver.generation;
 
 import io.chatserver.api.ApiError;
 import io.chatserver.api.Responses;
-import io.chatserver.auth.AuthHandler;
-import io.chatserver.auth.Caller;
+import io.chatserver.api.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +24,7 @@ public final class UsageRoutes {
 
   public void mount(Router router) {
     router.get("/api/users/me/usage").handler(Responses.handle(200, this::myUsage));
-    router.get("/api/admin/usage").handler(AuthHandler.requireAdmin()).handler(Responses.handle(200, this::allUsage));
+    router.get("/api/admin/usage").handler(Caller.requireAdmin()).handler(Responses.handle(200, this::allUsage));
   }
 
   private Future<JsonObject> myUsage(RoutingContext ctx) {

@@ -26,9 +26,7 @@ public final class ModelCatalog {
 
   private static final Logger log = LoggerFactory.getLogger(ModelCatalog.class);
 
-  public static final String HOW_TO_ADD = "No model is configured. Put a Hugging Face Llama-family folder (config.json, "
-      + "*.safetensors, tokenizer.json) under the models directory, or run `java -jar target/chat-server.jar pull <org/repo>`, "
-      + "or `java -jar target/chat-server.jar import-llama2c <model.bin> <tokenizer.bin> <out-dir>`, then restart.";
+  public static final String HOW_TO_ADD = io.chatserver.bus.ModelStatus.HOW_TO_ADD;
 
   private ModelCatalog() {}
 

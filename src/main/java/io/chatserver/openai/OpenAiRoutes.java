@@ -3,7 +3,7 @@ package io.chatserver.openai;
 import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.api.ErrorHandler;
-import io.chatserver.auth.Caller;
+import io.chatserver.api.Caller;
 import io.chatserver.generation.GenerationRoutes;
 import io.chatserver.generation.GenerationService;
 import io.chatserver.generation.Job;

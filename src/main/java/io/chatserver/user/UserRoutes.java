@@ -5,10 +5,7 @@ import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Paging;
 import io.chatserver.api.Responses;
-import io.chatserver.auth.AuthHandler;
-import io.chatserver.auth.AuthRoutes;
-import io.chatserver.auth.Caller;
-import io.chatserver.auth.PasswordHasher;
+import io.chatserver.api.Caller;
 import io.chatserver.bus.SamplingOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -25,19 +22,16 @@ public final class UserRoutes {
   public static final int SYSTEM_PROMPT_MAX = 20_000;
 
   private final UserStore users;
-  private final PasswordHasher hasher;
 
-  public UserRoutes(UserStore users, PasswordHasher hasher) {
+  public UserRoutes(UserStore users) {
     this.users = users;
-    this.hasher = hasher;
   }
 
   public void mount(Router router) {
     router.get("/api/users/me").handler(Responses.handle(200, this::me));
     router.put("/api/users/me").handler(Responses.handle(200, this::update));
-    router.put("/api/users/me/password").handler(Responses.handle(204, this::changePassword));
-    router.get("/api/admin/users").handler(AuthHandler.requireAdmin()).handler(Responses.handle(200, this::list));
-    router.patch("/api/admin/users/:userId").handler(AuthHandler.requireAdmin()).handler(Responses.handle(200, this::setRole));
+    router.get("/api/admin/users").handler(Caller.requireAdmin()).handler(Responses.handle(200, this::list));
+    router.patch("/api/admin/users/:userId").handler(Caller.requireAdmin()).handler(Responses.handle(200, this::setRole));
   }
 
   private Future<JsonObject> me(RoutingContext ctx) {
@@ -86,18 +80,6 @@ public final class UserRoutes {
       changes.put("settings", merged);
       return users.update(caller.userId(), changes).map(UserRoutes::found);
     });
-  }
-
-  private Future<Void> changePassword(RoutingContext ctx) {
-    Caller caller = Caller.of(ctx);
-    Body body = Body.of(ctx).only(Set.of("currentPassword", "newPassword"));
-    String current = body.requiredString("currentPassword", 1, 1000);
-    String next = AuthRoutes.password(body, "newPassword");
-    return users.credentials(caller.username())
-        .compose(cred -> hasher.verify(current, cred == null ? null : cred.passwordHash()))
-        .compose(ok -> ok ? hasher.hash(next)
-            : Future.failedFuture(ApiError.badRequest("currentPassword", "current password is wrong")))
-        .compose(hash -> users.setPassword(caller.userId(), hash));
   }
 
   private Future<JsonObject> list(RoutingContext ctx) {

@@ -21,7 +21,7 @@ public record SamplingParams(double temperature, int topK, double topP, double m
   public static final double DEFAULT_TOP_P = 0.95;
   public static final double DEFAULT_MIN_P = 0.05;
   public static final int DEFAULT_REPEAT_LAST_N = 64;
-  public static final int DEFAULT_MAX_TOKENS = 512;
+  public static final int DEFAULT_MAX_TOKENS = io.chatserver.bus.SamplingOptions.DEFAULT_MAX_TOKENS;
 
   public static SamplingParams greedy(int maxTokens) {
     return new SamplingParams(0, 0, 1, 0, 1, 0, 0, maxTokens, List.of());
