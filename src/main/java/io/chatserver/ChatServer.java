@@ -130,8 +130,9 @@ public final class ChatServer implements AutoCloseable {
         WorkerRegistry registry = new WorkerRegistry(vertx, cluster.getLong("workerDeadAfterMs", 3000L));
         registry.start();
         GenerationStore genStore = new GenerationStore(pool);
-        GenerationService generation = new GenerationService(vertx, genStore,
+        GenerationService generation = new GenerationService(genStore,
             GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
+        await(vertx.deployVerticle(generation)); // owns every job of this node on its own context
         ChatAnswers answers = new ChatAnswers(generation, chats, users, maxContent);
         GenerationRoutes generationRoutes = new GenerationRoutes(generation, answers, chats, users, maxContent);
         io.chatserver.api.Cors cors = new io.chatserver.api.Cors(http.getString("corsOrigins", ""));

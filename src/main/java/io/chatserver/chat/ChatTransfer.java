@@ -165,11 +165,11 @@ public final class ChatTransfer {
     List<JsonObject> personas = new ArrayList<>();
     JsonObject profile = null;
     if (CHAT_FORMAT.equals(format)) {
-      chatDocs.add(parseChat(object(doc.getValue("chat"), "chat"), "chat"));
+      chatDocs.add(parseChat(object(doc.getValue("chat"), "chat"), "chat", maxContentChars));
     } else if (USER_FORMAT.equals(format)) {
       JsonArray list = array(doc.getValue("chats"), "chats");
       for (int i = 0; i < list.size(); i++) {
-        chatDocs.add(parseChat(object(list.getValue(i), "chats[" + i + "]"), "chats[" + i + "]"));
+        chatDocs.add(parseChat(object(list.getValue(i), "chats[" + i + "]"), "chats[" + i + "]", maxContentChars));
       }
       JsonArray ps = doc.getValue("personas") == null ? new JsonArray() : array(doc.getValue("personas"), "personas");
       for (int i = 0; i < ps.size(); i++) {
@@ -225,9 +225,10 @@ public final class ChatTransfer {
   }
 
   /** A validated chat of an import document, messages in an order where parents come first. */
-  private record ChatDoc(JsonObject chat, List<JsonObject> messages) {}
+  record ChatDoc(JsonObject chat, List<JsonObject> messages) {}
 
-  private ChatDoc parseChat(JsonObject chat, String at) {
+  /** Checks one chat of an import document (422 naming the path) and orders its messages parents first. */
+  static ChatDoc parseChat(JsonObject chat, String at, int maxContentChars) {
     string(chat, "title", at, 1, ChatRoutes.TITLE_MAX, true);
     string(chat, "systemMessage", at, 0, ChatRoutes.SYSTEM_MESSAGE_MAX, false);
     if (chat.getValue("favorite") != null && !(chat.getValue("favorite") instanceof Boolean)) {

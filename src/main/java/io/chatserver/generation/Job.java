@@ -10,8 +10,9 @@ import java.util.UUID;
 
 /**
  * One generation as the API side sees it: every delta streamed so far (so any client can resume
- * from any sequence number, also after the end), the final result, and who is listening. All
- * methods run on the event loop of the service that owns the job.
+ * from any sequence number, also after the end), the final result, and who is listening. It changes
+ * only on the context of the service that owns it (GenerationService, or a mirror's); readers on
+ * other event loops (SSE, the bridge) go through its synchronized methods.
  */
 public final class Job {
 
@@ -42,9 +43,10 @@ public final class Job {
   JsonObject options;
   volatile String workerNode;
   volatile int attempt;
-  /** The chain of saves of this job's text (see GenerationService). */
-  io.vertx.core.Future<Void>[] saves;
-  int unsavedDeltas;
+  /** Saves the text while it streams (set by GenerationService; null for a mirror). */
+  JobWriter writer;
+  /** The end is being saved: no second end, no failover. */
+  boolean ending;
   int promptTokens;
 
   Job(String id, UUID userId, String model, boolean trimLeading) {
@@ -65,7 +67,6 @@ public final class Job {
     }
     deltas.add(d);
     text.append(d);
-    unsavedDeltas++;
     long seq = deltas.size();
     for (Subscriber s : List.copyOf(subscribers)) {
       s.delta(seq, d);

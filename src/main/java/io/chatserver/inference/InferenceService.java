@@ -82,6 +82,7 @@ public final class InferenceService implements AutoCloseable {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
         models.put(spec.name(), new Entry(ModelStatus.ERROR, reason, null, null));
         progress.remove(spec.name());
+        beat(false);
         log.error("Model {} ({}) failed to load: {}", spec.name(), spec.path(), reason);
       }
     }

@@ -101,10 +101,14 @@ class WorkerTest {
   }
 
   @Test
-  void modelsListShowsTheImportedModelReady(Vertx client) {
+  void modelsListShowsTheImportedModelReady(Vertx client) throws InterruptedException {
     Api api = Api.connect(client, server.port());
     Api.User u = api.register("models");
     JsonObject list = api.as(u).get("/api/models").expect(200).json();
+    for (int i = 0; i < 100 && list.getJsonArray("models").size() < 2; i++) { // the worker's heartbeat may still be on its way
+      Thread.sleep(50);
+      list = api.as(u).get("/api/models").expect(200).json();
+    }
     JsonObject broken = list.getJsonArray("models").getJsonObject(0);
     assertEquals("broken", broken.getString("name"));
     assertEquals("error", broken.getString("status"));

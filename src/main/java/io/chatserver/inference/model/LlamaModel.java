@@ -48,8 +48,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDArray lmHeadT;
   private final NDArray cos;
   private final NDArray sin;
-  private final NDArray[] keys;
-  private final NDArray[] values;
+  private final KvCache cache;
 
   private LlamaModel(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, NDArray embed,
                      Layer[] layers, NDArray finalNorm, NDArray lmHeadT) {
@@ -65,13 +64,7 @@ public final class LlamaModel implements AutoCloseable {
     float[][] tables = ropeTables(cfg, context);
     this.cos = manager.create(tables[0], new Shape(context, cfg.headDim())).toType(dtype, false);
     this.sin = manager.create(tables[1], new Shape(context, cfg.headDim())).toType(dtype, false);
-    this.keys = new NDArray[cfg.layers()];
-    this.values = new NDArray[cfg.layers()];
-    Shape cacheShape = new Shape(maxBatch + 1, cfg.kvHeads(), context, cfg.headDim());
-    for (int i = 0; i < cfg.layers(); i++) {
-      keys[i] = manager.zeros(cacheShape, dtype);
-      values[i] = manager.zeros(cacheShape, dtype);
-    }
+    this.cache = new KvCache(manager, cfg.layers(), maxBatch + 1, cfg.kvHeads(), context, cfg.headDim(), dtype);
   }
 
   /**
@@ -233,78 +226,94 @@ public final class LlamaModel implements AutoCloseable {
    * [rows, len, vocab] for every token when {@code allLogits}.
    */
   public NDArray forward(long[] tokens, int firstSlot, int rows, int len, int[] startPos, boolean allLogits) {
-    int n = rows * len;
-    int g = cfg.groups();
-    int nh = cfg.heads();
-    int nkv = cfg.kvHeads();
-    int hd = cfg.headDim();
-    int total = 0;
-    long[] slotIdx = new long[n];
-    long[] posIdx = new long[n];
+    int visible = 0; // cache positions any row attends to: 0 .. the longest row's last new position
+    long[] slotOf = new long[rows * len];
+    long[] positionOf = new long[rows * len];
     for (int r = 0; r < rows; r++) {
-      total = Math.max(total, startPos[r] + len);
+      visible = Math.max(visible, startPos[r] + len);
       for (int l = 0; l < len; l++) {
-        slotIdx[r * len + l] = firstSlot + r;
-        posIdx[r * len + l] = startPos[r] + l;
+        slotOf[r * len + l] = firstSlot + r;
+        positionOf[r * len + l] = startPos[r] + l;
       }
     }
-    if (total > context) {
+    if (visible > context) {
       throw new IllegalArgumentException("sequence would exceed the context of " + context + " tokens");
     }
-    // Row r's query l (at position startPos[r] + l) sees cache positions 0..startPos[r] + l.
-    float[] maskData = new float[rows * len * g * total];
+    NDArray positions = manager.create(positionOf);
+    KvCache.Step step = KvCache.Step.of(manager.create(slotOf), positions, firstSlot, rows, visible);
+    NDArray mask = causalMask(rows, len, startPos, visible);                              // [rows, 1, len*groups, visible]
+    NDArray cosAt = cos.get(new NDIndex("{}", positions)).reshape(rows, len, 1, cfg.headDim()); // [rows, len, 1, headDim]
+    NDArray sinAt = sin.get(new NDIndex("{}", positions)).reshape(rows, len, 1, cfg.headDim());
+
+    NDArray x = embed.get(new NDIndex("{}", manager.create(tokens))).reshape(rows, len, cfg.hiddenSize()); // [rows, len, dim]
+    for (int li = 0; li < layers.length; li++) {
+      Layer layer = layers[li];
+      x = x.add(attention(li, layer, rmsNorm(x, layer.inNorm()), rows, len, step, mask, cosAt, sinAt));
+      x = x.add(feedForward(layer, rmsNorm(x, layer.postNorm())));
+    }
+    if (!allLogits) {
+      x = x.get(new NDIndex(":, -1, :"));                                                    // [rows, dim]
+    }
+    NDArray logits = rmsNorm(x, finalNorm).matMul(lmHeadT);                                  // [rows, (len,) vocab]
+    return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+  }
+
+  /**
+   * Grouped-query self-attention of one layer over the cache, for normalised input {@code h}
+   * [rows, len, dim]; writes the new keys and values into the cache and returns [rows, len, dim].
+   */
+  private NDArray attention(int li, Layer layer, NDArray h, int rows, int len, KvCache.Step step, NDArray mask,
+                            NDArray cosAt, NDArray sinAt) {
+    int heads = cfg.heads();
+    int kvHeads = cfg.kvHeads();
+    int groups = cfg.groups(); // query heads per kv head
+    int headDim = cfg.headDim();
+    NDArray qkv = h.matMul(layer.wqkvT());                                    // [rows, len, (heads + 2*kvHeads)*headDim]
+    if (layer.bqkv() != null) {
+      qkv = qkv.add(layer.bqkv());
+    }
+    NDArray qk = qkv.get(new NDIndex("..., :{}", (heads + kvHeads) * headDim)).reshape(rows, len, heads + kvHeads, headDim);
+    NDArray v = qkv.get(new NDIndex("..., {}:", (heads + kvHeads) * headDim)).reshape((long) rows * len, kvHeads, headDim);
+    qk = rope(qk, cosAt, sinAt, headDim / 2);                                 // queries and keys rotated together
+    NDArray q = qk.get(new NDIndex(":, :, :{}", heads));                      // [rows, len, heads, headDim]
+    NDArray k = qk.get(new NDIndex(":, :, {}:", heads)).reshape((long) rows * len, kvHeads, headDim);
+    cache.write(li, step, k, v);
+    NDArray keys = cache.keys(li, step);                                      // [rows, kvHeads, visible, headDim]
+    NDArray values = cache.values(li, step);
+    // each kv head with its group of query heads: [rows, len, kvHeads*groups, hd] -> [rows, kvHeads, len*groups, hd]
+    NDArray qByKv = q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4)
+        .reshape(rows, kvHeads, (long) len * groups, headDim);
+    NDArray probs = qByKv.matMul(keys.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // [rows, kvHeads, len*groups, visible]
+    NDArray out = probs.matMul(values)                                        // [rows, kvHeads, len*groups, headDim]
+        .reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
+    return out.matMul(layer.woT());
+  }
+
+  /** SwiGLU: down(silu(gate(h)) * up(h)), for normalised input [rows, len, dim]. */
+  private NDArray feedForward(Layer layer, NDArray h) {
+    NDArray gateUp = h.matMul(layer.wguT());                                  // [rows, len, 2*intermediate]
+    int inter = cfg.intermediateSize();
+    NDArray gate = gateUp.get(new NDIndex("..., :{}", inter));
+    NDArray up = gateUp.get(new NDIndex("..., {}:", inter));
+    return gate.mul(Activation.sigmoid(gate)).mul(up).matMul(layer.wdownT()); // [rows, len, dim]
+  }
+
+  /** 0 where row r's query l (at position startPos[r] + l) may look (cache positions 0..that), -inf elsewhere. */
+  private NDArray causalMask(int rows, int len, int[] startPos, int visible) {
+    int groups = cfg.groups();
+    float[] data = new float[rows * len * groups * visible];
     int i = 0;
     for (int r = 0; r < rows; r++) {
       for (int l = 0; l < len; l++) {
-        int visible = startPos[r] + l;
-        for (int gi = 0; gi < g; gi++) {
-          for (int t = 0; t < total; t++) {
-            maskData[i++] = t <= visible ? 0f : Float.NEGATIVE_INFINITY;
+        int last = startPos[r] + l;
+        for (int g = 0; g < groups; g++) {
+          for (int t = 0; t < visible; t++) {
+            data[i++] = t <= last ? 0f : Float.NEGATIVE_INFINITY;
           }
         }
       }
     }
-    NDManager m = manager;
-    NDArray slots = m.create(slotIdx);
-    NDArray positions = m.create(posIdx);
-    NDArray mask = m.create(maskData, new Shape(rows, 1, (long) len * g, total)).toType(dtype, false);
-    NDArray cosP = cos.get(new NDIndex("{}", positions)).reshape(rows, len, 1, hd);
-    NDArray sinP = sin.get(new NDIndex("{}", positions)).reshape(rows, len, 1, hd);
-    NDIndex cacheWrite = new NDIndex("{}, :, {}", slots, positions);
-    NDIndex cacheView = new NDIndex("{}:{}, :, :{}", firstSlot, firstSlot + rows, total);
-
-    NDArray x = embed.get(new NDIndex("{}", m.create(tokens))).reshape(rows, len, cfg.hiddenSize());
-    for (int li = 0; li < layers.length; li++) {
-      Layer layer = layers[li];
-      NDArray qkv = rmsNorm(x, layer.inNorm()).matMul(layer.wqkvT());
-      if (layer.bqkv() != null) {
-        qkv = qkv.add(layer.bqkv());
-      }
-      NDArray qk = qkv.get(new NDIndex("..., :{}", (nh + nkv) * hd)).reshape(rows, len, nh + nkv, hd);
-      NDArray v = qkv.get(new NDIndex("..., {}:", (nh + nkv) * hd)).reshape(n, nkv, hd);
-      qk = rope(qk, cosP, sinP, hd / 2);
-      NDArray q = qk.get(new NDIndex(":, :, :{}", nh));
-      NDArray k = qk.get(new NDIndex(":, :, {}:", nh)).reshape(n, nkv, hd);
-      keys[li].set(cacheWrite, k);
-      values[li].set(cacheWrite, v);
-      NDArray kv = keys[li].get(cacheView);
-      NDArray vv = values[li].get(cacheView);
-      // [rows, len, nkv*g, hd] -> [rows, nkv, len*g, hd]: each kv head with its group of query heads.
-      NDArray qh = q.reshape(rows, len, nkv, g, hd).transpose(0, 2, 1, 3, 4).reshape(rows, nkv, (long) len * g, hd);
-      NDArray probs = qh.matMul(kv.transpose(0, 1, 3, 2)).add(mask).softmax(-1);
-      NDArray o = probs.matMul(vv).reshape(rows, nkv, len, g, hd).transpose(0, 2, 1, 3, 4).reshape(rows, len, nh * hd);
-      x = x.add(o.matMul(layer.woT()));
-      NDArray gu = rmsNorm(x, layer.postNorm()).matMul(layer.wguT());
-      int inter = cfg.intermediateSize();
-      NDArray gate = gu.get(new NDIndex("..., :{}", inter));
-      NDArray up = gu.get(new NDIndex("..., {}:", inter));
-      x = x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(layer.wdownT()));
-    }
-    if (!allLogits) {
-      x = x.get(new NDIndex(":, -1, :"));
-    }
-    NDArray logits = rmsNorm(x, finalNorm).matMul(lmHeadT);
-    return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    return manager.create(data, new Shape(rows, 1, (long) len * groups, visible)).toType(dtype, false);
   }
 
   /** x * rsqrt(mean(x^2) + eps) * w, computed in float32 even when the model runs in half precision. */
@@ -324,14 +333,8 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Copies one slot's cache into another (all layers): admission from staging, and compaction. */
   public void moveSlot(int from, int to) {
-    if (from == to) {
-      return;
-    }
-    for (int li = 0; li < layers.length; li++) {
-      try (NDArray k = keys[li].get(new NDIndex("{}", from)); NDArray v = values[li].get(new NDIndex("{}", from))) {
-        keys[li].set(new NDIndex("{}", to), k);
-        values[li].set(new NDIndex("{}", to), v);
-      }
+    if (from != to) {
+      cache.move(from, to);
     }
   }
 

@@ -1,0 +1,63 @@
+package io.chatserver.cluster;
+
+import io.chatserver.bus.Addresses;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** Which worker a job goes to, from the workers' heartbeats (no model, no cluster: heartbeats on a local bus). */
+class WorkerChoiceTest {
+
+  private Vertx vertx;
+  private WorkerRegistry registry;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    registry = new WorkerRegistry(vertx, 60_000);
+    registry.start();
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  private void beat(String node, boolean draining, String model, String status, int free) throws InterruptedException {
+    vertx.eventBus().publish(Addresses.WORKERS, new JsonObject().put("nodeId", node).put("draining", draining)
+        .put("models", new JsonArray().add(new JsonObject().put("name", model).put("status", status)
+            .put("info", new JsonObject().put("freeSlots", free)))));
+    long deadline = System.currentTimeMillis() + 5000;
+    while (!registry.alive(node) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(5);
+    }
+    Thread.sleep(20); // the beat is applied on the event loop
+  }
+
+  @Test
+  void theWorkerWithTheMostFreeSlotsThenTheLeastUsed() throws Exception {
+    beat("w1", false, "m", "ready", 2);
+    beat("w2", false, "m", "ready", 4);
+    assertEquals("w2", registry.pick("m", null));
+    assertEquals("w2", registry.pick("m", null), "3 free left on w2, 2 on w1");
+    String third = registry.pick("m", null);
+    assertEquals("w1", third, "a tie (2 and 2) goes to the worker given fewer jobs");
+    assertEquals("w1", registry.pick("m", "w2"), "a lost worker is avoided");
+  }
+
+  @Test
+  void drainingLoadingAndOtherModelsAreNotChosen() throws Exception {
+    beat("w1", true, "m", "ready", 8);
+    beat("w2", false, "m", "loading", 8);
+    beat("w3", false, "other", "ready", 8);
+    assertNull(registry.pick("m", null));
+    beat("w2", false, "m", "ready", 1);
+    assertEquals("w2", registry.pick("m", null));
+  }
+}
