@@ -9,19 +9,17 @@ import io.vertx.core.http.HttpServerOptions;
 public final class HttpServerVerticle extends VerticleBase {
 
   private final java.util.function.Function<io.vertx.core.Vertx, io.vertx.ext.web.Router> router;
-  private final String host;
-  private final int port;
   private HttpServer server;
 
-  public HttpServerVerticle(java.util.function.Function<io.vertx.core.Vertx, io.vertx.ext.web.Router> router, String host, int port) {
+  /** {@code host} and {@code port} come from the deployment's config (DeploymentOptions). */
+  public HttpServerVerticle(java.util.function.Function<io.vertx.core.Vertx, io.vertx.ext.web.Router> router) {
     this.router = router;
-    this.host = host;
-    this.port = port;
   }
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true));
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config().getString("host", "127.0.0.1"))
+        .setPort(config().getInteger("port", 8080)).setCompressionSupported(true));
     return server.requestHandler(router.apply(vertx)).listen();
   }
 

@@ -22,6 +22,19 @@ class AuthTest extends ServerTestBase {
     first = api.register("first");
   }
 
+  private io.vertx.core.json.JsonObject conf;
+
+  @Override
+  protected io.vertx.core.json.JsonObject configure(io.vertx.core.json.JsonObject c) {
+    this.conf = c;
+    return c;
+  }
+
+  /** Signs tokens with the server's own secret (generated into its data directory), as the server would. */
+  private TokenService tokens() {
+    return new TokenService(server.vertx(), SecretStore.jwtSecret(null, io.chatserver.TestServer.dataDir(conf)), 900);
+  }
+
   @Test
   void firstUserIsAdminLaterUsersAreNot() {
     User second = api.register("second");
@@ -107,9 +120,9 @@ class AuthTest extends ServerTestBase {
     // a correctly signed token past its expiry
     JsonObject me = api.as(u).get("/api/users/me").json();
     String sid = sessionOf(u.token());
-    String expired = server.accessToken(u.id(), UUID.fromString(sid), u.username(), me.getString("role"), -60);
+    String expired = tokens().accessToken(u.id(), UUID.fromString(sid), u.username(), me.getString("role"), -60);
     api.withToken(expired).get("/api/chats").expect(401);
-    String valid = server.accessToken(u.id(), UUID.fromString(sid), u.username(), me.getString("role"), 60);
+    String valid = tokens().accessToken(u.id(), UUID.fromString(sid), u.username(), me.getString("role"), 60);
     api.withToken(valid).get("/api/chats").expect(200);
   }
 
@@ -118,7 +131,7 @@ class AuthTest extends ServerTestBase {
     User u = api.register("role");
     String sid = sessionOf(u.token());
     // even a validly signed token claiming admin gets the role from the database
-    String claimsAdmin = server.accessToken(u.id(), UUID.fromString(sid), u.username(), "admin", 60);
+    String claimsAdmin = tokens().accessToken(u.id(), UUID.fromString(sid), u.username(), "admin", 60);
     assertEquals("user", api.withToken(claimsAdmin).get("/api/users/me").expect(200).json().getString("role"));
     api.withToken(claimsAdmin).get("/api/admin/users").expect(403);
   }

@@ -1,0 +1,144 @@
+package io.chatserver;
+
+import io.chatserver.api.Cors;
+import io.chatserver.api.HealthRoutes;
+import io.chatserver.api.OpenApiRoutes;
+import io.chatserver.auth.ApiKeyStore;
+import io.chatserver.auth.AuthHandler;
+import io.chatserver.auth.AuthRoutes;
+import io.chatserver.auth.KeyRoutes;
+import io.chatserver.auth.PasswordHasher;
+import io.chatserver.auth.SecretStore;
+import io.chatserver.auth.SessionStore;
+import io.chatserver.auth.TokenService;
+import io.chatserver.bridge.EventBusBridge;
+import io.chatserver.bus.ModelStatus;
+import io.chatserver.chat.ChatRoutes;
+import io.chatserver.chat.ChatStore;
+import io.chatserver.chat.ChatTransfer;
+import io.chatserver.chat.TransferRoutes;
+import io.chatserver.cluster.WorkerRegistry;
+import io.chatserver.generation.ChatAnswers;
+import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.GenerationService;
+import io.chatserver.generation.GenerationStore;
+import io.chatserver.generation.ModelRoutes;
+import io.chatserver.generation.UsageRoutes;
+import io.chatserver.openai.OpenAiRoutes;
+import io.chatserver.persona.PersonaRoutes;
+import io.chatserver.persona.PersonaStore;
+import io.chatserver.user.UserRoutes;
+import io.chatserver.user.UserStore;
+import io.chatserver.web.WebUi;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The API role of a node: builds the stores, services and routes over the database pool (each
+ * feature from its own section of the configuration), deploys the generation service and the
+ * bridge's consumers, creates the configured admin and starts the sweeper of interrupted answers.
+ */
+final class ApiNode {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiNode.class);
+
+  private ApiNode() {}
+
+  /** Everything the HTTP verticles of an API node need. */
+  static Future<ApiRouter.Features> start(Vertx vertx, JsonObject conf, Pool pool, Path dataDir, String role,
+                                          BooleanSupplier localModelReady) {
+    JsonObject auth = conf.getJsonObject("auth");
+    JsonObject http = conf.getJsonObject("http");
+    JsonObject cluster = conf.getJsonObject("cluster", new JsonObject());
+    JsonObject chatConf = conf.getJsonObject("chats", new JsonObject());
+    int maxContent = chatConf.getInteger("maxContentChars", 200_000);
+
+    TokenService tokens = new TokenService(vertx, SecretStore.jwtSecret(auth.getString("jwtSecret"), dataDir),
+        auth.getInteger("accessTokenTtlSeconds", 900));
+    SessionStore sessions = new SessionStore(pool, auth.getInteger("refreshTokenTtlDays", 30));
+    PasswordHasher hasher = new PasswordHasher(vertx, auth.getInteger("bcryptCost", 10));
+    UserStore users = new UserStore(pool);
+    PersonaStore personas = new PersonaStore(pool);
+    ChatStore chats = new ChatStore(pool);
+    ApiKeyStore apiKeys = new ApiKeyStore(pool);
+    AuthHandler authHandler = new AuthHandler(tokens, sessions, apiKeys);
+    WorkerRegistry registry = new WorkerRegistry(vertx, cluster.getLong("workerDeadAfterMs", 3000L));
+    registry.start();
+    GenerationStore genStore = new GenerationStore(pool);
+    GenerationService generation = new GenerationService(genStore,
+        GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
+    ChatAnswers answers = new ChatAnswers(generation, chats, users, maxContent);
+    Cors cors = new Cors(http.getString("corsOrigins", ""));
+    EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, answers, cors);
+    String defaultModel = generation.settings().defaultModel();
+    BooleanSupplier defaultModelReady = () -> registry.models().getJsonArray("models").stream()
+        .anyMatch(m -> ModelStatus.isReady(m) && (defaultModel == null || defaultModel.equals(((JsonObject) m).getString("name"))));
+    ApiRouter.Features features = new ApiRouter.Features(
+        authHandler,
+        new AuthRoutes(users, sessions, tokens, hasher, authHandler),
+        new UserRoutes(users),
+        new PersonaRoutes(personas),
+        new ChatRoutes(chats, personas, answers, maxContent),
+        new TransferRoutes(new ChatTransfer(chats, maxContent)),
+        new OpenApiRoutes(),
+        new HealthRoutes(role, pool, defaultModelReady, localModelReady),
+        new ModelRoutes(generation::models),
+        new GenerationRoutes(generation, answers, chats, users, maxContent),
+        new UsageRoutes(genStore),
+        new KeyRoutes(apiKeys),
+        new OpenAiRoutes(generation, maxContent),
+        bridge,
+        new WebUi(),
+        cors,
+        http.getLong("bodyLimitBytes", 1_048_576L),
+        http.getLong("importLimitBytes", 64L * 1_048_576L));
+    return vertx.deployVerticle(generation) // owns every job of this node on its own context
+        .compose(id -> {
+          bridge.start();
+          return bootstrapAdmin(users, hasher, auth);
+        })
+        .map(v -> {
+          sweepAbandoned(vertx, genStore);
+          return features;
+        });
+  }
+
+  /** Marks messages whose generation no node runs any more (restart, crash) as 'error', now and every minute. */
+  private static void sweepAbandoned(Vertx vertx, GenerationStore store) {
+    Runnable sweep = () -> store.markAbandoned(120).onSuccess(n -> {
+      if (n > 0) {
+        log.warn("Marked {} interrupted message(s) as 'error' (their text so far is kept)", n);
+      }
+    });
+    sweep.run();
+    vertx.setPeriodic(60_000, id -> sweep.run());
+  }
+
+  /** Creates the configured admin account, or gives an existing one the admin role. */
+  private static Future<Void> bootstrapAdmin(UserStore users, PasswordHasher hasher, JsonObject auth) {
+    String name = auth.getString("adminUsername");
+    String password = auth.getString("adminPassword");
+    if (name == null || name.isBlank()) {
+      return Future.succeededFuture();
+    }
+    return users.credentials(name).compose(existing -> {
+      if (existing != null) {
+        return existing.role().equals("admin") ? Future.succeededFuture()
+            : users.setRole(existing.id(), "admin").<Void>mapEmpty().onSuccess(v -> log.info("Gave {} the admin role", name));
+      }
+      if (password == null || password.length() < 8) {
+        return Future.failedFuture(new IllegalArgumentException(
+            "ADMIN_USERNAME is set but ADMIN_PASSWORD is missing or shorter than 8 characters"));
+      }
+      return hasher.hash(password).compose(h -> users.create(name, h, true)).<Void>mapEmpty()
+          .onSuccess(v -> log.info("Created admin account {}", name));
+    });
+  }
+}
