@@ -61,6 +61,15 @@ const answers = (page) => page.getByRole('article', { name: 'stories260k message
 const mine = (page) => page.getByRole('article', { name: 'You message' });
 const bodyOf = (article) => article.locator('.msg-body');
 
+/** A new user's page with one question asked and answered. */
+async function answered(prefix, settings, question) {
+  const page = await newPage();
+  await register(page, prefix, settings);
+  await send(page, question);
+  await waitStatus(answers(page).last(), 'done');
+  return page;
+}
+
 async function send(page, text) {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
@@ -304,10 +313,7 @@ const flows = {
 
   /** Export a chat as JSON and Markdown, then import the JSON as a new chat. */
   async transfer() {
-    const page = await newPage();
-    await register(page, 'exporter', { max_tokens: 8 });
-    await send(page, 'Export me');
-    await waitStatus(answers(page).last(), 'done');
+    const page = await answered('exporter', { max_tokens: 8 }, 'Export me');
     const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
     const doc = JSON.parse(fs.readFileSync(await json.path(), 'utf8'));
     assert.equal(doc.chat.title, 'Export me');
@@ -326,10 +332,7 @@ const flows = {
 
   /** A second user sees none of the first user's chats, also through a deep link. */
   async isolation() {
-    const a = await newPage();
-    await register(a, 'owner', { max_tokens: 4 });
-    await send(a, 'My secret plan');
-    await waitStatus(answers(a).last(), 'done');
+    const a = await answered('owner', { max_tokens: 4 }, 'My secret plan');
     const url = a.url();
     assert.match(url, /\/c\/[0-9a-f-]{36}$/);
     const b = await newPage();
@@ -476,10 +479,7 @@ const flows = {
 
   /** A server restart mid-answer: the bridge reconnects, the chats are all there, and chatting goes on. */
   async restart() {
-    const page = await newPage();
-    await register(page, 'survivor', { max_tokens: 16 });
-    await send(page, 'Remember this');
-    await waitStatus(answers(page).last(), 'done');
+    const page = await answered('survivor', { max_tokens: 16 }, 'Remember this');
     const before = await saved(page, answers(page).last());
     await ctl('/hold');
     await sendHeld(page, 'And this one');

@@ -1,5 +1,6 @@
 package io.chatserver;
 
+import io.chatserver.api.ContractValidation;
 import io.chatserver.api.Cors;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.OpenApiRoutes;
@@ -80,6 +81,8 @@ final class ApiNode {
     String defaultModel = generation.settings().defaultModel();
     BooleanSupplier defaultModelReady = () -> registry.models().getJsonArray("models").stream()
         .anyMatch(m -> ModelStatus.isReady(m) && (defaultModel == null || defaultModel.equals(((JsonObject) m).getString("name"))));
+    OpenApiRoutes docs = new OpenApiRoutes();
+    ContractValidation contract = new ContractValidation(docs.document());
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
         new AuthRoutes(users, sessions, tokens, hasher, authHandler),
@@ -87,7 +90,7 @@ final class ApiNode {
         new PersonaRoutes(personas),
         new ChatRoutes(chats, personas, answers, maxContent),
         new TransferRoutes(new ChatTransfer(chats, maxContent)),
-        new OpenApiRoutes(),
+        docs,
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
         new ModelRoutes(generation::models),
         new GenerationRoutes(generation, answers, chats, users, maxContent),
@@ -97,6 +100,7 @@ final class ApiNode {
         bridge,
         new WebUi(),
         cors,
+        contract,
         http.getLong("bodyLimitBytes", 1_048_576L),
         http.getLong("importLimitBytes", 64L * 1_048_576L));
     return vertx.deployVerticle(generation) // owns every job of this node on its own context

@@ -1,5 +1,6 @@
 package io.chatserver;
 
+import io.chatserver.api.ContractValidation;
 import io.chatserver.api.Cors;
 import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.HealthRoutes;
@@ -33,7 +34,7 @@ public final class ApiRouter {
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
                          GenerationRoutes generation, UsageRoutes usage, KeyRoutes keys, OpenAiRoutes openai,
-                         EventBusBridge bridge, WebUi ui, Cors cors,
+                         EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
                          long bodyLimitBytes, long importLimitBytes) {}
 
   private ApiRouter() {}
@@ -49,12 +50,14 @@ public final class ApiRouter {
 
     f.health().mount(router);
     f.docs().mount(router);
+    router.route("/api/auth/*").handler(f.contract());
     f.authRoutes().mount(router);
     f.bridge().mount(router, f.bodyLimitBytes());
     f.ui().mount(router);
 
     router.route("/api/*").handler(f.auth());
     router.route("/v1/*").handler(f.auth());
+    router.route("/api/*").handler(f.contract());
     f.authRoutes().mountAuthenticated(router);
     f.users().mount(router);
     f.personas().mount(router);

@@ -141,14 +141,26 @@ public final class AppConfig {
 
   /** Reads a dotted path; null when any part is missing. */
   public static Object get(JsonObject conf, String path) {
+    JsonObject parent = parent(conf, path);
+    return parent == null ? null : parent.getValue(last(path));
+  }
+
+  /** Whether the dotted key exists (its value may be null). */
+  public static boolean has(JsonObject conf, String path) {
+    JsonObject parent = parent(conf, path);
+    return parent != null && parent.containsKey(last(path));
+  }
+
+  private static JsonObject parent(JsonObject conf, String path) {
     String[] parts = path.split("\\.");
     JsonObject node = conf;
-    for (int i = 0; i < parts.length - 1; i++) {
+    for (int i = 0; i < parts.length - 1 && node != null; i++) {
       node = node.getJsonObject(parts[i]);
-      if (node == null) {
-        return null;
-      }
     }
-    return node.getValue(parts[parts.length - 1]);
+    return node;
+  }
+
+  private static String last(String path) {
+    return path.substring(path.lastIndexOf('.') + 1);
   }
 }
