@@ -499,6 +499,43 @@ const flows = {
     return {};
   },
 
+  /** An admin adds an upstream service (this server's own /v1, with another user's key); its model is chosen and chats. */
+  async services() {
+    const helper = await newPage();
+    await register(helper, 'keyowner', null);
+    const key = (await call(helper, 'POST', '/api/users/me/keys', { name: 'gateway' })).json.key;
+    const page = await newPage();
+    await page.goto(BASE + '/');
+    await page.getByLabel('Username').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const group = page.getByRole('group', { name: 'Upstream services' });
+    await group.getByLabel('Service name').fill('self');
+    await group.getByLabel('Base URL').fill(BASE + '/v1');
+    await group.getByLabel('API key').fill(key);
+    await group.getByRole('button', { name: 'Add service' }).click();
+    await group.getByRole('button', { name: 'Test service self' }).click();
+    await group.getByRole('status').filter({ hasText: 'serves stories260k' }).waitFor();
+    assert.equal(await page.getByText(key).count(), 0, 'the key is never shown again');
+    // the model list refreshes on a new page load
+    await page.goto(BASE + '/');
+    await until(async () => {
+      await page.reload();
+      await page.getByRole('combobox', { name: 'Model' }).waitFor();
+      return (await page.getByRole('option', { name: 'self/stories260k' }).count()) === 1;
+    }, 'the upstream model in the picker');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('self/stories260k');
+    await call(page, 'PUT', '/api/users/me', { settings: { max_tokens: 12 } });
+    await send(page, 'Hello through the gateway');
+    await waitStatus(answers(page).last().or(page.getByRole('article', { name: 'self/stories260k message' }).last()), 'done');
+    const msg = await saved(page, page.getByRole('article', { name: 'self/stories260k message' }).last());
+    assert.equal(msg.model, 'self/stories260k');
+    assert.equal(msg.status, 'done');
+    assert.ok(msg.content.length > 0);
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -28,6 +28,10 @@ import io.chatserver.generation.UsageRoutes;
 import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.persona.PersonaStore;
+import io.chatserver.services.RemoteWorkers;
+import io.chatserver.services.SecretBox;
+import io.chatserver.services.ServiceRoutes;
+import io.chatserver.services.ServiceStore;
 import io.chatserver.user.UserRoutes;
 import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
@@ -76,6 +80,8 @@ final class ApiNode {
     GenerationService generation = new GenerationService(genStore,
         GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
     ChatAnswers answers = new ChatAnswers(generation, chats, users, maxContent);
+    JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
+    ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
     Cors cors = new Cors(http.getString("corsOrigins", ""));
     EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, answers, cors);
     String defaultModel = generation.settings().defaultModel();
@@ -95,6 +101,7 @@ final class ApiNode {
         new ModelRoutes(generation::models),
         new GenerationRoutes(generation, answers, chats, users, maxContent),
         new UsageRoutes(genStore),
+        new ServiceRoutes(vertx, services),
         new KeyRoutes(apiKeys),
         new OpenAiRoutes(generation, maxContent),
         bridge,
@@ -103,7 +110,11 @@ final class ApiNode {
         contract,
         http.getLong("bodyLimitBytes", 1_048_576L),
         http.getLong("importLimitBytes", 64L * 1_048_576L));
+    Future<String> remote = servicesConf.getBoolean("enabled", true)
+        ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L)))
+        : Future.succeededFuture();
     return vertx.deployVerticle(generation) // owns every job of this node on its own context
+        .compose(id -> remote)
         .compose(id -> {
           bridge.start();
           return bootstrapAdmin(users, hasher, auth);

@@ -16,6 +16,7 @@ import io.chatserver.generation.GenerationRoutes;
 import io.chatserver.generation.ModelRoutes;
 import io.chatserver.generation.UsageRoutes;
 import io.chatserver.persona.PersonaRoutes;
+import io.chatserver.services.ServiceRoutes;
 import io.chatserver.user.UserRoutes;
 import io.chatserver.web.WebUi;
 import io.vertx.core.Vertx;
@@ -33,7 +34,7 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
-                         GenerationRoutes generation, UsageRoutes usage, KeyRoutes keys, OpenAiRoutes openai,
+                         GenerationRoutes generation, UsageRoutes usage, ServiceRoutes services, KeyRoutes keys, OpenAiRoutes openai,
                          EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
                          long bodyLimitBytes, long importLimitBytes) {}
 
@@ -63,6 +64,7 @@ public final class ApiRouter {
     f.personas().mount(router);
     f.generation().mount(router);
     f.usage().mount(router);
+    f.services().mount(router);
     f.chats().mount(router);
     f.transfer().mount(router);
     f.models().mount(router);

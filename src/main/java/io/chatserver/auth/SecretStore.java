@@ -27,7 +27,21 @@ public final class SecretStore {
       }
       return configured;
     }
-    Path file = dataDir.resolve("jwt-secret");
+    return generated(dataDir.resolve("jwt-secret"), "JWT signing secret");
+  }
+
+  /** The key that encrypts upstream services' API keys at rest: from config, else generated once beside the JWT secret. */
+  public static String servicesKey(String configured, Path dataDir) {
+    if (configured != null && !configured.isBlank()) {
+      if (configured.getBytes(StandardCharsets.UTF_8).length < 32) {
+        throw new IllegalArgumentException("SERVICES_KEY must be at least 32 bytes long");
+      }
+      return configured;
+    }
+    return generated(dataDir.resolve("services-key"), "key for upstream services' API keys");
+  }
+
+  private static String generated(Path file, String what) {
     try {
       if (Files.isRegularFile(file)) {
         String s = Files.readString(file, StandardCharsets.UTF_8).trim();
@@ -38,17 +52,17 @@ public final class SecretStore {
       byte[] bytes = new byte[48];
       new SecureRandom().nextBytes(bytes);
       String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      Files.createDirectories(dataDir);
+      Files.createDirectories(file.getParent());
       Files.writeString(file, secret, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
       try {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
       } catch (UnsupportedOperationException ignored) {
         // not a POSIX file system
       }
-      log.info("Generated a JWT signing secret in {}", file);
+      log.info("Generated a {} in {}", what, file);
       return secret;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or create the JWT secret file " + file, e);
+      throw new UncheckedIOException("cannot read or create " + file, e);
     }
   }
 }

@@ -49,6 +49,8 @@ public final class Addresses {
   public static final String CHAT_GENERATE = "chat.generate";
   public static final String CHAT_STOP = "chat.stop";
   public static final String CHAT_ATTACH = "chat.attach";
+  /** publish {} after an admin changed the upstream services: every node's remote workers reload. */
+  public static final String SERVICES_CHANGED = "services.changed";
   public static final String USER_PREFIX = "user.";
 
   private Addresses() {}

@@ -40,6 +40,8 @@ public final class AppConfig {
       new EnvVar("BCRYPT_COST", "auth.bcryptCost", Integer.class, "bcrypt work factor for passwords"),
       new EnvVar("ADMIN_USERNAME", "auth.adminUsername", String.class, "admin account created (or promoted) at start-up"),
       new EnvVar("ADMIN_PASSWORD", "auth.adminPassword", String.class, "password of that account when it is created"),
+      new EnvVar("SERVICES_KEY", "services.key", String.class, "encrypts upstream services' API keys at rest; unset = generated once into DATA_DIR/services-key"),
+      new EnvVar("SERVICES_ENABLED", "services.enabled", Boolean.class, "serve the upstream services' models from this API node"),
       new EnvVar("NODE_ROLE", "node.role", String.class, "all (one process), api (HTTP + database) or worker (models)"),
       new EnvVar("CLUSTER_ENABLED", "cluster.enabled", Boolean.class, "join a Hazelcast cluster (needed for separate api/worker nodes)"),
       new EnvVar("CLUSTER_NAME", "cluster.name", String.class, "nodes only join a cluster of the same name"),

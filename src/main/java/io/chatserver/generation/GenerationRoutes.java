@@ -174,15 +174,8 @@ public final class GenerationRoutes {
         .onFailure(ctx::fail)
         .onSuccess(job -> {
           if (stream) {
-            if (save == null) {
-              // nothing is saved for a raw call, so a client that leaves takes its job with it
-              ctx.response().closeHandler(v -> {
-                if (!job.isDone()) {
-                  gen.stop(job);
-                }
-              });
-            }
-            Sse.stream(ctx, job, 0, Sse.NATIVE);
+            // nothing is saved for a raw call, so a client that leaves takes its job with it
+            Sse.stream(ctx, job, 0, Sse.NATIVE, save == null ? () -> gen.stop(job) : null);
           } else {
             job.finished().onSuccess(done -> Responses.json(ctx, 200, shape.apply(done)));
           }

@@ -22,6 +22,11 @@ public final class Sse {
 
   /** Streams the job from after {@code from} to its end, with a comment line every 15 s to keep proxies open. */
   public static void stream(RoutingContext ctx, Job job, long from, Format format) {
+    stream(ctx, job, from, format, null);
+  }
+
+  /** As above; {@code onClientGone} runs when the client leaves before the end (a raw call stops its job then). */
+  public static void stream(RoutingContext ctx, Job job, long from, Format format, Runnable onClientGone) {
     HttpServerResponse resp = ctx.response();
     open(resp);
     resp.putHeader("X-Job-Id", job.id);
@@ -49,6 +54,9 @@ public final class Sse {
     resp.closeHandler(v -> {
       ctx.vertx().cancelTimer(ping);
       job.unsubscribe(sub);
+      if (onClientGone != null && !job.isDone()) {
+        onClientGone.run();
+      }
     });
     job.subscribe(from, sub);
   }

@@ -163,7 +163,7 @@ public final class InferenceService implements AutoCloseable {
     JsonArray out = new JsonArray();
     for (ModelRuntime.Spec s : specs) {
       Entry e = models.get(s.name());
-      JsonObject m = new JsonObject().put("name", s.name()).put("status", e.status().wire());
+      JsonObject m = new JsonObject().put("name", s.name()).put("status", e.status().wire()).put("origin", "local");
       if (e.error() != null) {
         m.put("error", e.error());
       }

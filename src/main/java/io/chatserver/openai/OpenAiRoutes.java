@@ -68,7 +68,7 @@ public final class OpenAiRoutes {
         JsonObject m = (JsonObject) o;
         if ("ready".equals(m.getString("status"))) {
           data.add(new JsonObject().put("id", m.getString("name")).put("object", "model").put("created", 0)
-              .put("owned_by", "chat-server"));
+              .put("owned_by", m.getString("service", "chat-server")));
         }
       }
       ctx.response().putHeader("Content-Type", "application/json")
@@ -106,12 +106,7 @@ public final class OpenAiRoutes {
         .onSuccess(job -> {
           String id = (chat ? "chatcmpl-" : "cmpl-") + job.id;
           if (stream) {
-            ctx.response().closeHandler(v -> {
-              if (!job.isDone()) {
-                gen.stop(job);
-              }
-            });
-            Sse.stream(ctx, job, 0, new ChunkFormat(id, created, chat, includeUsage));
+            Sse.stream(ctx, job, 0, new ChunkFormat(id, created, chat, includeUsage), () -> gen.stop(job));
           } else {
             job.finished().onSuccess(done -> ctx.response().putHeader("Content-Type", "application/json")
                 .end(response(id, created, chat, done).encode()));

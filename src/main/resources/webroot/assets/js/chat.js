@@ -202,7 +202,7 @@ export function ChatView({ chatId, models, profile }) {
       h('label', { class: 'model-pick' }, h('span', { class: 'sr-only' }, 'Model'),
         h('select', { 'aria-label': 'Model', value: model, onChange: (e) => setPref({ ...prefs, model: e.target.value || undefined }) },
           h('option', { value: '' }, 'Default model'),
-          (models || []).map((mo) => h('option', { key: mo.name, value: mo.name, disabled: mo.status !== 'ready' },
+          (models || []).filter((mo) => !mo.name.endsWith('/*')).map((mo) => h('option', { key: mo.name, value: mo.name, disabled: mo.status !== 'ready' },
             mo.name + (mo.status === 'ready' ? '' : mo.status === 'loading' ? ' (' + (mo.progress || 'loading…') + ')' : ' (error: ' + (mo.error || 'unavailable') + ')'))))),
       h('button', { type: 'button', class: 'ghost', 'aria-expanded': showSettings ? 'true' : 'false',
         onClick: () => setShowSettings(!showSettings) }, 'Chat settings'),

@@ -206,5 +206,54 @@ export function Admin({ models }) {
         h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '') + (m.progress ? ' (' + m.progress + ')' : '')),
         h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
         h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : '')))))),
+    h(Services),
     h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
+}
+
+/** Upstream OpenAI-compatible services: their models are served as <name>/<model>. */
+function Services() {
+  const [items, setItems] = useState([]);
+  const [form, setForm] = useState({ name: '', baseUrl: '', apiKey: '' });
+  const [checked, setChecked] = useState({});
+  const load = () => get('/api/admin/services').then((r) => setItems(r.items)).catch(fail);
+  useEffect(() => { load(); }, []);
+  const add = async (e) => {
+    e.preventDefault();
+    try {
+      await post('/api/admin/services', { name: form.name.trim(), baseUrl: form.baseUrl.trim(),
+        ...(form.apiKey ? { apiKey: form.apiKey } : {}) });
+      setForm({ name: '', baseUrl: '', apiKey: '' });
+      notify('Service added; its models appear in a moment', 'info');
+      load();
+    } catch (err) { fail(err); }
+  };
+  const test = async (s) => {
+    try {
+      const r = await post('/api/admin/services/' + s.id + '/test', {});
+      setChecked({ ...checked, [s.id]: 'serves ' + (r.models.join(', ') || 'no model') });
+    } catch (err) {
+      setChecked({ ...checked, [s.id]: String(err.message) });
+    }
+  };
+  const toggle = (s) => put('/api/admin/services/' + s.id, { enabled: !s.enabled }).then(load, fail);
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Upstream services' },
+    h('h2', null, 'Upstream services'),
+    h('p', { class: 'hint' }, 'OpenAI-compatible services (OpenAI, vLLM, llama.cpp, Ollama, another chat-server): their models are served as <name>/<model>.'),
+    h('ul', { class: 'rows' }, items.map((s) => h('li', { key: s.id },
+      h('strong', null, s.name), h('code', { class: 'clip' }, s.baseUrl),
+      h('span', { class: 'hint' }, s.hasApiKey ? 'key set' : 'no key', s.enabled ? '' : ', disabled'),
+      checked[s.id] && h('span', { class: 'hint', role: 'status' }, checked[s.id]),
+      h('button', { type: 'button', class: 'small', 'aria-label': 'Test service ' + s.name, onClick: () => test(s) }, 'Test'),
+      h('button', { type: 'button', class: 'small', 'aria-label': (s.enabled ? 'Disable service ' : 'Enable service ') + s.name,
+        onClick: () => toggle(s) }, s.enabled ? 'Disable' : 'Enable'),
+      h('button', { type: 'button', class: 'small danger', 'aria-label': 'Remove service ' + s.name,
+        onClick: () => del('/api/admin/services/' + s.id).then(load, fail) }, 'Remove')))),
+    h('form', { onSubmit: add },
+      h('div', { class: 'grid' },
+        h(Field, { label: 'Service name', value: form.name, onInput: (v) => setForm({ ...form, name: v }), placeholder: 'openai' }),
+        h(Field, { label: 'Base URL', value: form.baseUrl, onInput: (v) => setForm({ ...form, baseUrl: v }),
+          placeholder: 'https://api.openai.com/v1' }),
+        h(Field, { label: 'API key', type: 'password', value: form.apiKey, onInput: (v) => setForm({ ...form, apiKey: v }),
+          autocomplete: 'off' })),
+      h('button', { type: 'submit', disabled: !form.name.trim() || !form.baseUrl.trim() }, 'Add service')));
 }

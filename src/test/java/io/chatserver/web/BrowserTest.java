@@ -180,6 +180,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void anAdminAddsAnUpstreamServiceAndAUserChatsWithItsModel() throws Exception {
+    flow("services");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }

@@ -1,0 +1,67 @@
+package io.chatserver.services;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Calls to an OpenAI-compatible service: its request options (key, extra headers, timeout) and what its errors mean. */
+final class Upstream {
+
+  private Upstream() {}
+
+  static RequestOptions request(UpstreamService s, HttpMethod method, String path) {
+    RequestOptions o = new RequestOptions().setMethod(method).setAbsoluteURI(s.baseUrl() + path)
+        .setIdleTimeout(s.timeoutMs()).setConnectTimeout(Math.min(s.timeoutMs(), 10_000))
+        .putHeader("Accept", "application/json, text/event-stream");
+    s.headers().forEach(o::putHeader);
+    if (s.apiKey() != null) {
+      o.putHeader("Authorization", "Bearer " + s.apiKey());
+    }
+    return o;
+  }
+
+  /** The model ids the service lists at {@code GET /models}. */
+  static Future<List<String>> models(HttpClient http, UpstreamService s) {
+    return http.request(request(s, HttpMethod.GET, "/models"))
+        .compose(req -> req.send().compose(resp -> resp.body().map(body -> {
+          if (resp.statusCode() != 200) {
+            throw new IllegalStateException(explain(resp, body.toString()));
+          }
+          JsonArray data = new JsonObject(body).getJsonArray("data", new JsonArray());
+          List<String> ids = new ArrayList<>();
+          for (Object o : data) {
+            if (o instanceof JsonObject m && m.getString("id") != null) {
+              ids.add(m.getString("id"));
+            }
+          }
+          return ids;
+        })))
+        .recover(e -> Future.failedFuture(e instanceof IllegalStateException ? e
+            : new IllegalStateException("cannot reach " + s.baseUrl() + ": " + e.getMessage(), e)));
+  }
+
+  /** An upstream error as a person should read it (never with the key). */
+  static String explain(HttpClientResponse resp, String body) {
+    String detail = "";
+    try {
+      JsonObject err = new JsonObject(body).getJsonObject("error");
+      detail = err == null ? "" : ": " + err.getString("message", "");
+    } catch (RuntimeException ignored) {
+      // not JSON
+    }
+    return switch (resp.statusCode()) {
+      case 401, 403 -> "the upstream refused the API key (" + resp.statusCode() + ")" + detail;
+      case 404 -> "the upstream does not know that model or path (404)" + detail;
+      case 429 -> "the upstream is rate limiting (429" + (resp.getHeader("Retry-After") == null ? ""
+          : ", retry after " + resp.getHeader("Retry-After") + " s") + ")" + detail;
+      default -> "the upstream answered " + resp.statusCode() + detail;
+    };
+  }
+}

@@ -1,0 +1,177 @@
+package io.chatserver.services;
+
+import io.chatserver.Api;
+import io.chatserver.ChatServer;
+import io.chatserver.ServerTestBase;
+import io.chatserver.SseClient;
+import io.chatserver.TestServer;
+import io.chatserver.inference.engine.BatchScheduler;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An upstream OpenAI-compatible service behind this server: the upstream is a second, real
+ * instance of this server (its /v1, an API key, the real stories260K model); this one has no
+ * model of its own and serves the upstream's as "up/stories260k" through the same APIs.
+ */
+class UpstreamServicesTest extends ServerTestBase {
+
+  private static final String MODEL = "up/stories260k";
+  private ChatServer upstream;
+  private Api up;
+  private String key;
+  private Api.User admin;
+  private String serviceId;
+
+  @BeforeAll
+  void startUpstream(Vertx vertx) throws Exception {
+    admin = api.register("admin"); // the first account of this server
+    JsonObject upstreamConf = TestServer.config();
+    // all of the gateway's traffic comes with one key, so its user may run several answers at once
+    io.chatserver.config.AppConfig.set(upstreamConf, "generation.maxConcurrentPerUser", 8);
+    upstream = TestServer.startWithModels(upstreamConf);
+    up = Api.connect(vertx, upstream.port());
+    Api.User owner = up.register("upstream");
+    key = up.as(owner).post("/api/users/me/keys", new JsonObject().put("name", "gateway")).expect(201).json().getString("key");
+    JsonObject created = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "up")
+        .put("baseUrl", "http://127.0.0.1:" + upstream.port() + "/v1/").put("apiKey", key).put("maxConcurrent", 4))
+        .expect(201).json();
+    serviceId = created.getString("id");
+    assertTrue(created.getBoolean("hasApiKey"));
+    assertFalse(created.encode().contains(key), "the key is write-only");
+    assertEquals("http://127.0.0.1:" + upstream.port() + "/v1", created.getString("baseUrl"));
+    waitFor(() -> "ready".equals(status(MODEL)), "the upstream's model to be served");
+  }
+
+  @AfterAll
+  void stopUpstream() {
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  private void waitFor(BooleanSupplier check, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (!check.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private String status(String model) {
+    for (Object o : api.as(admin).get("/api/models").expect(200).json().getJsonArray("models")) {
+      JsonObject m = (JsonObject) o;
+      if (model.equals(m.getString("name"))) {
+        return m.getString("status");
+      }
+    }
+    return null;
+  }
+
+  private static JsonArray question() {
+    return new JsonArray().add(new JsonObject().put("role", "user").put("content", "Tell me a story."));
+  }
+
+  @Test
+  void onlyAdminsManageServices() {
+    Api.User user = api.register("plain");
+    assertEquals(403, api.as(user).get("/api/admin/services").status());
+    assertEquals(403, api.as(user).post("/api/admin/services", new JsonObject().put("name", "x").put("baseUrl", "http://127.0.0.1:1/v1")).status());
+    Api.Resp list = api.as(admin).get("/api/admin/services").expect(200);
+    assertFalse(list.body().contains(key));
+    assertEquals(409, api.as(admin).post("/api/admin/services", new JsonObject().put("name", "up")
+        .put("baseUrl", "http://127.0.0.1:1/v1")).status());
+    assertEquals("baseUrl", api.as(admin).post("/api/admin/services", new JsonObject().put("name", "bad")
+        .put("baseUrl", "ftp://x")).errorField());
+    JsonObject test = api.as(admin).post("/api/admin/services/" + serviceId + "/test", new JsonObject()).expect(200).json();
+    assertEquals(new JsonArray().add("stories260k"), test.getJsonArray("models"));
+  }
+
+  @Test
+  void greedyTextThroughTheGatewayEqualsTheUpstreamsOwnAnswer() {
+    Api.User u = api.register("gw");
+    JsonObject options = new JsonObject().put("temperature", 0).put("max_tokens", 24);
+    JsonObject viaGateway = api.as(u).post("/api/chat", new JsonObject().put("model", MODEL).put("messages", question())
+        .put("options", options).put("stream", false)).expect(200).json();
+    JsonObject direct = up.withToken(key).post("/v1/chat/completions", new JsonObject().put("model", "stories260k")
+        .put("messages", question()).put("temperature", 0).put("max_tokens", 24)).expect(200).json();
+    String upstreamText = direct.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content");
+    assertFalse(upstreamText.isEmpty());
+    assertEquals(upstreamText, viaGateway.getJsonObject("message").getString("content"));
+    assertEquals(MODEL, viaGateway.getString("model"));
+    assertTrue(viaGateway.getJsonObject("usage").getInteger("completionTokens") > 0);
+  }
+
+  @Test
+  void aChatAnswerStreamsIsSavedAndCounted() throws Exception {
+    Api.User u = api.register("chatter");
+    Api me = api.as(u);
+    String chat = me.newChat("via upstream");
+    JsonObject started = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once upon a time")
+        .put("generate", true).put("model", MODEL).put("options", new JsonObject().put("temperature", 0).put("max_tokens", 20)))
+        .expect(201).json();
+    List<SseClient.Event> events = SseClient.read(server.port(), "/api/jobs/" + started.getString("jobId") + "/stream",
+        u.token(), null, e -> e.name().equals("done"));
+    String streamed = SseClient.text(events);
+    JsonObject done = events.get(events.size() - 1).data();
+    assertEquals("done", done.getString("status"), done.encode());
+    JsonObject saved = me.get("/api/chats/" + chat + "/messages/" + started.getString("assistantMessageId")).expect(200).json();
+    assertEquals(streamed, saved.getString("content"));
+    assertEquals(MODEL, saved.getString("model"));
+    JsonArray usage = me.get("/api/users/me/usage").expect(200).json().getJsonArray("items");
+    assertTrue(usage.stream().anyMatch(r -> MODEL.equals(((JsonObject) r).getString("model"))
+        && ((JsonObject) r).getLong("completionTokens") > 0), usage.encode());
+  }
+
+  @Test
+  void stopCancelsTheUpstreamJob() throws Exception {
+    BatchScheduler upstreamScheduler = upstream.inference().scheduler("stories260k");
+    upstreamScheduler.hold();
+    try {
+      Api.User u = api.register("stopper");
+      Api me = api.as(u);
+      String chat = me.newChat("stop me");
+      JsonObject started = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once")
+          .put("generate", true).put("model", MODEL).put("options", new JsonObject().put("max_tokens", 300))).expect(201).json();
+      waitFor(() -> upstreamScheduler.running() == 1, "the upstream to run the job");
+      upstreamScheduler.release(3);
+      JsonObject stopped = me.post("/api/jobs/" + started.getString("jobId") + "/stop", new JsonObject()).expect(200).json();
+      assertEquals("stopped", stopped.getString("status"));
+      waitFor(() -> upstreamScheduler.running() + upstreamScheduler.waiting() == 0, "the upstream job to be cancelled");
+      JsonObject saved = me.get("/api/chats/" + chat + "/messages/" + started.getString("assistantMessageId")).expect(200).json();
+      assertEquals("stopped", saved.getString("status"));
+    } finally {
+      upstreamScheduler.resume();
+    }
+  }
+
+  @Test
+  void aWrongKeyIsAClearErrorNamingTheService() throws Exception {
+    JsonObject other = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "wrongkey")
+        .put("baseUrl", "http://127.0.0.1:" + upstream.port() + "/v1").put("apiKey", "sk-cs-not-a-real-key")).expect(201).json();
+    try {
+      Api.Resp test = api.as(admin).post("/api/admin/services/" + other.getString("id") + "/test", new JsonObject());
+      assertEquals(502, test.status(), test.body());
+      String message = test.json().getJsonObject("error").getString("message");
+      assertTrue(message.contains("service wrongkey") && message.contains("refused the API key"), message);
+      waitFor(() -> "error".equals(status("wrongkey/*")), "the service's error in /api/models");
+      assertEquals("ready", status(MODEL), "the other service is not affected");
+    } finally {
+      api.as(admin).delete("/api/admin/services/" + other.getString("id")).expect(204);
+    }
+    waitFor(() -> status("wrongkey/*") == null, "the removed service to disappear");
+  }
+}
