@@ -133,7 +133,8 @@ public final class RemoteWorkers extends VerticleBase {
     if (s.models() != null && !s.models().isEmpty()) {
       return Future.succeededFuture(s.models());
     }
-    return Upstream.models(http, s);
+    // a service that lists our own "<service>/..." models is this server (or routes back to it): not those again
+    return Upstream.models(http, s).map(ids -> ids.stream().filter(id -> !id.startsWith(s.name() + "/")).toList());
   }
 
   private boolean announced;
