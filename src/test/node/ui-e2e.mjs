@@ -533,6 +533,39 @@ const flows = {
     assert.equal(msg.model, 'self/stories260k');
     assert.equal(msg.status, 'done');
     assert.ok(msg.content.length > 0);
+    // the other flows share this server: take the service away again
+    const services = (await call(page, 'GET', '/api/admin/services')).json.items;
+    for (const s of services) await call(page, 'DELETE', '/api/admin/services/' + s.id);
+    return {};
+  },
+
+  /** An admin adds a bot featured on the start page; a user starts a chat with it there and it answers. */
+  async bots() {
+    const admin = await newPage();
+    await admin.goto(BASE + '/');
+    await admin.getByLabel('Username').fill(ADMIN_USER);
+    await admin.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.getByRole('link', { name: 'Admin' }).click();
+    const group = admin.getByRole('group', { name: 'Bots' });
+    await group.getByLabel('Bot code').fill('storyteller');
+    await group.getByLabel('Bot name').fill('Storyteller');
+    await group.getByLabel('Bot model').selectOption('stories260k');
+    await group.getByLabel('Bot system prompt').fill('You tell short stories.');
+    await group.getByRole('button', { name: 'Add bot' }).click();
+    await group.getByRole('button', { name: 'Delete bot Storyteller' }).waitFor();
+
+    const page = await newPage();
+    await register(page, 'botuser', { max_tokens: 8 });
+    await page.getByRole('group', { name: 'Start with a bot' }).getByRole('button', { name: 'Chat with Storyteller' }).click();
+    await page.getByRole('heading', { name: 'Storyteller' }).waitFor();
+    await send(page, 'Hello, storyteller');
+    await waitStatus(answers(page).last(), 'done');
+    const chatId = new URL(page.url()).pathname.split('/')[2];
+    const chat = (await call(page, 'GET', '/api/chats/' + chatId)).json;
+    assert.ok(chat.botId, 'the chat is the bot\'s');
+    assert.equal(chat.systemMessage, 'You tell short stories.');
+    await page.screenshot({ path: path.join(OUT, 'bot-chat.png') });
     return {};
   },
 

@@ -12,6 +12,8 @@ import io.chatserver.auth.PasswordHasher;
 import io.chatserver.auth.SecretStore;
 import io.chatserver.auth.SessionStore;
 import io.chatserver.auth.TokenService;
+import io.chatserver.bot.BotRoutes;
+import io.chatserver.bot.BotStore;
 import io.chatserver.bridge.EventBusBridge;
 import io.chatserver.bus.ModelStatus;
 import io.chatserver.chat.ChatRoutes;
@@ -72,6 +74,7 @@ final class ApiNode {
     UserStore users = new UserStore(pool);
     PersonaStore personas = new PersonaStore(pool);
     ChatStore chats = new ChatStore(pool);
+    BotStore bots = new BotStore(pool);
     ApiKeyStore apiKeys = new ApiKeyStore(pool);
     AuthHandler authHandler = new AuthHandler(tokens, sessions, apiKeys);
     WorkerRegistry registry = new WorkerRegistry(vertx, cluster.getLong("workerDeadAfterMs", 3000L));
@@ -79,7 +82,7 @@ final class ApiNode {
     GenerationStore genStore = new GenerationStore(pool);
     GenerationService generation = new GenerationService(genStore,
         GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
-    ChatAnswers answers = new ChatAnswers(generation, chats, users, maxContent);
+    ChatAnswers answers = new ChatAnswers(generation, chats, users, bots, maxContent);
     JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
     ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
     Cors cors = new Cors(http.getString("corsOrigins", ""));
@@ -94,7 +97,7 @@ final class ApiNode {
         new AuthRoutes(users, sessions, tokens, hasher, authHandler),
         new UserRoutes(users),
         new PersonaRoutes(personas),
-        new ChatRoutes(chats, personas, answers, maxContent),
+        new ChatRoutes(chats, personas, bots, answers, maxContent),
         new TransferRoutes(new ChatTransfer(chats, maxContent)),
         docs,
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
@@ -102,6 +105,7 @@ final class ApiNode {
         new GenerationRoutes(generation, answers, chats, users, maxContent),
         new UsageRoutes(genStore),
         new ServiceRoutes(vertx, services),
+        new BotRoutes(bots),
         new KeyRoutes(apiKeys),
         new OpenAiRoutes(generation, maxContent),
         bridge,

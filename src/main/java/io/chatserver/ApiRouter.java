@@ -6,6 +6,7 @@ import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.OpenApiRoutes;
 import io.chatserver.auth.AuthHandler;
+import io.chatserver.bot.BotRoutes;
 import io.chatserver.auth.AuthRoutes;
 import io.chatserver.bridge.EventBusBridge;
 import io.chatserver.auth.KeyRoutes;
@@ -34,7 +35,7 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
-                         GenerationRoutes generation, UsageRoutes usage, ServiceRoutes services, KeyRoutes keys, OpenAiRoutes openai,
+                         GenerationRoutes generation, UsageRoutes usage, ServiceRoutes services, BotRoutes bots, KeyRoutes keys, OpenAiRoutes openai,
                          EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
                          long bodyLimitBytes, long importLimitBytes) {}
 
@@ -65,6 +66,7 @@ public final class ApiRouter {
     f.generation().mount(router);
     f.usage().mount(router);
     f.services().mount(router);
+    f.bots().mount(router);
     f.chats().mount(router);
     f.transfer().mount(router);
     f.models().mount(router);
@@ -91,9 +93,15 @@ public final class ApiRouter {
   }
 
   /** Bodies of POST/PUT/PATCH under /api must be JSON (415 otherwise); empty bodies pass. */
+  private static final java.util.regex.Pattern IMAGE_UPLOAD = java.util.regex.Pattern.compile("^/api/admin/bots/[^/]+/image$");
+
   private static void requireJsonBody(RoutingContext ctx) {
     HttpMethod m = ctx.request().method();
     boolean hasBody = ctx.body() != null && ctx.body().length() > 0;
+    if (IMAGE_UPLOAD.matcher(ctx.request().path()).matches()) {
+      ctx.next(); // a bot image is sent as its bytes; the route checks what they are
+      return;
+    }
     if (hasBody && (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH)) {
       String type = ctx.request().getHeader("Content-Type");
       if (type == null || !type.toLowerCase().startsWith("application/json")) {

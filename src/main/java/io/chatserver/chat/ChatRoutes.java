@@ -6,6 +6,7 @@ import io.chatserver.api.Ids;
 import io.chatserver.api.Paging;
 import io.chatserver.api.Responses;
 import io.chatserver.api.Caller;
+import io.chatserver.bot.BotStore;
 import io.chatserver.persona.PersonaStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -26,11 +27,13 @@ public final class ChatRoutes {
   private final ChatStore chats;
   private final PersonaStore personas;
   private final ChatAnswerer answerer;
+  private final BotStore bots;
   private final int maxContentChars;
 
-  public ChatRoutes(ChatStore chats, PersonaStore personas, ChatAnswerer answerer, int maxContentChars) {
+  public ChatRoutes(ChatStore chats, PersonaStore personas, BotStore bots, ChatAnswerer answerer, int maxContentChars) {
     this.chats = chats;
     this.personas = personas;
+    this.bots = bots;
     this.answerer = answerer;
     this.maxContentChars = maxContentChars;
   }
@@ -53,12 +56,21 @@ public final class ChatRoutes {
 
   private Future<JsonObject> create(RoutingContext ctx) {
     UUID user = Caller.of(ctx).userId();
-    Body body = Body.of(ctx).only(Set.of("title", "systemMessage", "personaId"));
+    Body body = Body.of(ctx).only(Set.of("title", "systemMessage", "personaId", "botId", "botCode"));
     String title = body.optionalString("title", 1, TITLE_MAX);
     String system = body.optionalString("systemMessage", 0, SYSTEM_MESSAGE_MAX);
     UUID personaId = body.optionalUuid("personaId");
-    if (system != null && personaId != null) {
-      throw ApiError.badRequest("personaId", "give systemMessage or personaId, not both");
+    UUID botId = body.optionalUuid("botId");
+    String botCode = body.optionalString("botCode", 1, 50);
+    if ((system != null ? 1 : 0) + (personaId != null ? 1 : 0) + (botId != null || botCode != null ? 1 : 0) > 1) {
+      throw ApiError.badRequest(personaId != null ? "personaId" : "botId", "give one of systemMessage, personaId or a bot");
+    }
+    if (botId != null || botCode != null) {
+      // the bot's system prompt is copied in; its model and defaults apply to every answer of the chat
+      return (botId != null ? bots.get(botId, false) : bots.byCode(botCode)).compose(bot -> bot == null
+          ? Future.failedFuture(new ApiError(404, "not_found", "bot not found", botId != null ? "botId" : "botCode"))
+          : chats.createWithBot(user, title == null ? bot.getString("name") : title, bot.getString("systemPrompt"),
+              UUID.fromString(bot.getString("id"))));
     }
     String finalTitle = title == null ? "New chat" : title;
     if (personaId == null) {
@@ -76,7 +88,8 @@ public final class ChatRoutes {
       throw ApiError.badRequest("q", "q must be at most 500 characters");
     }
     Boolean favorite = boolParam(ctx, "favorite");
-    return chats.list(Caller.of(ctx).userId(), q, favorite, page.limit(), page.offset())
+    String bot = ctx.queryParams().get("botId");
+    return chats.list(Caller.of(ctx).userId(), q, favorite, bot == null ? null : Ids.parse(bot, "botId"), page.limit(), page.offset())
         .map(r -> r.put("limit", page.limit()).put("offset", page.offset()));
   }
 

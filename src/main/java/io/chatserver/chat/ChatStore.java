@@ -49,6 +49,13 @@ public final class ChatStore {
     return insertChat(pool, userId, title, systemMessage, false, null, null);
   }
 
+  /** A chat with a bot: its system prompt copied in, the link kept (null once the bot is deleted). */
+  public Future<JsonObject> createWithBot(UUID userId, String title, String systemMessage, UUID botId) {
+    return pool.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, bot_id) VALUES ($1, $2, $3, $4, $5) "
+            + "RETURNING *")
+        .execute(Tuple.of(UUID.randomUUID(), userId, title, systemMessage, botId)).map(rs -> chatJson(rs.iterator().next()));
+  }
+
   /** Inserts a chat; timestamps default to now (import passes the originals). */
   static Future<JsonObject> insertChat(SqlClient client, UUID userId, String title, String systemMessage, boolean favorite,
                                        OffsetDateTime createdAt, OffsetDateTime updatedAt) {
@@ -63,6 +70,11 @@ public final class ChatStore {
    * prefixes against titles and message text (full-text index); {@code favorite} filters when set.
    */
   public Future<JsonObject> list(UUID userId, String query, Boolean favorite, int limit, int offset) {
+    return list(userId, query, favorite, null, limit, offset);
+  }
+
+  /** As above, only the chats with bot {@code botId} when it is set. */
+  public Future<JsonObject> list(UUID userId, String query, Boolean favorite, UUID botId, int limit, int offset) {
     String tsquery = query == null || query.isBlank() ? null : toPrefixQuery(query);
     if (query != null && !query.isBlank()) {
       if (tsquery == null) {
@@ -70,14 +82,14 @@ public final class ChatStore {
       }
     }
     String where = " FROM chats c WHERE c.user_id = $1 AND ($2::boolean IS NULL OR c.favorite = $2) "
-        + "AND ($3::text IS NULL OR c.search @@ to_tsquery('simple', $3) OR EXISTS (SELECT 1 FROM messages m "
+        + "AND ($6::uuid IS NULL OR c.bot_id = $6) AND ($3::text IS NULL OR c.search @@ to_tsquery('simple', $3) OR EXISTS (SELECT 1 FROM messages m "
         + "WHERE m.chat_id = c.id AND m.search @@ to_tsquery('simple', $3)))";
-    Tuple args = Tuple.of(userId, favorite, tsquery);
-    return pool.preparedQuery("SELECT count(*)" + where).execute(args).compose(count -> {
+    return pool.preparedQuery("SELECT count(*)" + where.replace("$6", "$4")).execute(Tuple.of(userId, favorite, tsquery, botId))
+        .compose(count -> {
       long total = count.iterator().next().getLong(0);
       return pool.preparedQuery("SELECT c.*, (SELECT count(*) FROM messages m WHERE m.chat_id = c.id) AS message_count"
               + where + " ORDER BY c.updated_at DESC, c.id LIMIT $4 OFFSET $5")
-          .execute(Tuple.of(userId, favorite, tsquery, limit, offset))
+          .execute(Tuple.of(userId, favorite, tsquery, limit, offset, botId))
           .map(rs -> {
             JsonArray items = new JsonArray();
             rs.forEach(r -> items.add(chatJson(r).put("messageCount", r.getLong("message_count"))));
@@ -332,6 +344,7 @@ public final class ChatStore {
         .put("title", r.getString("title"))
         .put("systemMessage", r.getString("system_message"))
         .put("favorite", r.getBoolean("favorite"))
+        .put("botId", r.getUUID("bot_id") == null ? null : r.getUUID("bot_id").toString())
         .put("currentLeafId", leaf == null ? null : leaf.toString())
         .put("createdAt", Rows.time(r, "created_at"))
         .put("updatedAt", Rows.time(r, "updated_at"));

@@ -3,6 +3,7 @@ package io.chatserver.generation;
 import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.bus.SamplingOptions;
+import io.chatserver.bot.BotStore;
 import io.chatserver.chat.ChatAnswerer;
 import io.chatserver.chat.ChatStore;
 import io.chatserver.chat.MessageStatus;
@@ -27,12 +28,14 @@ public final class ChatAnswers implements ChatAnswerer {
   private final GenerationService gen;
   private final ChatStore chats;
   private final UserStore users;
+  private final BotStore bots;
   private final int maxContentChars;
 
-  public ChatAnswers(GenerationService gen, ChatStore chats, UserStore users, int maxContentChars) {
+  public ChatAnswers(GenerationService gen, ChatStore chats, UserStore users, BotStore bots, int maxContentChars) {
     this.gen = gen;
     this.chats = chats;
     this.users = users;
+    this.bots = bots;
     this.maxContentChars = maxContentChars;
   }
 
@@ -138,20 +141,32 @@ public final class ChatAnswers implements ChatAnswerer {
   /** The conversation before the answer (system prompt first), the model and the options for a chat job. */
   private record Prepared(String model, JsonArray messages, JsonObject options) {}
 
+  /**
+   * The model is the request's, else the chat's bot's, else the user's preferred, else the server's
+   * default; sampling options are the user's defaults, under the bot's, under the request's.
+   */
   private Future<Prepared> prepare(UUID user, JsonObject chat, List<Message> path, String model, JsonObject options) {
-    return users.profile(user).compose(profile -> gen.resolveModel(model, profile.getString("preferredModel")).map(m -> {
-      JsonArray messages = new JsonArray();
-      String system = chat.getString("systemMessage") != null ? chat.getString("systemMessage") : profile.getString("systemPrompt");
-      if (system != null && !system.isBlank()) {
-        messages.add(new JsonObject().put("role", "system").put("content", system));
-      }
-      for (Message msg : path) {
-        if (!(msg.role().equals("assistant") && msg.content().isEmpty())) {
-          messages.add(new JsonObject().put("role", msg.role()).put("content", msg.content()));
-        }
-      }
-      return new Prepared(m, messages, profile.getJsonObject("settings", new JsonObject()).copy().mergeIn(options));
-    }));
+    String botId = chat.getString("botId");
+    Future<JsonObject> bot = botId == null ? Future.succeededFuture(null) : bots.get(UUID.fromString(botId), true);
+    return bot.compose(b -> users.profile(user).compose(profile -> gen.resolveModel(
+        model != null ? model : b != null && b.getString("model") != null ? b.getString("model") : null,
+        profile.getString("preferredModel")).map(m -> {
+          JsonArray messages = new JsonArray();
+          String system = chat.getString("systemMessage") != null ? chat.getString("systemMessage") : profile.getString("systemPrompt");
+          if (system != null && !system.isBlank()) {
+            messages.add(new JsonObject().put("role", "system").put("content", system));
+          }
+          for (Message msg : path) {
+            if (!(msg.role().equals("assistant") && msg.content().isEmpty())) {
+              messages.add(new JsonObject().put("role", msg.role()).put("content", msg.content()));
+            }
+          }
+          JsonObject merged = profile.getJsonObject("settings", new JsonObject()).copy();
+          if (b != null && b.getValue("settings") instanceof JsonObject botSettings) {
+            merged.mergeIn(botSettings);
+          }
+          return new Prepared(m, messages, merged.mergeIn(options));
+        })));
   }
 
   JsonObject started(Job job) {

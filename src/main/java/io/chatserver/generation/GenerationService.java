@@ -86,15 +86,18 @@ public final class GenerationService extends VerticleBase {
     return j != null && j.userId.equals(userId) ? j : null;
   }
 
-  /** Which model to use: the request's, else the user's preferred, else the configured default, else the first ready one. */
+  /** Which model to use: the request's, else the user's preferred, else the configured default, else the first ready one (local first). */
   public Future<String> resolveModel(String requested, String preferred) {
     return models().compose(list -> {
       JsonArray models = list.getJsonArray("models", new JsonArray());
       String name = requested != null ? requested : preferred != null ? preferred : settings.defaultModel();
       if (name == null) {
-        for (Object o : models) {
-          if (ModelStatus.isReady(o)) {
-            return Future.succeededFuture(((JsonObject) o).getString("name"));
+        // the first ready model, this cluster's own before an upstream service's
+        for (boolean local : new boolean[] {true, false}) {
+          for (Object o : models) {
+            if (ModelStatus.isReady(o) && local != "upstream".equals(((JsonObject) o).getString("origin"))) {
+              return Future.succeededFuture(((JsonObject) o).getString("name"));
+            }
           }
         }
         return Future.failedFuture(new ApiError(503, "no_model", "no model is ready to serve; see GET /api/models"));

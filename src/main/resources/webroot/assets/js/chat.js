@@ -135,6 +135,19 @@ export function ChatView({ chatId, models, profile }) {
     if (await send(text)) setDraft('');
   };
 
+  /** A new chat with a bot (its prompt, model and defaults), optionally asking one of its starters at once. */
+  const startWithBot = async (bot, starter) => {
+    try {
+      const c = await post('/api/chats', { botId: bot.id });
+      refreshChats();
+      if (starter) {
+        const r = await bus.generate({ chatId: c.id, content: starter });
+        jobs.started(r.jobId);
+      }
+      navigate('/c/' + c.id);
+    } catch (e) { fail(e); }
+  };
+
   const stop = async () => {
     if (!running) return;
     try {
@@ -211,6 +224,7 @@ export function ChatView({ chatId, models, profile }) {
     h('div', { class: 'messages', ref: list, role: 'log', 'aria-label': 'Messages', 'aria-busy': loading ? 'true' : 'false',
       onScroll: (e) => { const el = e.target; stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40; } },
       !loading && messages.length === 0 && h('p', { class: 'empty' }, 'Send a message to start.'),
+      !chatId && h(StartBots, { onStart: (bot, starter) => startWithBot(bot, starter) }),
       messages.filter((m) => m.role !== 'system').map((m) => h(MessageView, {
         key: m.id, m, busy: !!running,
         onCopy: () => copyText(displayText(m)).then(() => notify('Copied', 'info')),
@@ -294,6 +308,19 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
         onInput: (e) => setComment(e.target.value) }),
       h('button', { type: 'submit' }, 'Send feedback'),
       h('button', { type: 'button', class: 'ghost', onClick: () => setCommenting(false) }, 'Cancel')));
+}
+
+/** The bots featured on the start page, each with its starter prompts. */
+function StartBots({ onStart }) {
+  const [bots, setBots] = useState([]);
+  useEffect(() => { get('/api/bots/start').then((r) => setBots(r.items)).catch(fail); }, []);
+  if (!bots.length) return null;
+  return h('div', { class: 'start-bots', role: 'group', 'aria-label': 'Start with a bot' },
+    bots.map((b) => h('div', { key: b.id, class: 'panel bot-card' },
+      h('strong', null, b.name), b.description && h('p', { class: 'hint' }, b.description),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'primary', onClick: () => onStart(b) }, 'Chat with ' + b.name),
+        (b.starters || []).map((s) => h('button', { type: 'button', class: 'small', key: s, onClick: () => onStart(b, s) }, s))))));
 }
 
 function ChatSettings({ chat, chatId, prefs, setPref, onSaved }) {

@@ -207,7 +207,47 @@ export function Admin({ models }) {
         h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
         h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : '')))))),
     h(Services),
+    h(Bots, { models }),
     h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
+}
+
+/** Admin-defined bots: a system prompt, a model and defaults; featured ones appear on the start page. */
+function Bots({ models }) {
+  const [items, setItems] = useState([]);
+  const empty = { code: '', name: '', description: '', systemPrompt: '', model: '', start: true };
+  const [form, setForm] = useState(empty);
+  const load = () => get('/api/admin/bots').then((r) => setItems(r.items)).catch(fail);
+  useEffect(() => { load(); }, []);
+  const add = async (e) => {
+    e.preventDefault();
+    try {
+      await post('/api/admin/bots', { code: form.code.trim(), name: form.name.trim(), description: form.description,
+        systemPrompt: form.systemPrompt || null, model: form.model || null, start: form.start });
+      setForm(empty);
+      load();
+    } catch (err) { fail(err); }
+  };
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Bots' },
+    h('h2', null, 'Bots'),
+    h('ul', { class: 'rows' }, items.map((b) => h('li', { key: b.id },
+      h('strong', null, b.name), h('code', null, b.code), h('span', { class: 'clip' }, b.model || 'default model'),
+      b.start && h('span', { class: 'hint' }, 'on the start page'),
+      h('button', { type: 'button', class: 'small danger', 'aria-label': 'Delete bot ' + b.name,
+        onClick: () => del('/api/admin/bots/' + b.id).then(load, fail) }, 'Delete')))),
+    h('form', { onSubmit: add },
+      h('div', { class: 'grid' },
+        h(Field, { label: 'Bot code', value: form.code, onInput: (v) => setForm({ ...form, code: v }), placeholder: 'helper' }),
+        h(Field, { label: 'Bot name', value: form.name, onInput: (v) => setForm({ ...form, name: v }) }),
+        h('label', { class: 'field' }, h('span', null, 'Bot model'),
+          h('select', { value: form.model, onChange: (e) => setForm({ ...form, model: e.target.value }) },
+            h('option', { value: '' }, 'Default model'),
+            (models || []).filter((m) => !m.name.endsWith('/*')).map((m) => h('option', { key: m.name, value: m.name }, m.name))))),
+      h(Field, { label: 'Bot description', value: form.description, onInput: (v) => setForm({ ...form, description: v }) }),
+      h(Field, { label: 'Bot system prompt', type: 'textarea', value: form.systemPrompt,
+        onInput: (v) => setForm({ ...form, systemPrompt: v }) }),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: form.start,
+        onChange: (e) => setForm({ ...form, start: e.target.checked }) }), ' On the start page'),
+      h('button', { type: 'submit', disabled: !form.code.trim() || !form.name.trim() }, 'Add bot')));
 }
 
 /** Upstream OpenAI-compatible services: their models are served as <name>/<model>. */

@@ -185,6 +185,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void anAdminAddsABotAndAUserStartsAChatWithIt() throws Exception {
+    flow("bots");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
