@@ -100,7 +100,20 @@ public final class OpenAiRoutes {
     }
     String model = body.optionalString("model", 1, 200);
     long created = System.currentTimeMillis() / 1000;
+    JsonObject passed = passthrough(req);
     gen.resolveModel(model, null)
+        .compose(m -> passed.isEmpty() ? Future.succeededFuture(m) : gen.models().map(list -> {
+          boolean upstream = list.getJsonArray("models", new JsonArray()).stream().anyMatch(o -> o instanceof JsonObject e
+              && m.equals(e.getString("name")) && "upstream".equals(e.getString("origin")));
+          String unsupported = upstream ? passed.fieldNames().stream().filter(NOT_YET::contains).findFirst().orElse(null)
+              : passed.fieldNames().iterator().next();
+          if (unsupported != null) {
+            throw ApiError.badRequest(unsupported, unsupported + " is not supported by model " + m
+                + (upstream ? " through this server yet" : " (a local model); upstream services' models take it"));
+          }
+          payload.put("openai", passed);
+          return m;
+        }))
         .compose(m -> gen.start(new GenerationService.Spec(user, m, payload, options, chat, job -> Future.succeededFuture())))
         .onFailure(ctx::fail)
         .onSuccess(job -> {
@@ -153,6 +166,22 @@ public final class OpenAiRoutes {
   }
 
   /** Chat messages whose content may be a list of parts: the text parts are joined. */
+  /** OpenAI parameters the local engine has no use for: passed on to an upstream service's model, else a 400. */
+  private static final java.util.List<String> PASSED = java.util.List.of("presence_penalty", "frequency_penalty", "logit_bias",
+      "user", "response_format", "tools", "tool_choice", "logprobs", "top_logprobs");
+  /** Of those, the ones whose answers (tool calls, log probabilities) the job protocol cannot carry back yet. */
+  private static final java.util.Set<String> NOT_YET = java.util.Set.of("tools", "tool_choice", "logprobs", "top_logprobs");
+
+  private static JsonObject passthrough(JsonObject req) {
+    JsonObject out = new JsonObject();
+    for (String key : PASSED) {
+      if (req.getValue(key) != null && !(Boolean.FALSE.equals(req.getValue(key)) && key.equals("logprobs"))) {
+        out.put(key, req.getValue(key));
+      }
+    }
+    return out;
+  }
+
   static JsonArray textMessages(JsonArray messages) {
     if (messages == null) {
       return null;
@@ -171,6 +200,11 @@ public final class OpenAiRoutes {
         out.add(m.copy().put("content", ""));
       } else {
         out.add(o);
+      }
+    }
+    for (Object o : out) {
+      if (o instanceof JsonObject m && "developer".equals(m.getValue("role"))) {
+        m.put("role", "system"); // OpenAI's newer name for the system role
       }
     }
     return out;

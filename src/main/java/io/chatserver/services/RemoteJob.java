@@ -63,6 +63,10 @@ final class RemoteJob {
         body.put(key, options.getValue(key));
       }
     }
+    JsonObject openai = job.getJsonObject("openai");
+    if (openai != null) {
+      body.mergeIn(openai); // OpenAI parameters a client gave for this service's model
+    }
     if (chat) {
       JsonArray messages = job.getJsonArray("messages").copy();
       if (job.getString("assistantPrefix") != null && !job.getString("assistantPrefix").isEmpty()) {

@@ -116,6 +116,23 @@ class UpstreamServicesTest extends ServerTestBase {
   }
 
   @Test
+  void openAiParametersTheLocalEngineLacksAreRefusedByNameAndDeveloperIsSystem() {
+    Api.Resp local = up.withToken(key).post("/v1/chat/completions", new JsonObject().put("model", "stories260k")
+        .put("messages", question()).put("presence_penalty", 0.5));
+    assertEquals(400, local.status(), local.body());
+    JsonObject err = local.json().getJsonObject("error");
+    assertEquals("presence_penalty", err.getString("param"));
+    assertTrue(err.getString("message").contains("stories260k"), err.encode());
+    Api.Resp tools = api.as(admin).post("/v1/chat/completions", new JsonObject().put("model", MODEL).put("messages", question())
+        .put("tools", new JsonArray().add(new JsonObject().put("type", "function"))));
+    assertEquals(400, tools.status(), tools.body());
+    JsonArray withDeveloper = new JsonArray().add(new JsonObject().put("role", "developer").put("content", "Be brief."))
+        .add(new JsonObject().put("role", "user").put("content", "Hi"));
+    up.withToken(key).post("/v1/chat/completions", new JsonObject().put("model", "stories260k").put("messages", withDeveloper)
+        .put("max_tokens", 2)).expect(200);
+  }
+
+  @Test
   void aChatAnswerStreamsIsSavedAndCounted() throws Exception {
     Api.User u = api.register("chatter");
     Api me = api.as(u);
