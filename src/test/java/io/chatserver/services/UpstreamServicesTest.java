@@ -34,8 +34,17 @@ class UpstreamServicesTest extends ServerTestBase {
   private Api.User admin;
   private String serviceId;
 
+  /** Every log line of this JVM while the class runs (both servers log here). */
+  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+      new ch.qos.logback.core.read.ListAppender<>();
+
   @BeforeAll
   void startUpstream(Vertx vertx) throws Exception {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        org.slf4j.Logger.ROOT_LOGGER_NAME);
+    logs.setContext(root.getLoggerContext());
+    logs.start();
+    root.addAppender(logs);
     admin = api.register("admin"); // the first account of this server
     JsonObject upstreamConf = TestServer.config();
     // all of the gateway's traffic comes with one key, so its user may run several answers at once
@@ -58,6 +67,23 @@ class UpstreamServicesTest extends ServerTestBase {
   void stopUpstream() {
     if (upstream != null) {
       upstream.close();
+    }
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+  }
+
+  @Test
+  void theKeyIsInNoLogLine() throws Exception {
+    // a service whose key is wrong and one that cannot be reached make the server log about them
+    JsonObject broken = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "nowhere")
+        .put("baseUrl", "http://127.0.0.1:9/v1").put("apiKey", key + "-other")).expect(201).json();
+    waitFor(() -> "error".equals(status("nowhere/*")), "the unreachable service's error");
+    api.as(admin).delete("/api/admin/services/" + broken.getString("id")).expect(204);
+    assertTrue(logs.list.size() > 10, "the log was captured");
+    for (var e : List.copyOf(logs.list)) {
+      assertFalse(e.getFormattedMessage().contains(key), "a log line holds the key: " + e.getFormattedMessage());
+      if (e.getThrowableProxy() != null) {
+        assertFalse(e.getThrowableProxy().getMessage() != null && e.getThrowableProxy().getMessage().contains(key));
+      }
     }
   }
 
