@@ -25,6 +25,7 @@ import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationRoutes;
 import io.chatserver.generation.GenerationService;
 import io.chatserver.generation.GenerationStore;
+import io.chatserver.generation.ModelAdminRoutes;
 import io.chatserver.generation.ModelRoutes;
 import io.chatserver.generation.UsageRoutes;
 import io.chatserver.openai.OpenAiRoutes;
@@ -103,6 +104,7 @@ final class ApiNode {
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
         new ModelRoutes(generation::models),
         new GenerationRoutes(generation, answers, chats, users, maxContent),
+        new ModelAdminRoutes(vertx, generation::models),
         new UsageRoutes(genStore),
         new ServiceRoutes(vertx, services),
         new BotRoutes(bots),

@@ -14,6 +14,7 @@ import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.TransferRoutes;
 import io.chatserver.generation.GenerationRoutes;
+import io.chatserver.generation.ModelAdminRoutes;
 import io.chatserver.generation.ModelRoutes;
 import io.chatserver.generation.UsageRoutes;
 import io.chatserver.persona.PersonaRoutes;
@@ -35,7 +36,7 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
                          ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
-                         GenerationRoutes generation, UsageRoutes usage, ServiceRoutes services, BotRoutes bots, KeyRoutes keys, OpenAiRoutes openai,
+                         GenerationRoutes generation, ModelAdminRoutes modelAdmin, UsageRoutes usage, ServiceRoutes services, BotRoutes bots, KeyRoutes keys, OpenAiRoutes openai,
                          EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
                          long bodyLimitBytes, long importLimitBytes) {}
 
@@ -65,6 +66,7 @@ public final class ApiRouter {
     f.personas().mount(router);
     f.generation().mount(router);
     f.usage().mount(router);
+    f.modelAdmin().mount(router);
     f.services().mount(router);
     f.bots().mount(router);
     f.chats().mount(router);

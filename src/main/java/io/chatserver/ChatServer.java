@@ -80,6 +80,10 @@ public final class ChatServer implements AutoCloseable {
       if (workerRole && conf.getJsonObject("models", new JsonObject()).getBoolean("enabled", true)) {
         inference = new InferenceService(vertx, ModelCatalog.specs(conf), cluster.getLong("heartbeatMs", 1000L));
         await(inference.start());
+        JsonObject modelsConf = conf.getJsonObject("models", new JsonObject());
+        new io.chatserver.inference.ModelManager(vertx, inference, ModelCatalog.modelsDir(conf),
+            modelsConf.getJsonObject("defaults", new JsonObject()), modelsConf.getString("hubEndpoint", "https://huggingface.co"),
+            System.getenv("HF_TOKEN")).start();
       }
       InferenceService local = inference;
       ApiRouter.Features features = null;

@@ -49,6 +49,12 @@ public final class Addresses {
   public static final String CHAT_GENERATE = "chat.generate";
   public static final String CHAT_STOP = "chat.stop";
   public static final String CHAT_ATTACH = "chat.attach";
+  /**
+   * publish, to every worker node: {op: "pull", pullId, repo, revision, name} (download a Hugging Face
+   * model into the models directory, then load it) or {op: "delete", name} (unload it, delete its folder).
+   */
+  public static final String MODELS_MANAGE = "models.manage";
+
   /** publish {} after an admin changed the upstream services: every node's remote workers reload. */
   public static final String SERVICES_CHANGED = "services.changed";
   public static final String USER_PREFIX = "user.";
@@ -66,6 +72,14 @@ public final class Addresses {
   /** Jobs for one model on one worker node. */
   public static String jobsOn(String model, String nodeId) {
     return JOBS_PREFIX + model + "@" + nodeId;
+  }
+
+  /**
+   * Where a worker publishes a pull's progress: {pullId, nodeId, stage: download|load|ready|error, file?,
+   * fileIndex?, fileCount?, bytes?, totalBytes?, error?}.
+   */
+  public static String modelPull(String pullId) {
+    return "models.pull." + pullId;
   }
 
   /** The address a browser registers to hear its own generations. */

@@ -7,9 +7,11 @@ public enum ModelStatus {
   LOADING, READY, ERROR;
 
   /** What /api/models and the worker's log say when no model is configured at all. */
-  public static final String HOW_TO_ADD = "No model is configured. Put a Hugging Face Llama-family folder (config.json, "
-      + "*.safetensors, tokenizer.json) under the models directory, or run `java -jar target/chat-server.jar pull <org/repo>`, "
-      + "or `java -jar target/chat-server.jar import-llama2c <model.bin> <tokenizer.bin> <out-dir>`, then restart.";
+  public static final String HOW_TO_ADD = "No model is configured. An admin can pull a small chat model without a restart: "
+      + "POST /api/admin/models/pull {\"repo\": \"HuggingFaceTB/SmolLM2-135M-Instruct\"} (or Qwen/Qwen2.5-0.5B-Instruct); "
+      + "or put a Hugging Face Llama-family folder (config.json, *.safetensors, tokenizer.json) under the models directory, "
+      + "run `java -jar target/chat-server.jar pull <org/repo>` or `import-llama2c <model.bin> <tokenizer.bin> <out-dir>`, "
+      + "and restart; or add an upstream service (POST /api/admin/services).";
 
   /** As sent in heartbeats and by /api/models: lower case. */
   public String wire() {

@@ -24,7 +24,11 @@ public final class InferenceService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
-  private record Entry(ModelStatus status, String error, ModelRuntime runtime, WorkerVerticle verticle) {}
+  private record Entry(ModelStatus status, String error, ModelRuntime runtime, WorkerVerticle verticle, String deployment) {
+    Entry(ModelStatus status, String error, ModelRuntime runtime, WorkerVerticle verticle) {
+      this(status, error, runtime, verticle, null);
+    }
+  }
 
   /** The last step a loading model reported ("loading x: layer 3/22"), shown by /api/models and the UI. */
   private final Map<String, String> progress = new java.util.concurrent.ConcurrentHashMap<>();
@@ -40,7 +44,7 @@ public final class InferenceService implements AutoCloseable {
 
   public InferenceService(Vertx vertx, List<ModelRuntime.Spec> specs, long heartbeatMs) {
     this.vertx = vertx;
-    this.specs = specs;
+    this.specs = new java.util.concurrent.CopyOnWriteArrayList<>(specs);
     this.heartbeatMs = heartbeatMs;
   }
 
@@ -66,27 +70,67 @@ public final class InferenceService implements AutoCloseable {
 
   private void loadAll() {
     for (ModelRuntime.Spec spec : specs) {
-      long t0 = System.nanoTime();
-      try {
-        ModelRuntime runtime = ModelRuntime.load(spec, msg -> {
-          log.info("{}", msg);
-          progress.put(spec.name(), msg);
-        });
-        WorkerVerticle verticle = new WorkerVerticle(runtime, nodeId);
-        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get();
-        models.put(spec.name(), new Entry(ModelStatus.READY, null, runtime, verticle));
-        progress.remove(spec.name());
-        beat(false);
-        log.info("Model {} ready in {} ms", spec.name(), (System.nanoTime() - t0) / 1_000_000);
-      } catch (Exception | Error e) {
-        String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-        models.put(spec.name(), new Entry(ModelStatus.ERROR, reason, null, null));
-        progress.remove(spec.name());
-        beat(false);
-        log.error("Model {} ({}) failed to load: {}", spec.name(), spec.path(), reason);
-      }
+      loadOne(spec);
     }
     loaded.tryComplete();
+  }
+
+  /** Loads one model (blocking) and serves it; a failure is reported as the model's status. Returns the error or null. */
+  String loadOne(ModelRuntime.Spec spec) {
+    long t0 = System.nanoTime();
+    try {
+      ModelRuntime runtime = ModelRuntime.load(spec, msg -> {
+        log.info("{}", msg);
+        progress.put(spec.name(), msg);
+      });
+      WorkerVerticle verticle = new WorkerVerticle(runtime, nodeId);
+      String deployment = vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get();
+      models.put(spec.name(), new Entry(ModelStatus.READY, null, runtime, verticle, deployment));
+      progress.remove(spec.name());
+      beat(false);
+      log.info("Model {} ready in {} ms", spec.name(), (System.nanoTime() - t0) / 1_000_000);
+      return null;
+    } catch (Exception | Error e) {
+      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+      models.put(spec.name(), new Entry(ModelStatus.ERROR, reason, null, null));
+      progress.remove(spec.name());
+      beat(false);
+      log.error("Model {} ({}) failed to load: {}", spec.name(), spec.path(), reason);
+      return reason;
+    }
+  }
+
+  /** Adds a model while running (blocking: call it off the event loop); null, or why it did not load. */
+  public String add(ModelRuntime.Spec spec) {
+    if (models.containsKey(spec.name())) {
+      return "a model named " + spec.name() + " is already served here";
+    }
+    specs.add(spec);
+    models.put(spec.name(), new Entry(ModelStatus.LOADING, null, null, null));
+    beat(false);
+    return loadOne(spec);
+  }
+
+  /** Stops serving a model (its running jobs end with an error) and frees it; false when it is not here. Blocking. */
+  public boolean remove(String name) {
+    Entry e = models.remove(name);
+    specs.removeIf(s -> s.name().equals(name));
+    if (e == null) {
+      return false;
+    }
+    if (e.deployment() != null) {
+      try {
+        vertx.undeploy(e.deployment()).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception ex) {
+        log.warn("Undeploying {} failed: {}", name, ex.toString());
+      }
+    }
+    if (e.runtime() != null) {
+      e.runtime().close();
+    }
+    beat(false);
+    log.info("Model {} unloaded", name);
+    return true;
   }
 
   /** Tells the API nodes what this worker holds (and, when leaving, that it is gone). */

@@ -35,11 +35,22 @@ public final class ModelPull {
   private final String endpoint;
   private final String token;
   private final PrintStream progress;
+  private Listener listener = (file, index, count, done, total) -> { };
+
+  /** Hears the download's progress: file {@code index} of {@code count}, {@code done} of {@code total} bytes (-1: unknown). */
+  public interface Listener {
+    void progress(String file, int index, int count, long done, long total);
+  }
 
   public ModelPull(String endpoint, String token, PrintStream progress) {
     this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
     this.token = token;
     this.progress = progress;
+  }
+
+  public ModelPull listener(Listener l) {
+    this.listener = l;
+    return this;
   }
 
   /** Downloads {@code repo} at {@code revision} into {@code out}; files already there with the right size are kept. */
@@ -63,13 +74,14 @@ public final class ModelPull {
       throw new IOException(repo + " lacks config.json or tokenizer.json");
     }
     Files.createDirectories(out);
-    for (String f : files) {
-      download(repo, revision, f, out.resolve(f));
+    for (int i = 0; i < files.size(); i++) {
+      download(repo, revision, files.get(i), out.resolve(files.get(i)), i + 1, files.size());
     }
     progress.println("pulled " + repo + " into " + out);
   }
 
-  private void download(String repo, String revision, String file, Path target) throws IOException, InterruptedException {
+  private void download(String repo, String revision, String file, Path target, int index, int count)
+      throws IOException, InterruptedException {
     String url = endpoint + "/" + repo + "/resolve/" + enc(revision) + "/" + file;
     HttpResponse<InputStream> resp = http.send(request(url), HttpResponse.BodyHandlers.ofInputStream());
     if (resp.statusCode() != 200) {
@@ -81,6 +93,7 @@ public final class ModelPull {
     if (total > 0 && Files.exists(target) && Files.size(target) == total) {
       resp.body().close();
       progress.println(file + ": already here");
+      listener.progress(file, index, count, total, total);
       return;
     }
     Path part = target.resolveSibling(target.getFileName() + ".part");
@@ -97,10 +110,12 @@ public final class ModelPull {
         if (now - lastPrint > 200_000_000L) {
           lastPrint = now;
           progress.print("\r" + bar(file, done, total, now - t0));
+          listener.progress(file, index, count, done, total);
         }
       }
     }
     progress.println("\r" + bar(file, done, total, System.nanoTime() - t0));
+    listener.progress(file, index, count, done, total);
     Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
   }
 

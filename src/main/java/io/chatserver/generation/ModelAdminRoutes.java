@@ -1,0 +1,150 @@
+package io.chatserver.generation;
+
+import io.chatserver.api.ApiError;
+import io.chatserver.api.Body;
+import io.chatserver.api.Caller;
+import io.chatserver.api.Responses;
+import io.chatserver.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Model management for admins: {@code POST /api/admin/models/pull} downloads a Hugging Face model on
+ * the worker nodes in the background and loads it (no restart); its progress (bytes and files)
+ * streams over SSE at {@code /api/admin/models/pulls/{pullId}/stream} and reaches the admin's
+ * browser over the bridge; {@code DELETE /api/admin/models/{name}} unloads a model and deletes it.
+ */
+public final class ModelAdminRoutes {
+
+  private static final Pattern REPO = Pattern.compile("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$");
+  private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,63}$");
+
+  /** One pull as the API node saw it: its events so far (for late listeners) and who listens. */
+  private static final class Pull {
+    final List<JsonObject> events = new ArrayList<>();
+    final List<Consumer<JsonObject>> listeners = new ArrayList<>();
+    final UUID owner;
+
+    Pull(UUID owner) {
+      this.owner = owner;
+    }
+
+    synchronized void add(JsonObject e) {
+      events.add(e);
+      List.copyOf(listeners).forEach(l -> l.accept(e));
+    }
+
+    synchronized void listen(Consumer<JsonObject> l) {
+      events.forEach(l);
+      listeners.add(l);
+    }
+  }
+
+  private final Vertx vertx;
+  private final Supplier<Future<JsonObject>> models;
+  private final Map<String, Pull> pulls = new ConcurrentHashMap<>();
+
+  public ModelAdminRoutes(Vertx vertx, Supplier<Future<JsonObject>> models) {
+    this.vertx = vertx;
+    this.models = models;
+  }
+
+  public void mount(Router router) {
+    router.post("/api/admin/models/pull").handler(Caller.requireAdmin()).handler(Responses.handle(202, this::pull));
+    router.get("/api/admin/models/pulls/:pullId/stream").handler(Caller.requireAdmin()).handler(this::stream);
+    router.delete("/api/admin/models/:name").handler(Caller.requireAdmin()).handler(Responses.handle(202, this::delete));
+  }
+
+  private Future<JsonObject> pull(RoutingContext ctx) {
+    Body b = Body.of(ctx).only(Set.of("repo", "revision", "name"));
+    String repo = b.requiredString("repo", 3, 200);
+    if (!REPO.matcher(repo).matches()) {
+      throw ApiError.badRequest("repo", "repo must look like org/name (a Hugging Face repository)");
+    }
+    String revision = b.optionalString("revision", 1, 100);
+    String name = b.optionalString("name", 1, 64);
+    String finalName = name != null ? name : repo.substring(repo.indexOf('/') + 1).toLowerCase();
+    if (!NAME.matcher(finalName).matches()) {
+      throw ApiError.badRequest("name", "name must be 1-64 characters of a-z, 0-9, '.', '_' and '-'");
+    }
+    return models.get().compose(list -> {
+      if (list.getJsonArray("workers") != null && list.getJsonArray("workers").stream().noneMatch(w ->
+          w instanceof JsonObject o && !o.getString("nodeId", "").startsWith("remote-"))) {
+        return Future.failedFuture(new ApiError(503, "no_worker", "no worker node is up to pull the model onto"));
+      }
+      String pullId = UUID.randomUUID().toString();
+      Pull p = new Pull(Caller.of(ctx).userId());
+      pulls.put(pullId, p);
+      String user = Addresses.user(p.owner);
+      MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.modelPull(pullId), m -> {
+        p.add(m.body());
+        vertx.eventBus().publish(user, m.body().copy().put("type", "model-pull")); // the admin's browser hears it too
+      });
+      vertx.setTimer(3_600_000, t -> {
+        events.unregister();
+        pulls.remove(pullId);
+      });
+      return events.completion().map(v -> {
+        vertx.eventBus().publish(Addresses.MODELS_MANAGE, new JsonObject().put("op", "pull").put("pullId", pullId)
+            .put("repo", repo).put("revision", revision == null ? "main" : revision).put("name", finalName));
+        return new JsonObject().put("pullId", pullId).put("name", finalName)
+            .put("stream", "/api/admin/models/pulls/" + pullId + "/stream");
+      });
+    });
+  }
+
+  /** The pull's events as SSE ({@code event: progress|ready|error}); ends at the first ready or error. */
+  private void stream(RoutingContext ctx) {
+    Pull p = pulls.get(ctx.pathParam("pullId"));
+    if (p == null) {
+      ctx.fail(ApiError.notFound("pull"));
+      return;
+    }
+    HttpServerResponse resp = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-store");
+    p.listen(e -> {
+      if (resp.ended() || resp.closed()) {
+        return;
+      }
+      String stage = e.getString("stage", "progress");
+      String event = stage.equals("ready") || stage.equals("error") ? stage : "progress";
+      String text = "event: " + event + "\ndata: " + e.encode() + "\n\n";
+      if (event.equals("progress")) {
+        resp.write(text);
+      } else {
+        resp.end(text);
+      }
+    });
+  }
+
+  private Future<JsonObject> delete(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    if (!NAME.matcher(name).matches()) {
+      throw ApiError.badRequest("name", "not a model name");
+    }
+    return models.get().compose(list -> {
+      boolean known = list.getJsonArray("models").stream().anyMatch(m -> m instanceof JsonObject o && name.equals(o.getString("name"))
+          && !"upstream".equals(o.getString("origin")));
+      if (!known) {
+        return Future.failedFuture(ApiError.notFound("model"));
+      }
+      vertx.eventBus().publish(Addresses.MODELS_MANAGE, new JsonObject().put("op", "delete").put("name", name));
+      return Future.succeededFuture(new JsonObject().put("name", name).put("deleting", true));
+    });
+  }
+}

@@ -1,0 +1,149 @@
+package io.chatserver.inference;
+
+import io.chatserver.Api;
+import io.chatserver.ServerTestBase;
+import io.chatserver.SseClient;
+import io.chatserver.config.AppConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An admin pulls a model while the server runs, from a local stand-in for the Hugging Face hub
+ * that serves the real stories260K weights: progress streams, the model loads without a restart
+ * and answers exactly as the same weights do under their other name; then it is deleted.
+ */
+class ModelAdminTest extends ServerTestBase {
+
+  private HttpServer hub;
+  private JsonObject conf;
+  private Api.User admin;
+
+  @Override
+  protected boolean models() {
+    return true;
+  }
+
+  @Override
+  protected JsonObject configure(JsonObject c) {
+    this.conf = c;
+    hubPort = freePort();
+    AppConfig.set(c, "models.hubEndpoint", "http://127.0.0.1:" + hubPort);
+    return c;
+  }
+
+  private int hubPort;
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @BeforeAll
+  void startHub(Vertx vertx) throws Exception {
+    admin = api.register("modeladmin");
+    Path model = SharedModels.stories260k();
+    hub = vertx.createHttpServer().requestHandler(req -> {
+      String p = req.path();
+      if (p.equals("/api/models/org/tiny/revision/main")) {
+        JsonArray siblings = new JsonArray();
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
+          siblings.add(new JsonObject().put("rfilename", f));
+        }
+        req.response().end(new JsonObject().put("siblings", siblings).encode());
+      } else if (p.startsWith("/org/tiny/resolve/main/")) {
+        req.response().sendFile(model.resolve(p.substring("/org/tiny/resolve/main/".length())).toString());
+      } else {
+        req.response().setStatusCode(404).end();
+      }
+    }).listen(hubPort, "127.0.0.1").await();
+  }
+
+  @AfterAll
+  void stopHub() {
+    if (hub != null) {
+      hub.close();
+    }
+  }
+
+  private String status(String model) {
+    for (Object o : api.as(admin).get("/api/models").expect(200).json().getJsonArray("models")) {
+      if (model.equals(((JsonObject) o).getString("name"))) {
+        return ((JsonObject) o).getString("status");
+      }
+    }
+    return null;
+  }
+
+  private void waitFor(BooleanSupplier check, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!check.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private String greedy(Api.User u, String model) {
+    return api.as(u).post("/api/chat", new JsonObject().put("model", model).put("stream", false)
+            .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Tell me a story.")))
+            .put("options", new JsonObject().put("temperature", 0).put("max_tokens", 16)))
+        .expect(200).json().getJsonObject("message").getString("content");
+  }
+
+  @Test
+  void pullLoadsWithoutARestartThenDeleteRemovesIt() throws Exception {
+    Api.User user = api.register("plain");
+    assertEquals(403, api.as(user).post("/api/admin/models/pull", new JsonObject().put("repo", "org/tiny")).status());
+    assertEquals("repo", api.as(admin).post("/api/admin/models/pull", new JsonObject().put("repo", "no-slash")).errorField());
+    JsonObject started = api.as(admin).post("/api/admin/models/pull", new JsonObject().put("repo", "org/tiny")
+        .put("name", "tiny")).expect(202).json();
+    List<SseClient.Event> events = SseClient.read(server.port(), started.getString("stream"), admin.token(), null,
+        e -> e.name().equals("ready") || e.name().equals("error"));
+    SseClient.Event last = events.get(events.size() - 1);
+    assertEquals("ready", last.name(), last.data().encode());
+    JsonObject download = events.stream().filter(e -> e.name().equals("progress")
+        && "download".equals(e.data().getString("stage"))).reduce((a, b) -> b).orElseThrow().data();
+    assertEquals(4, download.getInteger("fileCount"));
+    assertTrue(download.getLong("bytes") > 0);
+    waitFor(() -> "ready".equals(status("tiny")), "the pulled model in /api/models");
+    assertEquals(greedy(user, "stories260k"), greedy(user, "tiny"), "the same weights give the same answer");
+
+    Path folder = Path.of((String) AppConfig.get(conf, "models.dir")).resolve("tiny");
+    assertTrue(Files.isRegularFile(folder.resolve("model.safetensors")));
+    assertEquals(202, api.as(admin).delete("/api/admin/models/tiny").status());
+    waitFor(() -> status("tiny") == null, "the deleted model to leave /api/models");
+    waitFor(() -> !Files.exists(folder), "its folder to be deleted");
+    assertEquals(404, api.as(admin).delete("/api/admin/models/tiny").status());
+    assertEquals("ready", status("stories260k"), "the other model is untouched");
+  }
+
+  @Test
+  void aFailedPullSaysWhy() throws Exception {
+    JsonObject started = api.as(admin).post("/api/admin/models/pull", new JsonObject().put("repo", "org/missing"))
+        .expect(202).json();
+    List<SseClient.Event> events = SseClient.read(server.port(), started.getString("stream"), admin.token(), null,
+        e -> e.name().equals("ready") || e.name().equals("error"));
+    SseClient.Event last = events.get(events.size() - 1);
+    assertEquals("error", last.name());
+    assertTrue(last.data().getString("error").contains("404"), last.data().encode());
+    assertFalse("ready".equals(status("missing")));
+  }
+}
