@@ -569,6 +569,28 @@ const flows = {
     return {};
   },
 
+  /** An admin pulls a model from the (stand-in) hub, watches its progress, then deletes it. */
+  async pull() {
+    const page = await newPage();
+    await page.goto(BASE + '/');
+    await page.getByLabel('Username').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const group = page.getByRole('group', { name: 'Models' });
+    await group.getByRole('textbox', { name: 'Hugging Face repository' }).fill('org/tiny');
+    await group.getByRole('textbox', { name: 'Model name' }).fill('tiny');
+    await group.getByRole('button', { name: 'Pull model' }).click();
+    await group.getByRole('status').filter({ hasText: 'Pull of tiny: ready' }).waitFor();
+    await until(async () => (await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tiny' && m.status === 'ready'),
+      'the pulled model to be served');
+    await page.reload();
+    await page.getByRole('group', { name: 'Models' }).getByRole('button', { name: 'Delete model tiny' }).click();
+    await until(async () => !(await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tiny'),
+      'the deleted model to be gone');
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

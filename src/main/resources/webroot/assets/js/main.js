@@ -59,8 +59,9 @@ function Shell() {
     let timer;
     const poll = () => get('/api/models').then((r) => {
       setModels(r.models || []);
-      // while a model loads (or none is there yet), look again
-      if ((r.models || []).some((m) => m.status === 'loading') || !(r.models || []).length) timer = setTimeout(poll, 3000);
+      // soon while a model loads (or none is there yet), else now and then (pulls, services, workers come and go)
+      const busy = (r.models || []).some((m) => m.status === 'loading') || !(r.models || []).length;
+      timer = setTimeout(poll, busy ? 3000 : 15000);
     }).catch((e) => { fail(e); timer = setTimeout(poll, 10000); });
     poll();
     return () => clearTimeout(timer);

@@ -4,6 +4,7 @@
 import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime } from './ui.js';
 import { get, post, put, patch, del, api, download } from './api.js';
 import { copyText } from './markdown.js';
+import * as bus from './bus.js';
 import { refreshChats } from './sidebar.js';
 
 export function Settings({ profile, models, onProfile }) {
@@ -198,17 +199,53 @@ export function Admin({ models }) {
           h('td', null, h('select', { 'aria-label': 'Role of ' + u.username, value: u.role, onChange: (e) => setRole(u, e.target.value) },
             h('option', { value: 'user' }, 'user'), h('option', { value: 'admin' }, 'admin'))),
           h('td', null, fmtTime(u.createdAt))))))),
-    h('div', { class: 'panel', role: 'group', 'aria-label': 'Models' },
-      h('h2', null, 'Models'),
-      h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'Status'), h('th', null, 'Device'),
-        h('th', null, 'Context'), h('th', null, 'Free slots'))),
-      h('tbody', null, (models || []).map((m) => h('tr', { key: m.name },
-        h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '') + (m.progress ? ' (' + m.progress + ')' : '')),
-        h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
-        h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : '')))))),
+    h(ModelsPanel, { models }),
     h(Services),
     h(Bots, { models }),
     h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
+}
+
+/** The models of the cluster; pull one from the Hugging Face hub (progress over the bridge) or delete one. */
+function ModelsPanel({ models }) {
+  const [repo, setRepo] = useState('');
+  const [name, setName] = useState('');
+  const [pulls, setPulls] = useState({});
+  useEffect(() => bus.onEvent((ev) => {
+    if (ev.type !== 'model-pull') return;
+    const text = ev.stage === 'download'
+      ? ev.file + ' (' + ev.fileIndex + '/' + ev.fileCount + '): ' + (ev.bytes / 1e6).toFixed(1)
+        + (ev.totalBytes > 0 ? ' of ' + (ev.totalBytes / 1e6).toFixed(1) : '') + ' MB'
+      : ev.stage === 'load' ? 'loading…' : ev.stage === 'ready' ? 'ready' : 'failed: ' + ev.error;
+    setPulls((p) => ({ ...p, [ev.pullId]: { name: ev.name, text } }));
+    if (ev.stage === 'ready') notify('Model ' + ev.name + ' is ready', 'info');
+    if (ev.stage === 'error') notify('Pulling ' + ev.name + ' failed: ' + ev.error);
+  }), []);
+  const pull = async (e) => {
+    e.preventDefault();
+    try {
+      const r = await post('/api/admin/models/pull', { repo: repo.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      setPulls((p) => ({ ...p, [r.pullId]: { name: r.name, text: 'starting…' } }));
+      setRepo('');
+      setName('');
+    } catch (err) { fail(err); }
+  };
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Models' },
+    h('h2', null, 'Models'),
+    h('table', null, h('thead', null, h('tr', null, h('th', null, 'Model'), h('th', null, 'Status'), h('th', null, 'Device'),
+      h('th', null, 'Context'), h('th', null, 'Free slots'), h('th', null, ''))),
+    h('tbody', null, (models || []).map((m) => h('tr', { key: m.name },
+      h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '') + (m.progress ? ' (' + m.progress + ')' : '')),
+      h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
+      h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : ''),
+      h('td', null, m.origin === 'local' && h('button', { type: 'button', class: 'small danger', 'aria-label': 'Delete model ' + m.name,
+        onClick: () => del('/api/admin/models/' + encodeURIComponent(m.name)).then(() => notify('Deleting ' + m.name, 'info'), fail) },
+      'Delete')))))),
+    Object.entries(pulls).map(([id, p]) => h('p', { key: id, class: 'hint', role: 'status' }, 'Pull of ' + p.name + ': ' + p.text)),
+    h('form', { onSubmit: pull, class: 'inline' },
+      h('input', { 'aria-label': 'Hugging Face repository', placeholder: 'HuggingFaceTB/SmolLM2-135M-Instruct', value: repo,
+        onInput: (e) => setRepo(e.target.value) }),
+      h('input', { 'aria-label': 'Model name', placeholder: 'name (optional)', value: name, onInput: (e) => setName(e.target.value) }),
+      h('button', { type: 'submit', disabled: !repo.trim() }, 'Pull model')));
 }
 
 /** Admin-defined bots: a system prompt, a model and defaults; featured ones appear on the start page. */

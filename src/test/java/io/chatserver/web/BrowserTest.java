@@ -37,9 +37,17 @@ class BrowserTest extends ServerTestBase {
 
   private JsonObject conf;
 
+  private int hubPort;
+
   @Override
   protected JsonObject configure(JsonObject c) {
     this.conf = c;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      hubPort = free.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    io.chatserver.config.AppConfig.set(c, "models.hubEndpoint", "http://127.0.0.1:" + hubPort);
     return c;
   }
 
@@ -51,6 +59,21 @@ class BrowserTest extends ServerTestBase {
   void startControl(io.vertx.core.Vertx testVertx) throws Exception {
     Files.createDirectories(OUT);
     admin = api.register("admin");
+    // a stand-in for the Hugging Face hub that serves the real stories260K weights as org/tiny
+    java.nio.file.Path model = io.chatserver.inference.SharedModels.stories260k();
+    testVertx.createHttpServer().requestHandler(req -> {
+      if (req.path().equals("/api/models/org/tiny/revision/main")) {
+        io.vertx.core.json.JsonArray files = new io.vertx.core.json.JsonArray();
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
+          files.add(new JsonObject().put("rfilename", f));
+        }
+        req.response().end(new JsonObject().put("siblings", files).encode());
+      } else if (req.path().startsWith("/org/tiny/resolve/main/")) {
+        req.response().sendFile(model.resolve(req.path().substring("/org/tiny/resolve/main/".length())).toString());
+      } else {
+        req.response().setStatusCode(404).end();
+      }
+    }).listen(hubPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     // the control server lives on the test's own Vert.x, so it outlives a restart of the chat server
     control = testVertx.createHttpServer().requestHandler(req -> {
       BatchScheduler scheduler = scheduler();
@@ -187,6 +210,11 @@ class BrowserTest extends ServerTestBase {
   @Test
   void anAdminAddsABotAndAUserStartsAChatWithIt() throws Exception {
     flow("bots");
+  }
+
+  @Test
+  void anAdminPullsAModelWithProgressAndDeletesIt() throws Exception {
+    flow("pull");
   }
 
   @Test
