@@ -61,6 +61,17 @@ const answers = (page) => page.getByRole('article', { name: 'stories260k message
 const mine = (page) => page.getByRole('article', { name: 'You message' });
 const bodyOf = (article) => article.locator('.msg-body');
 
+/** The admin (the server's first account, made by the Java side) logged in, on the Admin page. */
+async function adminPage() {
+  const page = await newPage();
+  await page.goto(BASE + '/');
+  await page.getByLabel('Username').fill(ADMIN_USER);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('link', { name: 'Admin' }).click();
+  return page;
+}
+
 /** A new user's page with one question asked and answered. */
 async function answered(prefix, settings, question) {
   const page = await newPage();
@@ -504,12 +515,7 @@ const flows = {
     const helper = await newPage();
     await register(helper, 'keyowner', null);
     const key = (await call(helper, 'POST', '/api/users/me/keys', { name: 'gateway' })).json.key;
-    const page = await newPage();
-    await page.goto(BASE + '/');
-    await page.getByLabel('Username').fill(ADMIN_USER);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('link', { name: 'Admin' }).click();
+    const page = await adminPage();
     const group = page.getByRole('group', { name: 'Upstream services' });
     await group.getByLabel('Service name').fill('self');
     await group.getByLabel('Base URL').fill(BASE + '/v1');
@@ -541,12 +547,7 @@ const flows = {
 
   /** An admin adds a bot featured on the start page; a user starts a chat with it there and it answers. */
   async bots() {
-    const admin = await newPage();
-    await admin.goto(BASE + '/');
-    await admin.getByLabel('Username').fill(ADMIN_USER);
-    await admin.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await admin.getByRole('button', { name: 'Log in' }).click();
-    await admin.getByRole('link', { name: 'Admin' }).click();
+    const admin = await adminPage();
     const group = admin.getByRole('group', { name: 'Bots' });
     await group.getByLabel('Bot code').fill('storyteller');
     await group.getByLabel('Bot name').fill('Storyteller');
@@ -571,12 +572,7 @@ const flows = {
 
   /** An admin pulls a model from the (stand-in) hub, watches its progress, then deletes it. */
   async pull() {
-    const page = await newPage();
-    await page.goto(BASE + '/');
-    await page.getByLabel('Username').fill(ADMIN_USER);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('link', { name: 'Admin' }).click();
+    const page = await adminPage();
     const group = page.getByRole('group', { name: 'Models' });
     await group.getByRole('textbox', { name: 'Hugging Face repository' }).fill('org/tiny');
     await group.getByRole('textbox', { name: 'Model name' }).fill('tiny');
@@ -600,12 +596,7 @@ const flows = {
     await other.goto(BASE + '/admin');
     await other.getByText('Only admins can see this page.').waitFor();
 
-    const page = await newPage();
-    await page.goto(BASE + '/');
-    await page.getByLabel('Username').fill(ADMIN_USER);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('link', { name: 'Admin' }).click();
+    const page = await adminPage();
     const users = page.getByRole('group', { name: 'Users' });
     await users.getByRole('combobox', { name: 'Role of ' + name }).selectOption('admin');
     await until(async () => (await call(page, 'GET', '/api/admin/users?limit=100')).json.items

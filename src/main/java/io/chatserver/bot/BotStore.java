@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -96,7 +95,7 @@ public final class BotStore {
   }
 
   private static <T> Future<T> duplicate(Throwable e) {
-    if (e instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+    if (Rows.isUniqueViolation(e)) {
       return Future.failedFuture(ApiError.conflict("a bot with that code already exists"));
     }
     return Future.failedFuture(e);

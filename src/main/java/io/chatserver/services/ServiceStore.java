@@ -5,7 +5,6 @@ import io.chatserver.storage.Rows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -75,7 +74,7 @@ public final class ServiceStore {
   }
 
   private static <T> Future<T> duplicate(Throwable e) {
-    if (e instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+    if (Rows.isUniqueViolation(e)) {
       return Future.failedFuture(ApiError.conflict("a service with that name already exists"));
     }
     return Future.failedFuture(e);

@@ -31,4 +31,9 @@ public final class Rows {
     var it = rs.iterator();
     return it.hasNext() ? mapper.apply(it.next()) : null;
   }
+
+  /** Whether a failure is PostgreSQL refusing a duplicate of a unique key. */
+  public static boolean isUniqueViolation(Throwable e) {
+    return e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
+  }
 }

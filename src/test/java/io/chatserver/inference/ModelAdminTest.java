@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,21 +57,7 @@ class ModelAdminTest extends ServerTestBase {
   @BeforeAll
   void startHub(Vertx vertx) throws Exception {
     admin = api.register("modeladmin");
-    Path model = SharedModels.stories260k();
-    hub = vertx.createHttpServer().requestHandler(req -> {
-      String p = req.path();
-      if (p.equals("/api/models/org/tiny/revision/main")) {
-        JsonArray siblings = new JsonArray();
-        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
-          siblings.add(new JsonObject().put("rfilename", f));
-        }
-        req.response().end(new JsonObject().put("siblings", siblings).encode());
-      } else if (p.startsWith("/org/tiny/resolve/main/")) {
-        req.response().sendFile(model.resolve(p.substring("/org/tiny/resolve/main/".length())).toString());
-      } else {
-        req.response().setStatusCode(404).end();
-      }
-    }).listen(hubPort, "127.0.0.1").await();
+    hub = StandInHub.start(vertx, hubPort, StandInHub.MODEL_FILES);
   }
 
   @AfterAll
@@ -91,15 +76,6 @@ class ModelAdminTest extends ServerTestBase {
     return null;
   }
 
-  private void waitFor(BooleanSupplier check, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!check.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
 
   private String greedy(Api.User u, String model) {
     return api.as(u).post("/api/chat", new JsonObject().put("model", model).put("stream", false)
@@ -123,14 +99,14 @@ class ModelAdminTest extends ServerTestBase {
         && "download".equals(e.data().getString("stage"))).reduce((a, b) -> b).orElseThrow().data();
     assertEquals(4, download.getInteger("fileCount"));
     assertTrue(download.getLong("bytes") > 0);
-    waitFor(() -> "ready".equals(status("tiny")), "the pulled model in /api/models");
+    io.chatserver.Await.until(() -> "ready".equals(status("tiny")), "the pulled model in /api/models");
     assertEquals(greedy(user, "stories260k"), greedy(user, "tiny"), "the same weights give the same answer");
 
     Path folder = Path.of((String) AppConfig.get(conf, "models.dir")).resolve("tiny");
     assertTrue(Files.isRegularFile(folder.resolve("model.safetensors")));
     assertEquals(202, api.as(admin).delete("/api/admin/models/tiny").status());
-    waitFor(() -> status("tiny") == null, "the deleted model to leave /api/models");
-    waitFor(() -> !Files.exists(folder), "its folder to be deleted");
+    io.chatserver.Await.until(() -> status("tiny") == null, "the deleted model to leave /api/models");
+    io.chatserver.Await.until(() -> !Files.exists(folder), "its folder to be deleted");
     assertEquals(404, api.as(admin).delete("/api/admin/models/tiny").status());
     assertEquals("ready", status("stories260k"), "the other model is untouched");
   }

@@ -2,17 +2,16 @@ package io.chatserver.inference;
 
 import io.chatserver.inference.tools.ModelPull;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import io.vertx.core.http.HttpServer;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,21 +25,8 @@ class PullTest {
   @Test
   void downloadsSafetensorsAndTokenizerWithProgress(Vertx vertx) throws Exception {
     Path model = SharedModels.stories260k();
-    HttpServer hub = vertx.createHttpServer().requestHandler(req -> {
-      String p = req.path();
-      if (p.equals("/api/models/org/tiny/revision/main")) {
-        JsonArray siblings = new JsonArray();
-        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-            "generation_config.json", "README.md", "pytorch_model.bin"}) {
-          siblings.add(new JsonObject().put("rfilename", f));
-        }
-        req.response().end(new JsonObject().put("siblings", siblings).encode());
-      } else if (p.startsWith("/org/tiny/resolve/main/")) {
-        req.response().sendFile(model.resolve(p.substring("/org/tiny/resolve/main/".length())).toString());
-      } else {
-        req.response().setStatusCode(404).end();
-      }
-    }).listen(0, "127.0.0.1").await();
+    HttpServer hub = StandInHub.start(vertx, 0, List.of("config.json", "model.safetensors", "tokenizer.json",
+        "tokenizer_config.json", "generation_config.json", "README.md", "pytorch_model.bin"));
     Path out = Files.createTempDirectory("pulled").resolve("tiny");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     new ModelPull("http://127.0.0.1:" + hub.actualPort(), null, new PrintStream(log)).pull("org/tiny", "main", out);

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,7 +59,7 @@ class UpstreamServicesTest extends ServerTestBase {
     assertTrue(created.getBoolean("hasApiKey"));
     assertFalse(created.encode().contains(key), "the key is write-only");
     assertEquals("http://127.0.0.1:" + upstream.port() + "/v1", created.getString("baseUrl"));
-    waitFor(() -> "ready".equals(status(MODEL)), "the upstream's model to be served");
+    io.chatserver.Await.until(() -> "ready".equals(status(MODEL)), "the upstream's model to be served");
   }
 
   @AfterAll
@@ -76,7 +75,7 @@ class UpstreamServicesTest extends ServerTestBase {
     // a service whose key is wrong and one that cannot be reached make the server log about them
     JsonObject broken = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "nowhere")
         .put("baseUrl", "http://127.0.0.1:9/v1").put("apiKey", key + "-other")).expect(201).json();
-    waitFor(() -> "error".equals(status("nowhere/*")), "the unreachable service's error");
+    io.chatserver.Await.until(() -> "error".equals(status("nowhere/*")), "the unreachable service's error");
     api.as(admin).delete("/api/admin/services/" + broken.getString("id")).expect(204);
     assertTrue(logs.list.size() > 10, "the log was captured");
     for (var e : List.copyOf(logs.list)) {
@@ -87,15 +86,6 @@ class UpstreamServicesTest extends ServerTestBase {
     }
   }
 
-  private void waitFor(BooleanSupplier check, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!check.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
 
   private String status(String model) {
     for (Object o : api.as(admin).get("/api/models").expect(200).json().getJsonArray("models")) {
@@ -189,11 +179,11 @@ class UpstreamServicesTest extends ServerTestBase {
       String chat = me.newChat("stop me");
       JsonObject started = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once")
           .put("generate", true).put("model", MODEL).put("options", new JsonObject().put("max_tokens", 300))).expect(201).json();
-      waitFor(() -> upstreamScheduler.running() == 1, "the upstream to run the job");
+      io.chatserver.Await.until(() -> upstreamScheduler.running() == 1, "the upstream to run the job");
       upstreamScheduler.release(3);
       JsonObject stopped = me.post("/api/jobs/" + started.getString("jobId") + "/stop", new JsonObject()).expect(200).json();
       assertEquals("stopped", stopped.getString("status"));
-      waitFor(() -> upstreamScheduler.running() + upstreamScheduler.waiting() == 0, "the upstream job to be cancelled");
+      io.chatserver.Await.until(() -> upstreamScheduler.running() + upstreamScheduler.waiting() == 0, "the upstream job to be cancelled");
       JsonObject saved = me.get("/api/chats/" + chat + "/messages/" + started.getString("assistantMessageId")).expect(200).json();
       assertEquals("stopped", saved.getString("status"));
     } finally {
@@ -210,11 +200,11 @@ class UpstreamServicesTest extends ServerTestBase {
       assertEquals(502, test.status(), test.body());
       String message = test.json().getJsonObject("error").getString("message");
       assertTrue(message.contains("service wrongkey") && message.contains("refused the API key"), message);
-      waitFor(() -> "error".equals(status("wrongkey/*")), "the service's error in /api/models");
+      io.chatserver.Await.until(() -> "error".equals(status("wrongkey/*")), "the service's error in /api/models");
       assertEquals("ready", status(MODEL), "the other service is not affected");
     } finally {
       api.as(admin).delete("/api/admin/services/" + other.getString("id")).expect(204);
     }
-    waitFor(() -> status("wrongkey/*") == null, "the removed service to disappear");
+    io.chatserver.Await.until(() -> status("wrongkey/*") == null, "the removed service to disappear");
   }
 }

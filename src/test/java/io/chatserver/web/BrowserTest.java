@@ -60,20 +60,7 @@ class BrowserTest extends ServerTestBase {
     Files.createDirectories(OUT);
     admin = api.register("admin");
     // a stand-in for the Hugging Face hub that serves the real stories260K weights as org/tiny
-    java.nio.file.Path model = io.chatserver.inference.SharedModels.stories260k();
-    testVertx.createHttpServer().requestHandler(req -> {
-      if (req.path().equals("/api/models/org/tiny/revision/main")) {
-        io.vertx.core.json.JsonArray files = new io.vertx.core.json.JsonArray();
-        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
-          files.add(new JsonObject().put("rfilename", f));
-        }
-        req.response().end(new JsonObject().put("siblings", files).encode());
-      } else if (req.path().startsWith("/org/tiny/resolve/main/")) {
-        req.response().sendFile(model.resolve(req.path().substring("/org/tiny/resolve/main/".length())).toString());
-      } else {
-        req.response().setStatusCode(404).end();
-      }
-    }).listen(hubPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    io.chatserver.inference.StandInHub.start(testVertx, hubPort, io.chatserver.inference.StandInHub.MODEL_FILES);
     // the control server lives on the test's own Vert.x, so it outlives a restart of the chat server
     control = testVertx.createHttpServer().requestHandler(req -> {
       BatchScheduler scheduler = scheduler();
