@@ -169,6 +169,42 @@ class UpstreamServicesTest extends ServerTestBase {
         && ((JsonObject) r).getLong("completionTokens") > 0), usage.encode());
   }
 
+  private JsonObject answerInChat(Api.User u, String path, JsonObject body, int status) throws Exception {
+    JsonObject started = api.as(u).post(path, body).expect(status).json();
+    List<SseClient.Event> ev = SseClient.read(server.port(), "/api/jobs/" + started.getString("jobId") + "/stream",
+        u.token(), null, e -> e.name().equals("done"));
+    return ev.get(ev.size() - 1).data();
+  }
+
+  @Test
+  void aBotOnAnUpstreamModelAnswersRegeneratesAndCountsUsage() throws Exception {
+    api.as(admin).post("/api/admin/bots", new JsonObject().put("code", "sea").put("name", "Sea stories")
+        .put("systemPrompt", "You are a storyteller who only tells stories about the sea and its ships.").put("model", MODEL)
+        .put("settings", new JsonObject().put("temperature", 0).put("max_tokens", 8))).expect(201);
+    Api.User u = api.register("sailor");
+    Api me = api.as(u);
+    String chat = me.post("/api/chats", new JsonObject().put("botCode", "sea")).expect(201).json().getString("id");
+    JsonObject first = answerInChat(u, "/api/chats/" + chat + "/messages",
+        new JsonObject().put("content", "Hello").put("generate", true), 201);
+    assertEquals("done", first.getString("status"), first.encode());
+    assertEquals(MODEL, first.getString("model"));
+    String answerId = first.getString("messageId");
+    JsonObject again = answerInChat(u, "/api/chats/" + chat + "/messages/" + answerId + "/regenerate", new JsonObject(), 201);
+    assertEquals("done", again.getString("status"), again.encode());
+    JsonObject branch = me.get("/api/chats/" + chat + "/branch").expect(200).json();
+    JsonObject last = branch.getJsonArray("messages").getJsonObject(branch.getJsonArray("messages").size() - 1);
+    assertEquals(2, last.getJsonArray("siblingIds").size(), "regenerate made a sibling");
+    // the bot's system prompt reached the upstream: its prompt is longer than a plain chat's
+    String plain = me.newChat("plain");
+    JsonObject bare = answerInChat(u, "/api/chats/" + plain + "/messages", new JsonObject().put("content", "Hello")
+        .put("generate", true).put("model", MODEL).put("options", new JsonObject().put("max_tokens", 8)), 201);
+    assertTrue(first.getJsonObject("usage").getInteger("promptTokens") > bare.getJsonObject("usage").getInteger("promptTokens"),
+        first.getJsonObject("usage") + " vs " + bare.getJsonObject("usage"));
+    JsonArray usage = me.get("/api/users/me/usage").expect(200).json().getJsonArray("items");
+    assertTrue(usage.stream().anyMatch(r -> MODEL.equals(((JsonObject) r).getString("model"))
+        && ((JsonObject) r).getLong("requests") >= 3), usage.encode());
+  }
+
   @Test
   void stopCancelsTheUpstreamJob() throws Exception {
     BatchScheduler upstreamScheduler = upstream.inference().scheduler("stories260k");
