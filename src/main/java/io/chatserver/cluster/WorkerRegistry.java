@@ -59,7 +59,8 @@ public final class WorkerRegistry {
     lostListeners.add(listener);
   }
 
-  private void onBeat(JsonObject beat) {
+  /** Applies one heartbeat (synchronized with {@link #pick}, which reads what it writes). */
+  synchronized void onBeat(JsonObject beat) {
     String node = beat.getString("nodeId");
     if (node == null) {
       return;

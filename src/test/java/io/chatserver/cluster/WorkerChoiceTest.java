@@ -1,6 +1,5 @@
 package io.chatserver.cluster;
 
-import io.chatserver.bus.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Which worker a job goes to, from the workers' heartbeats (no model, no cluster: heartbeats on a local bus). */
+/** Which worker a job goes to, from the workers' heartbeats (no model, no cluster). */
 class WorkerChoiceTest {
 
   private Vertx vertx;
@@ -21,7 +20,6 @@ class WorkerChoiceTest {
   void start() {
     vertx = Vertx.vertx();
     registry = new WorkerRegistry(vertx, 60_000);
-    registry.start();
   }
 
   @AfterEach
@@ -29,19 +27,15 @@ class WorkerChoiceTest {
     vertx.close().await();
   }
 
-  private void beat(String node, boolean draining, String model, String status, int free) throws InterruptedException {
-    vertx.eventBus().publish(Addresses.WORKERS, new JsonObject().put("nodeId", node).put("draining", draining)
+  /** A heartbeat, applied at once (the registry's own handler, without the bus in between). */
+  private void beat(String node, boolean draining, String model, String status, int free) {
+    registry.onBeat(new JsonObject().put("nodeId", node).put("draining", draining)
         .put("models", new JsonArray().add(new JsonObject().put("name", model).put("status", status)
             .put("info", new JsonObject().put("freeSlots", free)))));
-    long deadline = System.currentTimeMillis() + 5000;
-    while (!registry.alive(node) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(5);
-    }
-    Thread.sleep(20); // the beat is applied on the event loop
   }
 
   @Test
-  void theWorkerWithTheMostFreeSlotsThenTheLeastUsed() throws Exception {
+  void theWorkerWithTheMostFreeSlotsThenTheLeastUsed() {
     beat("w1", false, "m", "ready", 2);
     beat("w2", false, "m", "ready", 4);
     assertEquals("w2", registry.pick("m", null));
@@ -52,7 +46,7 @@ class WorkerChoiceTest {
   }
 
   @Test
-  void drainingLoadingAndOtherModelsAreNotChosen() throws Exception {
+  void drainingLoadingAndOtherModelsAreNotChosen() {
     beat("w1", true, "m", "ready", 8);
     beat("w2", false, "m", "loading", 8);
     beat("w3", false, "other", "ready", 8);
