@@ -555,10 +555,19 @@ const flows = {
     await group.getByLabel('Bot system prompt').fill('You tell short stories.');
     await group.getByRole('button', { name: 'Add bot' }).click();
     await group.getByRole('button', { name: 'Delete bot Storyteller' }).waitFor();
+    // a 1x1 PNG as the bot's picture
+    const png = path.join(OUT, 'bot.png');
+    fs.writeFileSync(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    await group.getByLabel('Image of bot Storyteller').setInputFiles(png);
+    await group.getByText('Replace image').waitFor();
 
     const page = await newPage();
     await register(page, 'botuser', { max_tokens: 8 });
-    await page.getByRole('group', { name: 'Start with a bot' }).getByRole('button', { name: 'Chat with Storyteller' }).click();
+    const startBots = page.getByRole('group', { name: 'Start with a bot' });
+    const picture = startBots.getByRole('img', { name: 'Storyteller' });
+    await picture.waitFor();
+    await until(async () => (await picture.evaluate((img) => img.naturalWidth)) === 1, 'the bot picture to load');
+    await startBots.getByRole('button', { name: 'Chat with Storyteller' }).click();
     await page.getByRole('heading', { name: 'Storyteller' }).waitFor();
     await send(page, 'Hello, storyteller');
     await waitStatus(answers(page).last(), 'done');

@@ -18,8 +18,8 @@ import java.io.UncheckedIOException;
  */
 public final class WebUi {
 
-  /** Same origin only: scripts, styles, images (data: for pasted images), fetch/XHR and the WebSocket. */
-  public static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  /** Same origin only: scripts, styles, images (data:, and blob: for images fetched with the session), fetch/XHR, the WebSocket. */
+  public static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
       + "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
   /** Client-side routes that load the app (deep links). */

@@ -134,6 +134,24 @@ export async function logout() {
   if (s) await raw('POST', '/api/auth/logout', { refreshToken: s.refreshToken }, false).catch(() => {});
 }
 
+/** An authenticated image as an object URL the page can show (CSP allows blob: images). */
+export async function imageUrl(path) {
+  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + token() } });
+  if (!res.ok) throw new ApiFailure(res.status, 'image', 'image not available (' + res.status + ')');
+  return URL.createObjectURL(await res.blob());
+}
+
+/** Sends a file's bytes as the body (bot images). */
+export async function upload(path, file) {
+  const res = await fetch(path, { method: 'PUT', headers: { Authorization: 'Bearer ' + token(), 'Content-Type': file.type || 'application/octet-stream' },
+    body: file });
+  if (!res.ok) {
+    let msg = res.statusText;
+    try { msg = (await res.json()).error.message; } catch { /* not JSON */ }
+    throw new ApiFailure(res.status, 'upload', msg);
+  }
+}
+
 /** Downloads a file from an authenticated URL (exports). */
 export async function download(path, filename) {
   const res = await fetch(path, { headers: { Authorization: 'Bearer ' + token() } });

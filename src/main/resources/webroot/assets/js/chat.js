@@ -2,7 +2,7 @@
 // messages (send, stop, regenerate, edit into a new branch, switch branches, continue, rate, copy).
 
 import { h, useState, useEffect, useRef, navigate, fail, notify, Field, SamplingFields } from './ui.js';
-import { get, post, patch, download, ApiFailure } from './api.js';
+import { get, post, patch, download, imageUrl, ApiFailure } from './api.js';
 import * as bus from './bus.js';
 import * as jobs from './jobs.js';
 import { toSafeHtml, enhance, copyText } from './markdown.js';
@@ -317,10 +317,22 @@ function StartBots({ onStart }) {
   if (!bots.length) return null;
   return h('div', { class: 'start-bots', role: 'group', 'aria-label': 'Start with a bot' },
     bots.map((b) => h('div', { key: b.id, class: 'panel bot-card' },
+      b.image && h(BotImage, { path: b.image, name: b.name }),
       h('strong', null, b.name), b.description && h('p', { class: 'hint' }, b.description),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'primary', onClick: () => onStart(b) }, 'Chat with ' + b.name),
         (b.starters || []).map((s) => h('button', { type: 'button', class: 'small', key: s, onClick: () => onStart(b, s) }, s))))));
+}
+
+/** A bot's picture, fetched with the session (images are not public). */
+function BotImage({ path, name }) {
+  const [src, setSrc] = useState(null);
+  useEffect(() => {
+    let url = null;
+    imageUrl(path).then((u) => { url = u; setSrc(u); }).catch(() => {});
+    return () => { if (url) URL.revokeObjectURL(url); };
+  }, [path]);
+  return src ? h('img', { class: 'bot-image', src, alt: name }) : null;
 }
 
 function ChatSettings({ chat, chatId, prefs, setPref, onSaved }) {

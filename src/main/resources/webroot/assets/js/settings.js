@@ -2,7 +2,7 @@
 // the admin page (users and roles, everyone's usage, models).
 
 import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime } from './ui.js';
-import { get, post, put, patch, del, api, download } from './api.js';
+import { get, post, put, patch, del, api, download, upload } from './api.js';
 import { copyText } from './markdown.js';
 import * as bus from './bus.js';
 import { refreshChats } from './sidebar.js';
@@ -268,6 +268,9 @@ function Bots({ models }) {
     h('h2', null, 'Bots'),
     h('ul', { class: 'rows' }, items.map((b) => h('li', { key: b.id },
       h('strong', null, b.name), h('code', null, b.code), h('span', { class: 'clip' }, b.model || 'default model'),
+      h('label', { class: 'small-file' }, b.image ? 'Replace image' : 'Add image',
+        h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', 'aria-label': 'Image of bot ' + b.name,
+          onChange: (e) => { const f = e.target.files[0]; e.target.value = ''; if (f) upload('/api/admin/bots/' + b.id + '/image', f).then(load, fail); } })),
       b.start && h('span', { class: 'hint' }, 'on the start page'),
       h('button', { type: 'button', class: 'small danger', 'aria-label': 'Delete bot ' + b.name,
         onClick: () => del('/api/admin/bots/' + b.id).then(load, fail) }, 'Delete')))),
