@@ -96,7 +96,8 @@ final class ApiNode {
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
         new AuthRoutes(users, sessions, tokens, hasher, authHandler),
-        new UserRoutes(users),
+        new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
+            || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name"))))),
         new PersonaRoutes(personas),
         new ChatRoutes(chats, personas, bots, answers, maxContent),
         new TransferRoutes(new ChatTransfer(chats, maxContent)),

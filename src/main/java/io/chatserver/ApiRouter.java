@@ -1,5 +1,6 @@
 package io.chatserver;
 
+import io.chatserver.api.ApiError;
 import io.chatserver.api.ContractValidation;
 import io.chatserver.api.Cors;
 import io.chatserver.api.ErrorHandler;
@@ -44,6 +45,7 @@ public final class ApiRouter {
 
   public static Router create(Vertx vertx, Features f) {
     Router router = Router.router(vertx);
+    router.route().handler(ApiRouter::limits);
     router.route().handler(ApiRouter::noCache);
     router.route("/api/import").handler(BodyHandler.create(false).setBodyLimit(f.importLimitBytes()));
     // not on /eventbus: the bridge reads only its XHR posts (a body handler there breaks the WebSocket upgrade)
@@ -110,6 +112,26 @@ public final class ApiRouter {
         ctx.fail(ErrorHandler.forStatus(415));
         return;
       }
+    }
+    ctx.next();
+  }
+
+  static final int MAX_URI = 8 * 1024;
+  static final int MAX_HEADERS = 32 * 1024;
+
+  /** Too long a URL (414) or too many header bytes (431) get a JSON error like everything else. */
+  private static void limits(RoutingContext ctx) {
+    if (ctx.request().uri().length() > MAX_URI) {
+      ErrorHandler.send(ctx, new ApiError(414, "uri_too_long", "the URL is longer than " + MAX_URI + " characters"));
+      return;
+    }
+    int bytes = 0;
+    for (var h : ctx.request().headers()) {
+      bytes += h.getKey().length() + h.getValue().length() + 4;
+    }
+    if (bytes > MAX_HEADERS) {
+      ErrorHandler.send(ctx, new ApiError(431, "headers_too_large", "the request headers are larger than " + MAX_HEADERS + " bytes"));
+      return;
     }
     ctx.next();
   }

@@ -73,6 +73,29 @@ public final class Body {
     return s;
   }
 
+  /** Whether a JSON number is a whole number a long holds (2^64 does not wrap around to 0). */
+  public static boolean fitsLong(Number n) {
+    java.math.BigDecimal d = n instanceof java.math.BigDecimal b ? b : n instanceof java.math.BigInteger bi
+        ? new java.math.BigDecimal(bi) : java.math.BigDecimal.valueOf(n.doubleValue());
+    return d.compareTo(java.math.BigDecimal.valueOf(Long.MIN_VALUE)) >= 0 && d.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
+  }
+
+  /** Whether every surrogate has its pair (text that can be stored and sent as UTF-8 unchanged). */
+  public static boolean validText(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** A string of {@code min..max} characters, or null when absent or JSON null. */
   public String optionalString(String field, int min, int max) {
     Object v = json.getValue(field);
@@ -84,6 +107,9 @@ public final class Body {
     }
     if (s.indexOf('\u0000') >= 0) {
       throw ApiError.badRequest(field, field + " must not contain NUL characters");
+    }
+    if (!validText(s)) {
+      throw ApiError.badRequest(field, field + " is not valid text (it holds a lone UTF-16 surrogate)");
     }
     int len = s.codePointCount(0, s.length());
     if (len < min || len > max) {
@@ -112,6 +138,9 @@ public final class Body {
     if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
         || v instanceof Double && Double.isInfinite((Double) v)) {
       throw ApiError.badRequest(field, field + " must be an integer");
+    }
+    if (!fitsLong(n)) {
+      throw ApiError.badRequest(field, field + " must be between " + min + " and " + max);
     }
     long l = n.longValue();
     if (l < min || l > max) {

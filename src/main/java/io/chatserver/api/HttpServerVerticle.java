@@ -19,7 +19,9 @@ public final class HttpServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config().getString("host", "127.0.0.1"))
-        .setPort(config().getInteger("port", 8080)).setCompressionSupported(true));
+        .setPort(config().getInteger("port", 8080)).setCompressionSupported(true)
+        // generous limits, so that the router can answer too long a URL or too many headers with a JSON error
+        .setMaxInitialLineLength(64 * 1024).setMaxHeaderSize(128 * 1024));
     return server.requestHandler(router.apply(vertx)).listen();
   }
 

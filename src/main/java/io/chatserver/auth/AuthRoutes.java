@@ -47,7 +47,7 @@ public final class AuthRoutes {
   }
 
   private Future<Void> changePassword(RoutingContext ctx) {
-    Caller caller = Caller.of(ctx);
+    Caller caller = requireSession(ctx);
     Body body = Body.of(ctx).only(Set.of("currentPassword", "newPassword"));
     String current = body.requiredString("currentPassword", 1, 1000);
     String next = password(body, "newPassword");
@@ -55,7 +55,17 @@ public final class AuthRoutes {
         .compose(cred -> hasher.verify(current, cred == null ? null : cred.passwordHash()))
         .compose(ok -> ok ? hasher.hash(next)
             : Future.failedFuture(ApiError.badRequest("currentPassword", "current password is wrong")))
-        .compose(hash -> users.setPassword(caller.userId(), hash));
+        .compose(hash -> users.setPassword(caller.userId(), hash))
+        .compose(v -> sessions.revokeOthers(caller.userId(), caller.sessionId())).mapEmpty();
+  }
+
+  /** The caller, when logged in with a session: an API key may not change credentials or make more keys (403). */
+  public static Caller requireSession(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
+    if (caller.sessionId() == null) {
+      throw ApiError.forbidden("this needs a login session, not an API key");
+    }
+    return caller;
   }
 
 

@@ -23,7 +23,7 @@ public final class KeyRoutes {
   public void mount(Router router) {
     router.post("/api/users/me/keys").handler(Responses.handle(201, ctx -> {
       String name = Body.of(ctx).only(Set.of("name")).optionalString("name", 1, 100);
-      return keys.create(Caller.of(ctx).userId(), name == null ? "API key" : name);
+      return keys.create(AuthRoutes.requireSession(ctx).userId(), name == null ? "API key" : name);
     }));
     router.get("/api/users/me/keys").handler(Responses.handle(200, ctx -> keys.list(Caller.of(ctx).userId())
         .map(items -> new JsonObject().put("items", items))));

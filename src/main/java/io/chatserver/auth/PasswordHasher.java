@@ -28,6 +28,9 @@ public final class PasswordHasher {
   }
 
   public Future<Boolean> verify(String password, String hash) {
+    if (password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
+      return Future.succeededFuture(false); // no password that long was ever accepted, so it cannot match
+    }
     String h = hash == null ? dummyHash : hash;
     return vertx.executeBlocking(
         () -> BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8), h.getBytes(StandardCharsets.UTF_8)).verified

@@ -50,22 +50,34 @@ public final class SessionStore {
    * Returns the session, or null when the token is unknown, revoked or expired.
    */
   public Future<Active> rotate(String refreshToken, String newRefreshToken) {
-    return pool.preparedQuery("UPDATE sessions s SET refresh_hash = $2, expires_at = $3 FROM users u "
+    String oldHash = TokenService.sha256(refreshToken);
+    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE sessions s SET refresh_hash = $2, expires_at = $3 FROM users u "
             + "WHERE s.refresh_hash = $1 AND u.id = s.user_id AND s.revoked_at IS NULL AND s.expires_at > now() "
             + "RETURNING s.id, s.user_id, u.username, u.role")
-        .execute(Tuple.of(TokenService.sha256(refreshToken), TokenService.sha256(newRefreshToken), expiry()))
-        .map(rs -> {
+        .execute(Tuple.of(oldHash, TokenService.sha256(newRefreshToken), expiry()))
+        .compose(rs -> {
           if (rs.size() == 0) {
-            return null;
+            // a token rotated away before: it leaked, so its whole family (the session) ends
+            return conn.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL AND id = "
+                    + "(SELECT session_id FROM refresh_history WHERE hash = $1)").execute(Tuple.of(oldHash))
+                .map(x -> (Active) null);
           }
           Row r = rs.iterator().next();
-          return new Active(r.getUUID("id"), r.getUUID("user_id"), r.getString("username"), r.getString("role"));
-        });
+          Active active = new Active(r.getUUID("id"), r.getUUID("user_id"), r.getString("username"), r.getString("role"));
+          return conn.preparedQuery("INSERT INTO refresh_history (hash, session_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+              .execute(Tuple.of(oldHash, active.sessionId())).map(x -> active);
+        }));
   }
 
   public Future<Boolean> revoke(UUID sessionId) {
     return pool.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
         .execute(Tuple.of(sessionId)).map(rs -> rs.rowCount() > 0);
+  }
+
+  /** Ends every session of the user but {@code keep} (a password change). */
+  public Future<Integer> revokeOthers(UUID userId, UUID keep) {
+    return pool.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id IS DISTINCT FROM $2 "
+            + "AND revoked_at IS NULL").execute(Tuple.of(userId, keep)).map(rs -> rs.rowCount());
   }
 
   public Future<Boolean> revokeByRefreshToken(String refreshToken) {

@@ -61,6 +61,12 @@ public final class TokenService {
   public Future<Claims> verify(String token) {
     return jwt.authenticate(new TokenCredentials(token)).map(user -> {
       JsonObject p = user.principal();
+      // the signature is checked; the payload must also say when it was issued and when it expires
+      JsonObject payload = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+          StandardCharsets.UTF_8));
+      if (!(payload.getValue("exp") instanceof Number) || !(payload.getValue("iat") instanceof Number)) {
+        throw new IllegalArgumentException("a token must say when it was issued and when it expires");
+      }
       return new Claims(UUID.fromString(p.getString("sub")), UUID.fromString(p.getString("sid")));
     });
   }

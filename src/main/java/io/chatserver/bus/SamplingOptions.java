@@ -75,11 +75,12 @@ public final class SamplingOptions {
       if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
         throw new InvalidField(prefix + "." + field, field + " must be an integer");
       }
-      long l = n.longValue();
-      if (l < min || l > max) {
-        throw new InvalidField(prefix + "." + field, field + " must be between " + min + " and " + max);
+      java.math.BigDecimal exact = n instanceof java.math.BigDecimal b ? b : n instanceof java.math.BigInteger bi
+          ? new java.math.BigDecimal(bi) : java.math.BigDecimal.valueOf(n.longValue());
+      if (exact.compareTo(java.math.BigDecimal.valueOf(min)) < 0 || exact.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+        throw new InvalidField(prefix + "." + field, field + " must be between " + min + " and " + max); // 2^64 does not wrap
       }
-      return l;
+      return n.longValue();
     }
 
     Double number(String field, double min, double max) {

@@ -107,6 +107,11 @@ public final class GenerationService extends VerticleBase {
           return Future.failedFuture(new ApiError(404, "model_not_found", "unknown model '" + name + "'; see GET /api/models",
               "model"));
         }
+        // said at once, rather than a wait for a worker that will never come
+        return Future.failedFuture(preferred != null
+            ? new ApiError(409, "preferred_model_unavailable", "your preferred model '" + name + "' is not served any more; "
+                + "choose another in Settings (or send a model)")
+            : new ApiError(503, "no_model", "the default model '" + name + "' is not served; see GET /api/models"));
       }
       return Future.succeededFuture(name);
     });

@@ -67,10 +67,15 @@ public final class UsageRoutes {
     if (v == null || v.isBlank()) {
       return dflt;
     }
+    LocalDate d;
     try {
-      return LocalDate.parse(v);
+      d = LocalDate.parse(v);
     } catch (DateTimeParseException e) {
       throw ApiError.badRequest(name, name + " must be a date like 2026-01-31");
     }
+    if (d.getYear() < 1970 || d.getYear() > 9999) {
+      throw ApiError.badRequest(name, name + " must be a date between 1970-01-01 and 9999-12-31");
+    }
+    return d;
   }
 }

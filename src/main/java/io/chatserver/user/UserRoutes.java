@@ -22,9 +22,12 @@ public final class UserRoutes {
   public static final int SYSTEM_PROMPT_MAX = 20_000;
 
   private final UserStore users;
+  /** Whether a model name is served now (true when that cannot be known: no worker is up). */
+  private final java.util.function.Function<String, Future<Boolean>> served;
 
-  public UserRoutes(UserStore users) {
+  public UserRoutes(UserStore users, java.util.function.Function<String, Future<Boolean>> served) {
     this.users = users;
+    this.served = served;
   }
 
   public void mount(Router router) {
@@ -51,6 +54,8 @@ public final class UserRoutes {
     if (body.has("preferredModel")) {
       changes.put("preferred_model", body.optionalString("preferredModel", 1, 200));
     }
+    String preferred = changes.getString("preferred_model");
+    Future<Boolean> modelOk = preferred == null ? Future.succeededFuture(true) : served.apply(preferred);
     Boolean accept = body.optionalBoolean("acceptTerms");
     if (accept != null) {
       if (!accept) {
@@ -62,11 +67,13 @@ public final class UserRoutes {
     if (body.isNull("settings")) {
       changes.put("settings", new JsonObject());
     }
+    Future<Void> checked = modelOk.compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(ApiError.badRequest(
+        "preferredModel", "model '" + preferred + "' is not served here; see GET /api/models")));
     if (settingsPatch == null) {
-      return users.update(caller.userId(), changes).map(UserRoutes::found);
+      return checked.compose(v -> users.update(caller.userId(), changes)).map(UserRoutes::found);
     }
     JsonObject valid = SamplingOptions.validate(settingsPatch, "settings");
-    return users.profile(caller.userId()).map(UserRoutes::found).compose(current -> {
+    return checked.compose(v -> users.profile(caller.userId())).map(UserRoutes::found).compose(current -> {
       JsonObject merged = current.getJsonObject("settings").copy();
       for (String key : settingsPatch.fieldNames()) {
         if (settingsPatch.getValue(key) == null) {

@@ -88,9 +88,12 @@ public final class UserStore {
         .execute(Tuple.of(userId, passwordHash)).mapEmpty();
   }
 
+  /** Sets the role and ends the user's sessions (they log in again under the new role). */
   public Future<JsonObject> setRole(UUID userId, String role) {
-    return pool.preparedQuery("UPDATE users SET role = $2, updated_at = clock_timestamp() WHERE id = $1 RETURNING " + PROFILE_COLUMNS)
-        .execute(Tuple.of(userId, role)).map(rs -> Rows.first(rs, UserStore::profile));
+    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE users SET role = $2, updated_at = clock_timestamp() "
+            + "WHERE id = $1 RETURNING " + PROFILE_COLUMNS).execute(Tuple.of(userId, role))
+        .compose(rs -> conn.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
+            .execute(Tuple.of(userId)).map(x -> Rows.first(rs, UserStore::profile))));
   }
 
   public Future<Boolean> delete(UUID userId) {

@@ -1,0 +1,146 @@
+package io.chatserver.reliability;
+
+import io.chatserver.Api;
+import io.chatserver.ServerTestBase;
+import io.chatserver.TestServer;
+import io.chatserver.auth.SecretStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.Base64;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Defects found by attacking the server (issue "Hardening"): each is a clear 4xx now, never a 500 or a silent acceptance. */
+class HardeningTest extends ServerTestBase {
+
+  private JsonObject conf;
+
+  @Override
+  protected boolean models() {
+    return true; // the model names a preference may use are the ones served
+  }
+
+  @Override
+  protected JsonObject configure(JsonObject c) {
+    this.conf = c;
+    return c;
+  }
+
+  private static String sessionOf(String token) {
+    String payload = token.split("\\.")[1];
+    return new JsonObject(new String(Base64.getUrlDecoder().decode(payload))).getString("sid");
+  }
+
+  @Test
+  void passwordsOver72BytesAreA400AndA401NeverA500() {
+    String longPw = "p".repeat(73);
+    Api.Resp reg = api.post("/api/auth/register", new JsonObject().put("username", "longpw").put("password", longPw));
+    assertEquals(400, reg.status(), reg.body());
+    assertEquals("password", reg.errorField());
+    Api.User u = api.register("pwlimit");
+    Api.Resp login = api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", longPw));
+    assertEquals(401, login.status(), login.body());
+    Api.Resp unknown = api.post("/api/auth/login", new JsonObject().put("username", "nobody-at-all").put("password", longPw));
+    assertEquals(401, unknown.status(), unknown.body());
+    Api.Resp change = api.as(u).put("/api/users/me/password", new JsonObject().put("currentPassword", longPw)
+        .put("newPassword", "short-enough"));
+    assertEquals(400, change.status(), change.body());
+  }
+
+  @Test
+  void aTokenWithoutExpiryIsRefused(Vertx vertx) {
+    Api.User u = api.register("noexp");
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256")
+        .setBuffer(SecretStore.jwtSecret(null, TestServer.dataDir(conf)))));
+    String forever = jwt.generateToken(new JsonObject().put("sub", u.id().toString()).put("sid", sessionOf(u.token()))
+        .put("username", u.username()).put("role", "user"), new JWTOptions().setIssuer("chat-server").setNoTimestamp(true));
+    assertEquals(401, api.withToken(forever).get("/api/users/me").status(), "a token must expire");
+  }
+
+  @Test
+  void datesOutOfRangeAndBadTextAndHugeSeedsAre400() {
+    Api.User u = api.register("badinput");
+    for (String from : new String[] {"-999999999-01-01", "-4714-11-23", "99999-01-01"}) {
+      Api.Resp r = api.as(u).get("/api/users/me/usage?from=" + from);
+      assertEquals(400, r.status(), from + ": " + r.body());
+      assertEquals("from", r.errorField());
+    }
+    Api.Resp surrogate = api.as(u).send(io.vertx.core.http.HttpMethod.POST, "/api/chats",
+        "{\"title\": \"broken \\ud800 text\"}", "application/json");
+    assertEquals(400, surrogate.status(), surrogate.body());
+    assertEquals("title", surrogate.errorField());
+    Api.Resp seed = api.as(u).send(io.vertx.core.http.HttpMethod.PUT, "/api/users/me",
+        "{\"settings\": {\"seed\": 18446744073709551616}}", "application/json");
+    assertEquals(400, seed.status(), seed.body());
+    assertEquals("settings.seed", seed.errorField());
+  }
+
+  @Test
+  void changingThePasswordEndsTheOtherSessions() {
+    Api.User u = api.register("sessions");
+    JsonObject other = api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()))
+        .expect(200).json();
+    api.withToken(other.getString("token")).get("/api/users/me").expect(200);
+    api.as(u).put("/api/users/me/password", new JsonObject().put("currentPassword", u.password())
+        .put("newPassword", "a-new-password")).expect(204);
+    assertEquals(401, api.withToken(other.getString("token")).get("/api/users/me").status(), "the other session ended");
+    assertEquals(401, api.post("/api/auth/refresh", new JsonObject().put("refreshToken", other.getString("refreshToken"))).status());
+    api.as(u).get("/api/users/me").expect(200); // the caller's own session goes on
+  }
+
+  @Test
+  void reusingARotatedRefreshTokenEndsItsWholeFamily() {
+    Api.User u = api.register("family");
+    JsonObject login = api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()))
+        .expect(200).json();
+    String first = login.getString("refreshToken");
+    JsonObject rotated = api.post("/api/auth/refresh", new JsonObject().put("refreshToken", first)).expect(200).json();
+    api.withToken(rotated.getString("token")).get("/api/users/me").expect(200);
+    // the old token comes back (stolen): refused, and the newer tokens of that family stop working
+    assertEquals(401, api.post("/api/auth/refresh", new JsonObject().put("refreshToken", first)).status());
+    assertEquals(401, api.post("/api/auth/refresh", new JsonObject().put("refreshToken", rotated.getString("refreshToken"))).status());
+    assertEquals(401, api.withToken(rotated.getString("token")).get("/api/users/me").status());
+    api.as(u).get("/api/users/me").expect(200); // another session of the user is not that family
+  }
+
+  @Test
+  void anApiKeyCannotMintKeysOrChangeThePassword() {
+    Api.User u = api.register("keyholder");
+    String key = api.as(u).post("/api/users/me/keys", new JsonObject().put("name", "k")).expect(201).json().getString("key");
+    Api.Resp mint = api.withToken(key).post("/api/users/me/keys", new JsonObject().put("name", "more"));
+    assertEquals(403, mint.status(), mint.body());
+    Api.Resp pw = api.withToken(key).put("/api/users/me/password", new JsonObject().put("currentPassword", u.password())
+        .put("newPassword", "stolen-password"));
+    assertEquals(403, pw.status(), pw.body());
+    api.withToken(key).get("/api/chats").expect(200); // keys still call the chat APIs
+  }
+
+  @Test
+  void hugeUrlsAndHeadersGetJsonErrors(Vertx vertx) {
+    WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()));
+    var longUrl = http.get("/api/chats?q=" + "a".repeat(9000)).send().await();
+    assertEquals(414, longUrl.statusCode());
+    assertEquals("uri_too_long", longUrl.bodyAsJsonObject().getJsonObject("error").getString("code"));
+    var bigHeader = http.get("/api/chats").putHeader("X-Big", "b".repeat(40_000)).send().await();
+    assertEquals(431, bigHeader.statusCode());
+    assertEquals("headers_too_large", bigHeader.bodyAsJsonObject().getJsonObject("error").getString("code"));
+  }
+
+  @Test
+  void aPreferredModelMustBeServed() {
+    Api.User u = api.register("prefers");
+    Api.Resp r = api.as(u).put("/api/users/me", new JsonObject().put("preferredModel", "nope-model"));
+    assertEquals(400, r.status(), r.body());
+    assertEquals("preferredModel", r.errorField());
+    assertTrue(r.json().getJsonObject("error").getString("message").contains("nope-model"));
+  }
+}
