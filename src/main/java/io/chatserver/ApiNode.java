@@ -95,7 +95,7 @@ final class ApiNode {
     ContractValidation contract = new ContractValidation(docs.document());
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
-        new AuthRoutes(users, sessions, tokens, hasher, authHandler),
+        new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool)),
         new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
             || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name"))))),
         new PersonaRoutes(personas),

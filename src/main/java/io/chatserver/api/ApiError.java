@@ -47,6 +47,18 @@ public final class ApiError extends RuntimeException {
     return new ApiError(422, "unprocessable", message);
   }
 
+  private long retryAfter;
+
+  /** Seconds a client should wait before trying again (sent as Retry-After). */
+  public ApiError retryAfter(long seconds) {
+    this.retryAfter = seconds;
+    return this;
+  }
+
+  public long retryAfter() {
+    return retryAfter;
+  }
+
   public int status() {
     return status;
   }

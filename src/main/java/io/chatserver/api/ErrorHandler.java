@@ -32,6 +32,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     if (error.status() == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
     }
+    if (error.retryAfter() > 0) {
+      ctx.response().putHeader("Retry-After", String.valueOf(error.retryAfter()));
+    }
     ctx.response()
         .setStatusCode(error.status())
         .putHeader("Content-Type", "application/json; charset=utf-8")

@@ -11,6 +11,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -25,8 +26,11 @@ public final class AuthRoutes {
   private final TokenService tokens;
   private final PasswordHasher hasher;
   private final AuthHandler auth;
+  private final LoginThrottle throttle;
 
-  public AuthRoutes(UserStore users, SessionStore sessions, TokenService tokens, PasswordHasher hasher, AuthHandler auth) {
+  public AuthRoutes(UserStore users, SessionStore sessions, TokenService tokens, PasswordHasher hasher, AuthHandler auth,
+                    LoginThrottle throttle) {
+    this.throttle = throttle;
     this.users = users;
     this.sessions = sessions;
     this.tokens = tokens;
@@ -91,10 +95,14 @@ public final class AuthRoutes {
     Body body = Body.of(ctx).only(Set.of("username", "password"));
     String name = username(body);
     String pw = password(body, "password");
-    return hasher.hash(pw)
+    String address = LoginThrottle.address(ctx.request().remoteAddress().host());
+    return throttle.check(List.of(address))
+        .compose(v -> hasher.hash(pw))
         .compose(hash -> users.create(name, hash, false))
-        .recover(e -> Future.failedFuture(e instanceof UserStore.UsernameTaken
-            ? ApiError.conflict("username '" + name + "' is already taken") : e))
+        .recover(e -> e instanceof UserStore.UsernameTaken // probing for names counts as a failure of the address
+            ? throttle.failed(address, LoginThrottle.ADDRESS_LIMIT)
+                .compose(x -> Future.failedFuture(ApiError.conflict("username '" + name + "' is already taken")))
+            : Future.failedFuture(e))
         .compose(user -> startSession(UUID.fromString(user.getString("id")), name, user.getString("role"))
             .map(session -> session.put("user", user)));
   }
@@ -103,18 +111,25 @@ public final class AuthRoutes {
     Body body = Body.of(ctx).only(Set.of("username", "password"));
     String name = body.requiredString("username", 1, 64);
     String pw = body.requiredString("password", 1, 1000);
-    return users.credentials(name).compose(cred -> hasher.verify(pw, cred == null ? null : cred.passwordHash())
+    String account = LoginThrottle.account(name);
+    String address = LoginThrottle.address(ctx.request().remoteAddress().host());
+    return throttle.check(List.of(account, address))
+        .compose(v -> users.credentials(name))
+        .compose(cred -> hasher.verify(pw, cred == null ? null : cred.passwordHash())
         .compose(ok -> ok
-            ? startSession(cred.id(), cred.username(), cred.role())
-            : Future.failedFuture(ApiError.unauthorized("invalid username or password"))));
+            ? throttle.succeeded(account).compose(x -> startSession(cred.id(), cred.username(), cred.role()))
+            : Future.all(throttle.failed(account, LoginThrottle.ACCOUNT_LIMIT), throttle.failed(address, LoginThrottle.ADDRESS_LIMIT))
+                .compose(x -> Future.failedFuture(ApiError.unauthorized("invalid username or password")))));
   }
 
   private Future<JsonObject> refresh(RoutingContext ctx) {
     Body body = Body.of(ctx).only(Set.of("refreshToken"));
     String old = body.requiredString("refreshToken", 1, 200);
     String fresh = TokenService.newRefreshToken();
-    return sessions.rotate(old, fresh).compose(active -> active == null
-        ? Future.failedFuture(ApiError.unauthorized("refresh token is invalid, expired or revoked"))
+    String address = LoginThrottle.address(ctx.request().remoteAddress().host());
+    return throttle.check(List.of(address)).compose(v -> sessions.rotate(old, fresh)).compose(active -> active == null
+        ? throttle.failed(address, LoginThrottle.ADDRESS_LIMIT)
+            .compose(x -> Future.failedFuture(ApiError.unauthorized("refresh token is invalid, expired or revoked")))
         : Future.succeededFuture(tokenResponse(active.userId(), active.sessionId(), active.username(), active.role(), fresh)));
   }
 

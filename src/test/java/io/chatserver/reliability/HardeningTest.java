@@ -113,6 +113,25 @@ class HardeningTest extends ServerTestBase {
   }
 
   @Test
+  void passwordGuessingIsSlowedDownForTheAccountNotForOthers() {
+    Api.User victim = api.register("victim");
+    for (int i = 0; i < io.chatserver.auth.LoginThrottle.ACCOUNT_LIMIT; i++) {
+      assertEquals(401, api.post("/api/auth/login", new JsonObject().put("username", victim.username())
+          .put("password", "guess-" + i)).status());
+    }
+    Api.Resp locked = api.post("/api/auth/login", new JsonObject().put("username", victim.username())
+        .put("password", victim.password()));
+    assertEquals(429, locked.status(), locked.body());
+    assertEquals("too_many_attempts", locked.errorCode());
+    long retry = Long.parseLong(locked.headers().get("retry-after"));
+    assertTrue(retry >= 1 && retry <= 31, "a short first lock: " + retry);
+    // another account from the same address still logs in, and the victim's sessions go on
+    Api.User other = api.register("bystander");
+    api.post("/api/auth/login", new JsonObject().put("username", other.username()).put("password", other.password())).expect(200);
+    api.as(victim).get("/api/users/me").expect(200);
+  }
+
+  @Test
   void anApiKeyCannotMintKeysOrChangeThePassword() {
     Api.User u = api.register("keyholder");
     String key = api.as(u).post("/api/users/me/keys", new JsonObject().put("name", "k")).expect(201).json().getString("key");
