@@ -444,6 +444,12 @@ const flows = {
     await assertGone(page.getByRole('button', { name: 'Revoke key laptop' }));
     assert.equal((await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).status, 401);
     await page.getByRole('group', { name: 'Your usage' }).waitFor();
+    // deleting the account: the password, a second click, then the login page; the account is gone
+    const gone = page.getByRole('form', { name: 'Delete account' });
+    await gone.getByLabel('Password to delete the account').fill('correct horse 1');
+    await gone.getByRole('button', { name: 'Delete my account' }).click();
+    await gone.getByRole('button', { name: 'Yes, delete everything' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
     return {};
   },
 

@@ -52,7 +52,7 @@ public final class ApiKeyStore {
   /** The caller behind a key, or null when it is unknown or revoked. */
   public Future<Caller> authenticate(String key) {
     return pool.preparedQuery("UPDATE api_keys k SET last_used_at = now() FROM users u WHERE k.key_hash = $1 "
-            + "AND k.revoked_at IS NULL AND u.id = k.user_id RETURNING u.id, u.username, u.role")
+            + "AND k.revoked_at IS NULL AND u.id = k.user_id AND u.disabled_at IS NULL RETURNING u.id, u.username, u.role")
         .execute(Tuple.of(TokenService.sha256(key)))
         .map(rs -> Rows.first(rs, r -> new Caller(r.getUUID("id"), r.getString("username"), r.getString("role"), null)));
   }

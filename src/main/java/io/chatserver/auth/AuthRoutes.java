@@ -48,6 +48,21 @@ public final class AuthRoutes {
   /** The routes that need a logged-in caller: mounted behind the authentication wall. */
   public void mountAuthenticated(Router router) {
     router.put("/api/users/me/password").handler(Responses.handle(204, this::changePassword));
+    router.delete("/api/users/me").handler(Responses.handle(204, this::deleteAccount));
+  }
+
+  /** Deletes the caller's account and everything it owns; needs the password and a login session. */
+  private Future<Void> deleteAccount(RoutingContext ctx) {
+    Caller caller = requireSession(ctx);
+    String pw = Body.of(ctx).only(Set.of("password")).requiredString("password", 1, 1000);
+    return users.credentials(caller.username())
+        .compose(cred -> hasher.verify(pw, cred == null ? null : cred.passwordHash()))
+        .compose(ok -> ok ? Future.<Void>succeededFuture()
+            : Future.failedFuture(ApiError.badRequest("password", "the password is wrong")))
+        .compose(v -> caller.isAdmin() ? users.adminCount() : Future.succeededFuture(2L))
+        .compose(admins -> admins <= 1 ? Future.failedFuture(ApiError.conflict("the only admin cannot delete their account; "
+            + "make another admin first")) : users.delete(caller.userId()))
+        .mapEmpty();
   }
 
   private Future<Void> changePassword(RoutingContext ctx) {

@@ -34,7 +34,7 @@ public final class SessionStore {
   /** The session and user behind an access token's claims, or null when revoked, expired or gone. */
   public Future<Active> active(UUID sessionId, UUID userId) {
     return pool.preparedQuery("SELECT u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id "
-            + "WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()")
+            + "WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL")
         .execute(Tuple.of(sessionId, userId))
         .map(rs -> {
           if (rs.size() == 0) {

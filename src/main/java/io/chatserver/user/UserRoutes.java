@@ -96,9 +96,24 @@ public final class UserRoutes {
 
   private Future<JsonObject> setRole(RoutingContext ctx) {
     UUID id = Ids.pathParam(ctx, "userId");
-    String role = Body.of(ctx).only(Set.of("role")).optionalEnum("role", Set.of("admin", "user"));
-    if (role == null) {
-      throw ApiError.badRequest("role", "role is required");
+    Body body = Body.of(ctx).only(Set.of("role", "disabled"));
+    String role = body.optionalEnum("role", Set.of("admin", "user"));
+    Boolean disabled = body.optionalBoolean("disabled");
+    if (role == null && disabled == null) {
+      throw ApiError.badRequest("role", "send role and/or disabled");
+    }
+    if (disabled != null) {
+      if (id.equals(Caller.of(ctx).userId()) && disabled) {
+        throw ApiError.conflict("an admin cannot disable their own account");
+      }
+      Future<JsonObject> done = users.setDisabled(id, disabled);
+      return (role == null ? done : done.compose(u -> u == null ? Future.succeededFuture(null) : users.setRole(id, role)))
+          .map(u -> {
+            if (u == null) {
+              throw ApiError.notFound("user");
+            }
+            return u;
+          });
     }
     if (id.equals(Caller.of(ctx).userId()) && role.equals("user")) {
       throw ApiError.conflict("an admin cannot remove their own admin role");

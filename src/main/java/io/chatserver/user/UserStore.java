@@ -25,7 +25,7 @@ public final class UserStore {
   }
 
   private static final String PROFILE_COLUMNS =
-      "id, username, role, nickname, system_prompt, preferred_model, settings, terms_accepted_at, created_at, updated_at";
+      "id, username, role, nickname, system_prompt, preferred_model, settings, terms_accepted_at, created_at, updated_at, disabled_at";
 
   private final Pool pool;
 
@@ -48,7 +48,8 @@ public final class UserStore {
   }
 
   public Future<Credentials> credentials(String username) {
-    return pool.preparedQuery("SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1)")
+    return pool.preparedQuery("SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1) "
+            + "AND disabled_at IS NULL")
         .execute(Tuple.of(username))
         .map(rs -> Rows.first(rs, r -> new Credentials(r.getUUID("id"), r.getString("username"), r.getString("role"),
             r.getString("password_hash"))));
@@ -128,7 +129,24 @@ public final class UserStore {
         .put("settings", settings instanceof JsonObject o ? o : new JsonObject())
         .put("termsAcceptedAt", Rows.time(r, "terms_accepted_at"))
         .put("createdAt", Rows.time(r, "created_at"))
-        .put("updatedAt", Rows.time(r, "updated_at"));
+        .put("updatedAt", Rows.time(r, "updated_at"))
+        .put("disabled", r.getValue("disabled_at") != null);
+  }
+
+  /** Disables (or enables) an account; disabling ends its sessions. Returns the profile, or null. */
+  public Future<JsonObject> setDisabled(UUID userId, boolean disabled) {
+    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE users SET disabled_at = CASE WHEN $2 THEN clock_timestamp() "
+            + "ELSE NULL END, updated_at = clock_timestamp() WHERE id = $1 RETURNING " + PROFILE_COLUMNS)
+        .execute(Tuple.of(userId, disabled))
+        .compose(rs -> !disabled ? Future.succeededFuture(Rows.first(rs, UserStore::profile))
+            : conn.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
+                .execute(Tuple.of(userId)).map(x -> Rows.first(rs, UserStore::profile))));
+  }
+
+  /** How many enabled admins there are (the last one may not delete or disable themselves). */
+  public Future<Long> adminCount() {
+    return pool.query("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").execute()
+        .map(rs -> rs.iterator().next().getLong(0));
   }
 
   static boolean isUniqueViolation(Throwable e) {

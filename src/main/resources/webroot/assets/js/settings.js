@@ -2,7 +2,7 @@
 // the admin page (users and roles, everyone's usage, models).
 
 import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime } from './ui.js';
-import { get, post, put, patch, del, api, download, upload } from './api.js';
+import { get, post, put, patch, del, api, download, upload, logout } from './api.js';
 import { copyText } from './markdown.js';
 import * as bus from './bus.js';
 import { refreshChats } from './sidebar.js';
@@ -15,7 +15,28 @@ export function Settings({ profile, models, onProfile }) {
     h(Personas),
     h(ApiKeys),
     h(Transfer),
-    h(Usage, { path: '/api/users/me/usage', title: 'Your usage' }));
+    h(Usage, { path: '/api/users/me/usage', title: 'Your usage' }),
+    h(DeleteAccount));
+}
+
+/** Deleting the account (and everything it owns) takes the password and a second click. */
+function DeleteAccount() {
+  const [password, setPassword] = useState('');
+  const [sure, setSure] = useState(false);
+  const go = async (e) => {
+    e.preventDefault();
+    if (!sure) { setSure(true); return; }
+    try {
+      await api('DELETE', '/api/users/me', { password });
+      await logout();
+    } catch (err) { fail(err); setSure(false); }
+  };
+  return h('form', { class: 'panel', onSubmit: go, 'aria-label': 'Delete account' },
+    h('h2', null, 'Delete account'),
+    h('p', { class: 'hint' }, 'Deletes your account with all its chats, personas, API keys and usage. This cannot be undone.'),
+    h(Field, { label: 'Password to delete the account', type: 'password', value: password, onInput: setPassword,
+      autocomplete: 'current-password' }),
+    h('button', { type: 'submit', class: 'danger', disabled: !password }, sure ? 'Yes, delete everything' : 'Delete my account'));
 }
 
 function Profile({ profile, models, onProfile }) {
@@ -193,12 +214,17 @@ export function Admin({ models }) {
     h('h1', null, 'Admin'),
     h('div', { class: 'panel', role: 'group', 'aria-label': 'Users' },
       h('h2', null, 'Users'),
-      h('table', null, h('thead', null, h('tr', null, h('th', null, 'User'), h('th', null, 'Role'), h('th', null, 'Since'))),
+      h('table', null, h('thead', null, h('tr', null, h('th', null, 'User'), h('th', null, 'Role'), h('th', null, 'Since'),
+        h('th', null, 'Account'))),
         h('tbody', null, users.map((u) => h('tr', { key: u.id },
           h('td', null, u.username),
           h('td', null, h('select', { 'aria-label': 'Role of ' + u.username, value: u.role, onChange: (e) => setRole(u, e.target.value) },
             h('option', { value: 'user' }, 'user'), h('option', { value: 'admin' }, 'admin'))),
-          h('td', null, fmtTime(u.createdAt))))))),
+          h('td', null, fmtTime(u.createdAt)),
+          h('td', null, h('button', { type: 'button', class: 'small' + (u.disabled ? '' : ' danger'),
+            'aria-label': (u.disabled ? 'Enable ' : 'Disable ') + u.username,
+            onClick: () => patch('/api/admin/users/' + u.id, { disabled: !u.disabled }).then(load, fail) },
+          u.disabled ? 'Enable' : 'Disable'))))))),
     h(ModelsPanel, { models }),
     h(Services),
     h(Bots, { models }),

@@ -23,6 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HardeningTest extends ServerTestBase {
 
   private JsonObject conf;
+  private Api.User admin;
+
+  @org.junit.jupiter.api.BeforeAll
+  void firstAccountIsTheAdmin() {
+    admin = api.register("hadmin");
+  }
 
   @Override
   protected boolean models() {
@@ -129,6 +135,44 @@ class HardeningTest extends ServerTestBase {
     Api.User other = api.register("bystander");
     api.post("/api/auth/login", new JsonObject().put("username", other.username()).put("password", other.password())).expect(200);
     api.as(victim).get("/api/users/me").expect(200);
+  }
+
+  @Test
+  void anAccountIsDeletedWithItsPasswordAndTakesItsDataWithIt() {
+    Api.User u = api.register("leaver");
+    String chat = api.as(u).newChat("mine");
+    String key = api.as(u).post("/api/users/me/keys", new JsonObject().put("name", "k")).expect(201).json().getString("key");
+    io.vertx.core.http.HttpMethod delete = io.vertx.core.http.HttpMethod.DELETE;
+    assertEquals(403, api.withToken(key).send(delete, "/api/users/me", new JsonObject().put("password", u.password()),
+        "application/json").status(), "an API key cannot delete the account");
+    assertEquals(400, api.as(u).send(delete, "/api/users/me", new JsonObject().put("password", "not-it"), "application/json")
+        .status());
+    assertEquals(204, api.as(u).send(delete, "/api/users/me", new JsonObject().put("password", u.password()), "application/json")
+        .status());
+    assertEquals(401, api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()))
+        .status());
+    assertEquals(401, api.withToken(key).get("/api/chats").status());
+    assertEquals(409, api.as(admin).send(delete, "/api/users/me", new JsonObject().put("password", admin.password()),
+        "application/json").status(), "the only admin stays");
+    assertTrue(api.as(admin).get("/api/admin/users?limit=500").json().getJsonArray("items").stream()
+        .noneMatch(x -> u.username().equals(((JsonObject) x).getString("username"))));
+    assertEquals(chat.length(), 36);
+  }
+
+  @Test
+  void anAdminCanDisableAndEnableAnAccount() {
+    Api.User u = api.register("suspended");
+    String key = api.as(u).post("/api/users/me/keys", new JsonObject().put("name", "k")).expect(201).json().getString("key");
+    JsonObject off = api.as(admin).patch("/api/admin/users/" + u.id(), new JsonObject().put("disabled", true)).expect(200).json();
+    assertTrue(off.getBoolean("disabled"));
+    assertEquals(401, api.as(u).get("/api/users/me").status());
+    assertEquals(401, api.withToken(key).get("/api/chats").status());
+    assertEquals(401, api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()))
+        .status());
+    assertEquals(409, api.as(admin).patch("/api/admin/users/" + admin.id(), new JsonObject().put("disabled", true)).status());
+    api.as(admin).patch("/api/admin/users/" + u.id(), new JsonObject().put("disabled", false)).expect(200);
+    api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password())).expect(200);
+    api.withToken(key).get("/api/chats").expect(200);
   }
 
   @Test
