@@ -18,7 +18,9 @@ public final class ErrorHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     ApiError error = toApiError(ctx.failure(), ctx.statusCode());
-    if (error.status() >= 500) {
+    if ("database_unavailable".equals(error.code())) {
+      log.warn("{} {}: the database cannot be reached ({})", ctx.request().method(), ctx.request().path(), ctx.failure());
+    } else if (error.status() >= 500) {
       log.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
     }
     send(ctx, error);
@@ -48,6 +50,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof InvalidField invalid) {
       return ApiError.badRequest(invalid.field(), invalid.getMessage());
     }
+    if (databaseDown(failure)) {
+      return new ApiError(503, "database_unavailable", "the database cannot be reached right now; try again shortly")
+          .retryAfter(5);
+    }
     if (failure instanceof DecodeException) {
       return new ApiError(400, "invalid_json", "request body is not valid JSON");
     }
@@ -55,6 +61,25 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       return forStatus(statusCode > 0 ? statusCode : 500);
     }
     return forStatus(500);
+  }
+
+  /** Whether a failure means the database cannot be reached (refused or lost connection, server shutting down). */
+  public static boolean databaseDown(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof io.vertx.sqlclient.ClosedConnectionException
+          || t instanceof io.netty.channel.ConnectTimeoutException) {
+        return true;
+      }
+      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
+          && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P"))) {
+        return true;
+      }
+      String m = t.getMessage();
+      if (m != null && (m.contains("Connection refused") || m.contains("Connection reset"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public static ApiError forStatus(int status) {

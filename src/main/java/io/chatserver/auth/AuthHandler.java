@@ -38,7 +38,8 @@ public final class AuthHandler implements Handler<RoutingContext> {
         ar.result().attach(ctx);
         ctx.next();
       } else {
-        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.unauthorized("invalid or expired token"));
+        // a failure that is not about the credentials (the database is down) is not a 401: the error handler says what it is
+        ctx.fail(ar.cause());
       }
     });
   }
