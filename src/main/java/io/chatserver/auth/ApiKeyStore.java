@@ -27,11 +27,12 @@ public final class ApiKeyStore {
   }
 
   /** Creates a key; the returned JSON holds the key itself, which is never shown again. */
-  public Future<JsonObject> create(UUID userId, String name) {
+  public Future<JsonObject> create(UUID userId, String name, Integer expiresInDays) {
     String key = PREFIX + TokenService.newRefreshToken();
     UUID id = UUID.randomUUID();
-    return pool.preparedQuery("INSERT INTO api_keys (id, user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4, $5) RETURNING *")
-        .execute(Tuple.of(id, userId, name, key.substring(0, 12), TokenService.sha256(key)))
+    return pool.preparedQuery("INSERT INTO api_keys (id, user_id, name, prefix, key_hash, expires_at) VALUES ($1, $2, $3, $4, $5, "
+            + "CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(days => $6::int) END) RETURNING *")
+        .execute(Tuple.of(id, userId, name, key.substring(0, 12), TokenService.sha256(key), expiresInDays))
         .map(rs -> json(rs.iterator().next()).put("key", key));
   }
 
@@ -52,7 +53,8 @@ public final class ApiKeyStore {
   /** The caller behind a key, or null when it is unknown or revoked. */
   public Future<Caller> authenticate(String key) {
     return pool.preparedQuery("UPDATE api_keys k SET last_used_at = now() FROM users u WHERE k.key_hash = $1 "
-            + "AND k.revoked_at IS NULL AND u.id = k.user_id AND u.disabled_at IS NULL RETURNING u.id, u.username, u.role")
+            + "AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()) AND u.id = k.user_id "
+            + "AND u.disabled_at IS NULL RETURNING u.id, u.username, u.role")
         .execute(Tuple.of(TokenService.sha256(key)))
         .map(rs -> Rows.first(rs, r -> new Caller(r.getUUID("id"), r.getString("username"), r.getString("role"), null)));
   }
@@ -60,6 +62,6 @@ public final class ApiKeyStore {
   private static JsonObject json(Row r) {
     return new JsonObject().put("id", r.getUUID("id").toString()).put("name", r.getString("name"))
         .put("prefix", r.getString("prefix")).put("createdAt", Rows.time(r, "created_at"))
-        .put("lastUsedAt", Rows.time(r, "last_used_at"));
+        .put("lastUsedAt", Rows.time(r, "last_used_at")).put("expiresAt", Rows.time(r, "expires_at"));
   }
 }

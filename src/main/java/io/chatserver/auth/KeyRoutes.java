@@ -22,8 +22,11 @@ public final class KeyRoutes {
 
   public void mount(Router router) {
     router.post("/api/users/me/keys").handler(Responses.handle(201, ctx -> {
-      String name = Body.of(ctx).only(Set.of("name")).optionalString("name", 1, 100);
-      return keys.create(AuthRoutes.requireSession(ctx).userId(), name == null ? "API key" : name);
+      Body body = Body.of(ctx).only(Set.of("name", "expiresInDays"));
+      String name = body.optionalString("name", 1, 100);
+      Long days = body.optionalLong("expiresInDays", 1, 3650);
+      return keys.create(AuthRoutes.requireSession(ctx).userId(), name == null ? "API key" : name,
+          days == null ? null : days.intValue());
     }));
     router.get("/api/users/me/keys").handler(Responses.handle(200, ctx -> keys.list(Caller.of(ctx).userId())
         .map(items -> new JsonObject().put("items", items))));

@@ -188,6 +188,26 @@ class HardeningTest extends ServerTestBase {
   }
 
   @Test
+  void aKeyCanExpireAndSaysWhenItWasLastUsed() throws Exception {
+    Api.User u = api.register("expiring");
+    JsonObject created = api.as(u).post("/api/users/me/keys", new JsonObject().put("name", "short").put("expiresInDays", 1))
+        .expect(201).json();
+    assertTrue(created.getString("expiresAt") != null);
+    String key = created.getString("key");
+    api.withToken(key).get("/api/chats").expect(200);
+    JsonObject listed = api.as(u).get("/api/users/me/keys").expect(200).json().getJsonArray("items").getJsonObject(0);
+    assertTrue(listed.getString("lastUsedAt") != null, "last use is recorded");
+    // a day later (the clock moved in the database): the key works nowhere
+    var opts = io.chatserver.storage.Database.parseUrl(conf.getJsonObject("db").getString("url"));
+    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + opts.getHost() + ":" + opts.getPort() + "/"
+        + opts.getDatabase(), opts.getUser(), opts.getPassword()); var st = c.createStatement()) {
+      st.execute("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = '" + created.getString("id") + "'");
+    }
+    assertEquals(401, api.withToken(key).get("/api/chats").status());
+    assertEquals("expiresInDays", api.as(u).post("/api/users/me/keys", new JsonObject().put("expiresInDays", 0)).errorField());
+  }
+
+  @Test
   void hugeUrlsAndHeadersGetJsonErrors(Vertx vertx) {
     WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()));
     var longUrl = http.get("/api/chats?q=" + "a".repeat(9000)).send().await();
