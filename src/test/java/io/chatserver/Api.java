@@ -128,4 +128,14 @@ public final class Api {
     }
     return post("/api/chats/" + chatId + "/messages", body).expect(201).json().getString("id");
   }
+
+  /** The session id ({@code sid}) inside an access token. */
+  public static String sessionOf(String jwt) {
+    String payload = new String(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
+    String sid = new JsonObject(payload).getString("sid");
+    if (sid == null || sid.isEmpty()) {
+      throw new AssertionError("the token names no session: " + payload);
+    }
+    return sid;
+  }
 }

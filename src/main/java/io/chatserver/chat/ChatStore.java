@@ -82,14 +82,14 @@ public final class ChatStore {
       }
     }
     String where = " FROM chats c WHERE c.user_id = $1 AND ($2::boolean IS NULL OR c.favorite = $2) "
-        + "AND ($6::uuid IS NULL OR c.bot_id = $6) AND ($3::text IS NULL OR c.search @@ to_tsquery('simple', $3) OR EXISTS (SELECT 1 FROM messages m "
+        + "AND ($4::uuid IS NULL OR c.bot_id = $4) AND ($3::text IS NULL OR c.search @@ to_tsquery('simple', $3) OR EXISTS (SELECT 1 FROM messages m "
         + "WHERE m.chat_id = c.id AND m.search @@ to_tsquery('simple', $3)))";
-    return pool.preparedQuery("SELECT count(*)" + where.replace("$6", "$4")).execute(Tuple.of(userId, favorite, tsquery, botId))
+    return pool.preparedQuery("SELECT count(*)" + where).execute(Tuple.of(userId, favorite, tsquery, botId))
         .compose(count -> {
       long total = count.iterator().next().getLong(0);
       return pool.preparedQuery("SELECT c.*, (SELECT count(*) FROM messages m WHERE m.chat_id = c.id) AS message_count"
-              + where + " ORDER BY c.updated_at DESC, c.id LIMIT $4 OFFSET $5")
-          .execute(Tuple.of(userId, favorite, tsquery, limit, offset, botId))
+              + where + " ORDER BY c.updated_at DESC, c.id LIMIT $5 OFFSET $6")
+          .execute(Tuple.of(userId, favorite, tsquery, botId, limit, offset))
           .map(rs -> {
             JsonArray items = new JsonArray();
             rs.forEach(r -> items.add(chatJson(r).put("messageCount", r.getLong("message_count"))));

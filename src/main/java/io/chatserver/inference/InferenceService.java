@@ -59,7 +59,7 @@ public final class InferenceService implements AutoCloseable {
       models.put(s.name(), new Entry(ModelStatus.LOADING, null, null, null));
     }
     if (specs.isEmpty()) {
-      log.warn(ModelCatalog.HOW_TO_ADD);
+      log.warn(ModelStatus.HOW_TO_ADD);
     }
     heartbeatTimer = vertx.setPeriodic(1, heartbeatMs, t -> beat(false));
     Thread loader = new Thread(this::loadAll, "model-loader");
@@ -222,7 +222,7 @@ public final class InferenceService implements AutoCloseable {
     }
     JsonObject reply = new JsonObject().put("models", out);
     if (specs.isEmpty()) {
-      reply.put("hint", ModelCatalog.HOW_TO_ADD);
+      reply.put("hint", ModelStatus.HOW_TO_ADD);
     }
     return reply;
   }

@@ -26,8 +26,6 @@ public final class ModelCatalog {
 
   private static final Logger log = LoggerFactory.getLogger(ModelCatalog.class);
 
-  public static final String HOW_TO_ADD = io.chatserver.bus.ModelStatus.HOW_TO_ADD;
-
   private ModelCatalog() {}
 
   public static Path modelsDir(JsonObject conf) {

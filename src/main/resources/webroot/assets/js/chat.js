@@ -84,8 +84,7 @@ export function ChatView({ chatId, models, profile }) {
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   });
 
-  const live = (m) => m.status === 'streaming' && m.jobId && !(jobs.job(m.jobId) && (jobs.job(m.jobId).done || jobs.job(m.jobId).lost));
-  const running = messages.find(live);
+  const running = messages.find((m) => m.jobId && liveState(m).streaming);
 
   const request = () => {
     const out = {};
@@ -242,6 +241,18 @@ export function ChatView({ chatId, models, profile }) {
         h('button', { type: 'submit', class: 'primary', disabled: sending || !draft.trim() }, 'Send'))));
 }
 
+/**
+ * Where a message stands, with what its live job knows: the job may have ended before the save
+ * caught up, or no node may know it any more (a server restart).
+ */
+function liveState(m) {
+  const j = m.status === 'streaming' && m.jobId ? jobs.job(m.jobId) : null;
+  const lost = !!(j && j.lost);
+  const ended = j && j.done ? j.done : null;
+  const streaming = m.status === 'streaming' && !lost && !ended;
+  return { lost, ended, streaming, status: lost ? 'error' : ended ? ended.status || 'done' : m.status };
+}
+
 /** What a message shows: the saved text, or while it streams, what the live job has. */
 function displayText(m) {
   if (m.status === 'streaming' && m.jobId) {
@@ -261,12 +272,7 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
   const [comment, setComment] = useState('');
   const body = useRef(null);
   const text = displayText(m);
-  // the live job may know more than the saved message: it ended (the save may lag), or no node knows it any more
-  const j = m.status === 'streaming' && m.jobId ? jobs.job(m.jobId) : null;
-  const lost = !!(j && j.lost);
-  const ended = j && j.done ? j.done : null;
-  const streaming = m.status === 'streaming' && !lost && !ended;
-  const status = lost ? 'error' : ended ? ended.status || 'done' : m.status;
+  const { lost, ended, streaming, status } = liveState(m);
   const html = toSafeHtml(text);
   useEffect(() => enhance(body.current));
 

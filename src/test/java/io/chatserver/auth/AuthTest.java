@@ -11,7 +11,6 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AuthTest extends ServerTestBase {
 
@@ -119,7 +118,7 @@ class AuthTest extends ServerTestBase {
     api.withToken(forged).get("/api/chats").expect(401);
     // a correctly signed token past its expiry
     JsonObject me = api.as(u).get("/api/users/me").json();
-    String sid = sessionOf(u.token());
+    String sid = Api.sessionOf(u.token());
     String expired = tokens().accessToken(u.id(), UUID.fromString(sid), u.username(), me.getString("role"), -60);
     api.withToken(expired).get("/api/chats").expect(401);
     String valid = tokens().accessToken(u.id(), UUID.fromString(sid), u.username(), me.getString("role"), 60);
@@ -129,7 +128,7 @@ class AuthTest extends ServerTestBase {
   @Test
   void roleInTokenIsNotTrusted() {
     User u = api.register("role");
-    String sid = sessionOf(u.token());
+    String sid = Api.sessionOf(u.token());
     // even a validly signed token claiming admin gets the role from the database
     String claimsAdmin = tokens().accessToken(u.id(), UUID.fromString(sid), u.username(), "admin", 60);
     assertEquals("user", api.withToken(claimsAdmin).get("/api/users/me").expect(200).json().getString("role"));
@@ -153,10 +152,4 @@ class AuthTest extends ServerTestBase {
     api.as(admin).patch("/api/admin/users/" + other.id(), new JsonObject().put("role", "root")).expect(400);
   }
 
-  private static String sessionOf(String jwt) {
-    String payload = new String(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
-    String sid = new JsonObject(payload).getString("sid");
-    assertTrue(sid != null && !sid.isEmpty());
-    return sid;
-  }
 }
