@@ -118,7 +118,8 @@ final class ApiNode {
         http.getLong("bodyLimitBytes", 1_048_576L),
         http.getLong("importLimitBytes", 64L * 1_048_576L));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
-        ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L)))
+        ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L),
+            generation.settings().workerTimeoutMs() * 3 / 5))
         : Future.succeededFuture();
     return vertx.deployVerticle(generation) // owns every job of this node on its own context
         .compose(id -> remote)

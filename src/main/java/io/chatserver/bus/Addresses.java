@@ -12,11 +12,15 @@ package io.chatserver.bus;
  *               reply    {jobId, model, promptTokens}            (accepted: the stream follows)
  *               failure  ReplyException(JobFailure code, message): INVALID (bad options or messages),
  *                        TOO_LONG (prompt longer than the context), BUSY (queue full, shutting down),
- *                        FAILED; NO_HANDLERS when that node does not serve the model
+ *                        FAILED, UPSTREAM (message: {status, retryAfter, message}); NO_HANDLERS when
+ *                        that node does not serve the model
+ *               (a remote worker's job may also carry openai{tools, tool_choice, logprobs, ...}: passed to the upstream)
  * replyTo       the worker sends, in order:
- *               {type: "delta", jobId, attempt, seq, text}        (seq = 1, 2, ...; attempt echoes the job's)
- *               {type: "done",  jobId, seq, finishReason: stop|length|cancelled|error, error?,
- *                usage: {promptTokens, completionTokens, ttftMs, tokensPerSecond}}
+ *               {type: "delta", jobId, attempt, seq, text, openai?}  (seq = 1, 2, ...; attempt echoes the job's;
+ *                        openai: an upstream's {tool_calls, logprobs} of that chunk, as it sent them)
+ *               {type: "done",  jobId, seq, finishReason: stop|length|tool_calls|cancelled|error, error?,
+ *                usage: {promptTokens, completionTokens, ttftMs, tokensPerSecond},
+ *                openai? (the whole answer's {tool_calls, logprobs}, merged)}
  * CANCEL        publish  {jobId}                                   (the worker holding it stops it)
  *               (the API side's WorkerRegistry picks the node from the heartbeats)
  * WORKERS       publish, every heartbeat, by each worker node:

@@ -13,7 +13,13 @@ public enum JobFailure {
   /** The model's queue is full, or it is shutting down: try again (or elsewhere). */
   BUSY(3),
   /** The worker failed for a reason of its own. */
-  FAILED(4);
+  FAILED(4),
+  /**
+   * An upstream service refused the job before streaming anything; the message is JSON
+   * {@code {status, retryAfter, message}}: the upstream's HTTP status (0 when it could not be
+   * reached, 504 when it did not answer in time) and its Retry-After in seconds (or null).
+   */
+  UPSTREAM(5);
 
   public final int code;
 

@@ -17,10 +17,10 @@ public enum MessageStatus {
     return Arrays.stream(values()).filter(s -> s.wire().equals(value)).findFirst().orElse(null);
   }
 
-  /** The status a generation ends in, from the worker's finish reason (stop, length, cancelled, error). */
+  /** The status a generation ends in, from the worker's finish reason (stop, length, tool_calls, cancelled, error). */
   public static MessageStatus ofFinish(String finishReason) {
     return switch (finishReason) {
-      case "stop", "length" -> DONE;
+      case "stop", "length", "tool_calls" -> DONE;
       case "cancelled" -> STOPPED;
       default -> ERROR;
     };

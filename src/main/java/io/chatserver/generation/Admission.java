@@ -27,7 +27,7 @@ final class Admission {
     if (mine.size() >= maxPerUser) {
       throw new ApiError(429, "too_many_generations", "you already have " + mine.size()
           + " generation(s) running (the limit is " + maxPerUser + "); wait for it to finish or stop it with "
-          + "POST /api/jobs/" + mine.iterator().next() + "/stop");
+          + "POST /api/jobs/" + mine.iterator().next() + "/stop").retryAfter(2);
     }
     mine.add(jobId);
   }

@@ -70,10 +70,39 @@ final class Dispatcher {
           case TOO_LONG -> new ApiError(400, "context_length_exceeded", re.getMessage());
           case BUSY -> new ApiError(503, "overloaded", re.getMessage());
           case FAILED -> new ApiError(502, "worker_error", "the worker failed: " + re.getMessage());
+          case UPSTREAM -> upstreamRefusal(re.getMessage());
         };
       }
     }
     return new ApiError(502, "worker_error", "the worker failed: " + e.getMessage());
+  }
+
+  /**
+   * An upstream service's refusal ({status, retryAfter, message}): a rate limit stays a 429 with the
+   * upstream's Retry-After, a bad parameter a 400 with the upstream's words, an unknown model a 404;
+   * a refused key or an upstream fault is the gateway's 502, an unreachable upstream 503, a silent one 504.
+   */
+  static ApiError upstreamRefusal(String encoded) {
+    JsonObject r;
+    try {
+      r = new JsonObject(encoded);
+    } catch (RuntimeException e) {
+      return new ApiError(502, "upstream_error", encoded);
+    }
+    int status = r.getInteger("status", 502);
+    String message = r.getString("message", "the upstream service refused the job");
+    Long retryAfter = r.getLong("retryAfter");
+    ApiError e = switch (status) {
+      case 0 -> new ApiError(503, "upstream_unavailable", message);
+      case 400, 422 -> new ApiError(400, "upstream_invalid_request", message);
+      case 401, 403 -> new ApiError(502, "upstream_auth", message);
+      case 404 -> new ApiError(404, "upstream_model_not_found", message);
+      case 429 -> new ApiError(429, "upstream_rate_limited", message);
+      case 503 -> new ApiError(503, "upstream_unavailable", message);
+      case 504 -> new ApiError(504, "upstream_timeout", message);
+      default -> new ApiError(502, "upstream_error", message);
+    };
+    return retryAfter == null ? e : e.retryAfter(retryAfter);
   }
 
   /** The job again, as a new attempt that continues after the text streamed so far, with the tokens left. */

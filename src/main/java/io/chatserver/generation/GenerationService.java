@@ -196,10 +196,11 @@ public final class GenerationService extends VerticleBase {
     }
     job.lastWorkerMessageAt = System.currentTimeMillis();
     if ("delta".equals(msg.getString("type"))) {
-      job.append(msg.getString("text", ""));
+      job.append(msg.getString("text", ""), msg.getJsonObject("openai"));
       job.writer.delta();
     } else if ("done".equals(msg.getString("type"))) {
       consumer.unregister();
+      job.openai = msg.getJsonObject("openai");
       end(job, msg.getString("finishReason", "error"), msg.getJsonObject("usage", new JsonObject()), msg.getString("error"));
     }
   }
@@ -241,6 +242,9 @@ public final class GenerationService extends VerticleBase {
       }
       if (job.messageId != null) {
         result.put("messageId", job.messageId.toString());
+      }
+      if (job.openai != null) {
+        result.put("openai", job.openai);
       }
       if (job.workerNode != null) {
         result.put("worker", job.workerNode);

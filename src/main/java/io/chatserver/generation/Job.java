@@ -20,6 +20,14 @@ public final class Job {
   public interface Subscriber {
     void delta(long seq, String text);
 
+    /**
+     * A delta with the OpenAI-only parts an upstream gave beside the text ({tool_calls, logprobs}),
+     * or null; only the OpenAI face uses them.
+     */
+    default void delta(long seq, String text, JsonObject extra) {
+      delta(seq, text);
+    }
+
     void done(long seq, JsonObject result);
   }
 
@@ -33,6 +41,8 @@ public final class Job {
   final boolean trimLeading;
   final long createdAt = System.currentTimeMillis();
   private final List<String> deltas = new ArrayList<>();
+  /** The OpenAI-only parts of each delta (null for most), by the delta's index. */
+  private final List<JsonObject> extras = new ArrayList<>();
   private final StringBuilder text = new StringBuilder();
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final Promise<JsonObject> finished = Promise.promise();
@@ -48,6 +58,8 @@ public final class Job {
   /** The end is being saved: no second end, no failover. */
   boolean ending;
   int promptTokens;
+  /** The OpenAI-only parts of the whole answer an upstream gave ({tool_calls, logprobs}), or null. */
+  JsonObject openai;
 
   Job(String id, UUID userId, String model, boolean trimLeading) {
     this.id = id;
@@ -58,18 +70,24 @@ public final class Job {
 
   /** Records a delta (leading whitespace of an answer is dropped) and tells the subscribers. */
   synchronized void append(String delta) {
+    append(delta, null);
+  }
+
+  /** As above, with the OpenAI-only parts an upstream sent beside it (a delta of only those is kept too). */
+  synchronized void append(String delta, JsonObject extra) {
     String d = delta;
     if (trimLeading && text.length() == 0) {
       d = d.stripLeading();
     }
-    if (d.isEmpty()) {
+    if (d.isEmpty() && extra == null) {
       return;
     }
     deltas.add(d);
+    extras.add(extra);
     text.append(d);
     long seq = deltas.size();
     for (Subscriber s : List.copyOf(subscribers)) {
-      s.delta(seq, d);
+      s.delta(seq, d, extra);
     }
   }
 
@@ -98,7 +116,7 @@ public final class Job {
   /** Replays deltas after {@code from} to the subscriber, then keeps it informed (or ends it at once). */
   public synchronized void subscribe(long from, Subscriber s) {
     for (int i = (int) Math.max(0, from); i < deltas.size(); i++) {
-      s.delta(i + 1L, deltas.get(i));
+      s.delta(i + 1L, deltas.get(i), extras.get(i));
     }
     if (result != null) {
       s.done(deltas.size() + 1L, result);

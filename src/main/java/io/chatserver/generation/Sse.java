@@ -38,8 +38,13 @@ public final class Sse {
     Job.Subscriber sub = new Job.Subscriber() {
       @Override
       public void delta(long seq, String text) {
+        delta(seq, text, null);
+      }
+
+      @Override
+      public void delta(long seq, String text, JsonObject extra) {
         if (!resp.ended() && !resp.closed()) {
-          resp.write(format.delta(job, seq, text));
+          resp.write(extra == null ? format.delta(job, seq, text) : format.delta(job, seq, text, extra));
         }
       }
 
@@ -64,6 +69,11 @@ public final class Sse {
   /** How events are written: the native format, or OpenAI's chunks. */
   public interface Format {
     String delta(Job job, long seq, String text);
+
+    /** A delta with an upstream's OpenAI-only parts ({tool_calls, logprobs}); formats that have no place for them drop them. */
+    default String delta(Job job, long seq, String text, JsonObject extra) {
+      return delta(job, seq, text);
+    }
 
     String done(Job job, long seq, JsonObject result);
   }

@@ -57,6 +57,9 @@ public final class OpenAiRoutes {
     }
     JsonObject err = new JsonObject().put("message", e.getMessage()).put("type", type).put("param", e.field())
         .put("code", e.code());
+    if (e.retryAfter() > 0) {
+      ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfter()));
+    }
     ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("error", err).encode());
   }
@@ -105,11 +108,10 @@ public final class OpenAiRoutes {
         .compose(m -> passed.isEmpty() ? Future.succeededFuture(m) : gen.models().map(list -> {
           boolean upstream = list.getJsonArray("models", new JsonArray()).stream().anyMatch(o -> o instanceof JsonObject e
               && m.equals(e.getString("name")) && "upstream".equals(e.getString("origin")));
-          String unsupported = upstream ? passed.fieldNames().stream().filter(NOT_YET::contains).findFirst().orElse(null)
-              : passed.fieldNames().iterator().next();
-          if (unsupported != null) {
+          if (!upstream) {
+            String unsupported = passed.fieldNames().iterator().next();
             throw ApiError.badRequest(unsupported, unsupported + " is not supported by model " + m
-                + (upstream ? " through this server yet" : " (a local model); upstream services' models take it"));
+                + " (a local model); upstream services' models take it");
           }
           payload.put("openai", passed);
           return m;
@@ -165,12 +167,9 @@ public final class OpenAiRoutes {
     }
   }
 
-  /** Chat messages whose content may be a list of parts: the text parts are joined. */
   /** OpenAI parameters the local engine has no use for: passed on to an upstream service's model, else a 400. */
   private static final java.util.List<String> PASSED = java.util.List.of("presence_penalty", "frequency_penalty", "logit_bias",
       "user", "response_format", "tools", "tool_choice", "logprobs", "top_logprobs");
-  /** Of those, the ones whose answers (tool calls, log probabilities) the job protocol cannot carry back yet. */
-  private static final java.util.Set<String> NOT_YET = java.util.Set.of("tools", "tool_choice", "logprobs", "top_logprobs");
 
   private static JsonObject passthrough(JsonObject req) {
     JsonObject out = new JsonObject();
@@ -182,6 +181,7 @@ public final class OpenAiRoutes {
     return out;
   }
 
+  /** Chat messages whose content may be a list of parts: the text parts are joined. */
   static JsonArray textMessages(JsonArray messages) {
     if (messages == null) {
       return null;
@@ -221,7 +221,8 @@ public final class OpenAiRoutes {
   }
 
   static String finishReason(JsonObject done) {
-    return "length".equals(done.getString("finishReason")) ? "length" : "stop";
+    String r = done.getString("finishReason");
+    return "length".equals(r) || "tool_calls".equals(r) ? r : "stop";
   }
 
   static JsonObject usage(JsonObject done) {
@@ -233,10 +234,18 @@ public final class OpenAiRoutes {
 
   static JsonObject response(String id, long created, boolean chat, JsonObject done) {
     JsonObject choice = new JsonObject().put("index", 0).put("finish_reason", finishReason(done));
+    JsonObject openai = done.getJsonObject("openai", new JsonObject());
     if (chat) {
-      choice.put("message", new JsonObject().put("role", "assistant").put("content", done.getString("text")));
+      JsonObject message = new JsonObject().put("role", "assistant").put("content", done.getString("text"));
+      if (openai.getJsonArray("tool_calls") != null) {
+        message.put("tool_calls", openai.getJsonArray("tool_calls"));
+        if (done.getString("text", "").isEmpty()) {
+          message.putNull("content"); // as OpenAI answers a pure tool call
+        }
+      }
+      choice.put("message", message).put("logprobs", openai.getJsonObject("logprobs"));
     } else {
-      choice.put("text", done.getString("text")).putNull("logprobs");
+      choice.put("text", done.getString("text")).put("logprobs", openai.getJsonObject("logprobs"));
     }
     return new JsonObject().put("id", id).put("object", chat ? "chat.completion" : "text_completion").put("created", created)
         .put("model", done.getString("model")).put("choices", new JsonArray().add(choice)).put("usage", usage(done));
@@ -262,24 +271,39 @@ public final class OpenAiRoutes {
           .put("created", created).put("model", job.model).put("choices", new JsonArray().add(choice.put("index", 0)));
     }
 
-    private JsonObject content(String text) {
+    private JsonObject content(String text, JsonObject extra) {
       JsonObject c = new JsonObject();
+      JsonObject logprobs = extra == null ? null : extra.getJsonObject("logprobs");
       if (chat) {
-        JsonObject delta = new JsonObject().put("content", text);
+        JsonObject delta = new JsonObject();
+        if (!text.isEmpty() || extra == null || extra.getJsonArray("tool_calls") == null) {
+          delta.put("content", text);
+        }
+        if (extra != null && extra.getJsonArray("tool_calls") != null) {
+          delta.put("tool_calls", extra.getJsonArray("tool_calls"));
+        }
         if (first) {
           delta.put("role", "assistant");
           first = false;
         }
         c.put("delta", delta);
+        if (logprobs != null) {
+          c.put("logprobs", logprobs);
+        }
       } else {
-        c.put("text", text).putNull("logprobs");
+        c.put("text", text).put("logprobs", logprobs);
       }
       return c.putNull("finish_reason");
     }
 
     @Override
     public String delta(Job job, long seq, String text) {
-      return "data: " + chunk(job, content(text)).encode() + "\n\n";
+      return delta(job, seq, text, null);
+    }
+
+    @Override
+    public String delta(Job job, long seq, String text, JsonObject extra) {
+      return "data: " + chunk(job, content(text, extra)).encode() + "\n\n";
     }
 
     @Override
@@ -289,7 +313,7 @@ public final class OpenAiRoutes {
         sb.append("data: ").append(new JsonObject().put("error", new JsonObject().put("message", result.getString("error"))
             .put("type", "server_error")).encode()).append("\n\n");
       }
-      JsonObject last = content("");
+      JsonObject last = content("", null);
       if (chat) {
         last.put("delta", new JsonObject());
       } else {

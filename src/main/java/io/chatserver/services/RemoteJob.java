@@ -13,7 +13,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * One job run on an upstream service: a streaming {@code /chat/completions} (messages) or
  * {@code /completions} (prompt, suffix) call whose server-sent events become the job protocol's
- * numbered deltas and its done message, with usage. A cancel resets the HTTP request at once.
+ * numbered deltas and its done message, with usage ({@link UpstreamStream}); tool calls and log
+ * probabilities travel beside the text. A cancel resets the HTTP request at once.
  */
 final class RemoteJob {
 
@@ -28,15 +29,14 @@ final class RemoteJob {
   private final String replyTo;
   private final int attempt;
   private final long startNanos = System.nanoTime();
+  private final Promise<Void> accepted = Promise.promise();
   private final Promise<Void> ended = Promise.promise();
+  private UpstreamStream stream;
   private HttpClientRequest request;
   private long seq;
   private long firstTokenNanos;
   private int chunks;
-  private JsonObject usage;
-  private String finish;
   private boolean cancelled;
-  private final StringBuilder pending = new StringBuilder();
 
   RemoteJob(Vertx vertx, HttpClient http, UpstreamService service, String model, JsonObject job) {
     this.vertx = vertx;
@@ -53,8 +53,15 @@ final class RemoteJob {
     return model;
   }
 
-  Future<Void> run() {
+  /**
+   * Starts the upstream call. The returned future completes once the upstream has answered 200 (or
+   * after {@code acceptWithinMs} without an answer: a slow upstream is then the stream's business);
+   * it fails with an {@link UpstreamRefusal} when the upstream refused at once (bad key, unknown
+   * model, rate limit, bad parameter, down), so the client gets a clear HTTP error and nothing is saved.
+   */
+  Future<Void> run(long acceptWithinMs) {
     boolean chat = job.getJsonArray("messages") != null;
+    stream = new UpstreamStream(chat);
     JsonObject body = new JsonObject().put("model", model.substring(service.name().length() + 1)).put("stream", true)
         .put("stream_options", new JsonObject().put("include_usage", true));
     JsonObject options = job.getJsonObject("options", new JsonObject());
@@ -79,6 +86,8 @@ final class RemoteJob {
         body.put("suffix", job.getString("suffix"));
       }
     }
+    long timer = vertx.setTimer(acceptWithinMs, t -> accepted.tryComplete());
+    accepted.future().onComplete(x -> vertx.cancelTimer(timer));
     http.request(Upstream.request(service, HttpMethod.POST, chat ? "/chat/completions" : "/completions")
             .putHeader("Content-Type", "application/json"))
         .compose(req -> {
@@ -90,18 +99,41 @@ final class RemoteJob {
         })
         .onSuccess(resp -> {
           if (resp.statusCode() != 200) {
-            resp.body().onComplete(b -> end("error", "service " + service.name() + ": "
-                + Upstream.explain(resp, b.succeeded() ? b.result().toString() : "")));
+            resp.body().onComplete(b -> refuse(resp.statusCode(), Upstream.retryAfter(resp), "service " + service.name()
+                + ": " + Upstream.explain(resp, b.succeeded() ? b.result().toString() : "")));
             return;
           }
-          resp.handler(buf -> onBytes(buf, chat));
+          accepted.tryComplete();
+          resp.handler(buf -> onBytes(buf));
           resp.exceptionHandler(e -> end(cancelled ? "cancelled" : "error", cancelled ? null
               : "service " + service.name() + ": the stream broke off (" + e.getMessage() + ")"));
-          resp.endHandler(v -> end(finish == null ? "stop" : finish, null));
+          resp.endHandler(v -> end(stream.finishReason(), null));
         })
-        .onFailure(e -> end(cancelled ? "cancelled" : "error", cancelled ? null
-            : "service " + service.name() + " could not be reached: " + e.getMessage()));
+        .onFailure(e -> {
+          if (cancelled) {
+            end("cancelled", null);
+          } else if (Upstream.isTimeout(e)) {
+            refuse(UpstreamRefusal.TIMED_OUT, null, "service " + service.name() + " did not answer within "
+                + service.timeoutMs() + " ms");
+          } else {
+            refuse(UpstreamRefusal.UNREACHABLE, null, "service " + service.name() + " could not be reached: " + e.getMessage());
+          }
+        });
+    return accepted.future();
+  }
+
+  /** Ends when the job has ended (sent its done message, or was refused). */
+  Future<Void> ended() {
     return ended.future();
+  }
+
+  /** Before the job was accepted: a refusal the client gets as an HTTP error; after: the stream ends with the error. */
+  private void refuse(int status, Long retryAfter, String message) {
+    if (accepted.tryFail(new UpstreamRefusal(status, retryAfter, message))) {
+      ended.tryComplete();
+    } else {
+      end("error", message);
+    }
   }
 
   void cancel() {
@@ -109,49 +141,27 @@ final class RemoteJob {
     if (request != null) {
       request.connection().close(); // the upstream sees its client leave and stops the job
     }
-    end("cancelled", null);
+    if (accepted.tryFail(new UpstreamRefusal(UpstreamRefusal.UNREACHABLE, null, "stopped before the upstream answered"))) {
+      ended.tryComplete();
+    } else {
+      end("cancelled", null);
+    }
   }
 
-  private void onBytes(Buffer buf, boolean chat) {
-    pending.append(buf.toString());
-    int nl;
-    while ((nl = pending.indexOf("\n")) >= 0) {
-      String line = pending.substring(0, nl).trim();
-      pending.delete(0, nl + 1);
-      if (!line.startsWith("data:")) {
-        continue;
+  private void onBytes(Buffer buf) {
+    for (UpstreamStream.Piece p : stream.feed(buf.toString())) {
+      if (firstTokenNanos == 0) {
+        firstTokenNanos = System.nanoTime();
       }
-      String data = line.substring(5).trim();
-      if (data.equals("[DONE]") || data.isEmpty()) {
-        continue;
-      }
-      JsonObject event;
-      try {
-        event = new JsonObject(data);
-      } catch (RuntimeException e) {
-        continue; // a line we do not understand: skip it rather than fail the answer
-      }
-      if (event.getJsonObject("usage") != null) {
-        usage = event.getJsonObject("usage");
-      }
-      JsonArray choices = event.getJsonArray("choices", new JsonArray());
-      if (choices.isEmpty()) {
-        continue;
-      }
-      JsonObject choice = choices.getJsonObject(0);
-      String text = chat ? (choice.getJsonObject("delta") == null ? null : choice.getJsonObject("delta").getString("content"))
-          : choice.getString("text");
-      if (text != null && !text.isEmpty()) {
-        if (firstTokenNanos == 0) {
-          firstTokenNanos = System.nanoTime();
-        }
+      if (!p.text().isEmpty()) {
         chunks++;
-        vertx.eventBus().send(replyTo, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
-            .put("seq", ++seq).put("text", text));
       }
-      if (choice.getString("finish_reason") != null) {
-        finish = "length".equals(choice.getString("finish_reason")) ? "length" : "stop";
+      JsonObject delta = new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
+          .put("seq", ++seq).put("text", p.text());
+      if (p.extra() != null) {
+        delta.put("openai", p.extra());
       }
+      vertx.eventBus().send(replyTo, delta);
     }
   }
 
@@ -160,6 +170,7 @@ final class RemoteJob {
       return;
     }
     long now = System.nanoTime();
+    JsonObject usage = stream == null ? null : stream.usage();
     int completion = usage == null ? chunks : usage.getInteger("completion_tokens", chunks);
     double seconds = firstTokenNanos == 0 ? 0 : (now - firstTokenNanos) / 1e9;
     JsonObject u = new JsonObject().put("promptTokens", usage == null ? 0 : usage.getInteger("prompt_tokens", 0))
@@ -170,6 +181,9 @@ final class RemoteJob {
         .put("finishReason", reason).put("usage", u);
     if (error != null) {
       done.put("error", error);
+    }
+    if (stream != null && stream.merged() != null) {
+      done.put("openai", stream.merged());
     }
     vertx.eventBus().send(replyTo, done);
     ended.tryComplete();

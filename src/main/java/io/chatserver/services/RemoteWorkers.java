@@ -36,6 +36,7 @@ public final class RemoteWorkers extends VerticleBase {
 
   private final ServiceStore store;
   private final long heartbeatMs;
+  private final long acceptWithinMs;
   private final String nodeId = "remote-" + UUID.randomUUID();
   /** Model name ("service/model") -> its state, rebuilt on every reload. */
   private final Map<String, JsonObject> models = new LinkedHashMap<>();
@@ -44,9 +45,15 @@ public final class RemoteWorkers extends VerticleBase {
   private HttpClient http;
   private long generation;
 
-  public RemoteWorkers(ServiceStore store, long heartbeatMs) {
+  /**
+   * @param acceptWithinMs how long a job waits for the upstream's first answer before it is accepted
+   *     anyway (below the API side's worker timeout), so that an upstream that refuses at once is a
+   *     clear HTTP error rather than an empty answer
+   */
+  public RemoteWorkers(ServiceStore store, long heartbeatMs, long acceptWithinMs) {
     this.store = store;
     this.heartbeatMs = heartbeatMs;
+    this.acceptWithinMs = acceptWithinMs;
   }
 
   @Override
@@ -177,10 +184,18 @@ public final class RemoteWorkers extends VerticleBase {
       }
       RemoteJob rj = new RemoteJob(vertx, http, s, model, job);
       running.put(jobId, rj);
-      msg.reply(new JsonObject().put("jobId", jobId).put("model", model).put("worker", nodeId).put("promptTokens", 0));
-      rj.run().onComplete(x -> {
+      rj.ended().onComplete(x -> {
         running.remove(jobId);
         c.decrementAndGet();
+      });
+      rj.run(acceptWithinMs).onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(new JsonObject().put("jobId", jobId).put("model", model).put("worker", nodeId).put("promptTokens", 0));
+        } else if (ar.cause() instanceof UpstreamRefusal r) {
+          msg.fail(JobFailure.UPSTREAM.code, r.encode());
+        } else {
+          msg.fail(JobFailure.FAILED.code, String.valueOf(ar.cause().getMessage()));
+        }
       });
       return Future.<Void>succeededFuture();
     })).onFailure(e -> msg.fail(JobFailure.BUSY.code, e.getMessage()));

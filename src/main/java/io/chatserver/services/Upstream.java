@@ -47,6 +47,30 @@ final class Upstream {
             : new IllegalStateException("cannot reach " + s.baseUrl() + ": " + e.getMessage(), e)));
   }
 
+  /** The upstream's Retry-After in seconds (a number; an HTTP date counts as 60 s), or null. */
+  static Long retryAfter(HttpClientResponse resp) {
+    String h = resp.getHeader("Retry-After");
+    if (h == null || h.isBlank()) {
+      return null;
+    }
+    try {
+      return Math.max(1, (long) Math.ceil(Double.parseDouble(h.trim())));
+    } catch (NumberFormatException e) {
+      return 60L;
+    }
+  }
+
+  /** Whether a failed call ran out of time (connect or idle timeout) rather than being refused. */
+  static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException || t instanceof io.netty.handler.timeout.TimeoutException
+          || t instanceof io.netty.channel.ConnectTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** An upstream error as a person should read it (never with the key). */
   static String explain(HttpClientResponse resp, String body) {
     String detail = "";

@@ -139,9 +139,15 @@ class UpstreamServicesTest extends ServerTestBase {
     JsonObject err = local.json().getJsonObject("error");
     assertEquals("presence_penalty", err.getString("param"));
     assertTrue(err.getString("message").contains("stories260k"), err.encode());
+    // through the gateway they reach the upstream: here a second instance whose local model refuses them by name
     Api.Resp tools = api.as(admin).post("/v1/chat/completions", new JsonObject().put("model", MODEL).put("messages", question())
-        .put("tools", new JsonArray().add(new JsonObject().put("type", "function"))));
+        .put("tools", new JsonArray().add(new JsonObject().put("type", "function")
+            .put("function", new JsonObject().put("name", "weather").put("parameters", new JsonObject())))));
     assertEquals(400, tools.status(), tools.body());
+    JsonObject refused = tools.json().getJsonObject("error");
+    assertEquals("upstream_invalid_request", refused.getString("code"), refused.encode());
+    assertTrue(refused.getString("message").contains("service up") && refused.getString("message").contains("tools")
+        && refused.getString("message").contains("stories260k"), refused.encode());
     JsonArray withDeveloper = new JsonArray().add(new JsonObject().put("role", "developer").put("content", "Be brief."))
         .add(new JsonObject().put("role", "user").put("content", "Hi"));
     up.withToken(key).post("/v1/chat/completions", new JsonObject().put("model", "stories260k").put("messages", withDeveloper)
@@ -228,9 +234,78 @@ class UpstreamServicesTest extends ServerTestBase {
   }
 
   @Test
+  void anUpstreamThatRefusesAtOnceIsAClearHttpErrorAndLeavesNoAnswerBehind() throws Exception {
+    // a key of a second upstream user, who already runs as many answers as the upstream allows one user
+    Api.User busy = up.register("busy");
+    String busyKey = up.as(busy).post("/api/users/me/keys", new JsonObject().put("name", "gw")).expect(201).json().getString("key");
+    JsonObject limited = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "limited")
+        .put("baseUrl", "http://127.0.0.1:" + upstream.port() + "/v1").put("apiKey", busyKey)
+        .put("models", new JsonArray().add("stories260k"))).expect(201).json();
+    JsonObject down = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "down")
+        .put("baseUrl", "http://127.0.0.1:9/v1").put("models", new JsonArray().add("stories260k"))).expect(201).json();
+    BatchScheduler upstreamScheduler = upstream.inference().scheduler("stories260k");
+    List<String> held = new java.util.ArrayList<>();
+    upstreamScheduler.hold();
+    try {
+      String upChat = up.as(busy).newChat("filling");
+      while (true) {
+        Api.Resp r = up.as(busy).post("/api/chats/" + upChat + "/messages", new JsonObject().put("content", "Hi").put("generate", true));
+        if (r.status() == 429) {
+          break;
+        }
+        held.add(r.expect(201).json().getString("jobId"));
+        assertTrue(held.size() <= 64, "the upstream never limited its user");
+      }
+      io.chatserver.Await.until(() -> "ready".equals(status("limited/stories260k")) && "ready".equals(status("down/stories260k")),
+          "the services' models to be served");
+      Api.User u = api.register("refused");
+      String chat = api.as(u).newChat("refused");
+      Api.Resp rateLimited = api.as(u).post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Hello")
+          .put("generate", true).put("model", "limited/stories260k"));
+      assertEquals(429, rateLimited.status(), rateLimited.body());
+      assertEquals("upstream_rate_limited", rateLimited.errorCode());
+      assertEquals("2", rateLimited.headers().get("retry-after"), "the upstream's Retry-After is passed on");
+      assertTrue(rateLimited.json().getJsonObject("error").getString("message").contains("service limited"), rateLimited.body());
+      Api.Resp viaOpenAi = api.as(u).post("/v1/chat/completions", new JsonObject().put("model", "limited/stories260k")
+          .put("messages", question()));
+      assertEquals(429, viaOpenAi.status(), viaOpenAi.body());
+      assertEquals("2", viaOpenAi.headers().get("retry-after"));
+      assertEquals("rate_limit_error", viaOpenAi.json().getJsonObject("error").getString("type"));
+
+      Api.Resp unreachable = api.as(u).post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Hello")
+          .put("generate", true).put("model", "down/stories260k"));
+      assertEquals(503, unreachable.status(), unreachable.body());
+      assertEquals("upstream_unavailable", unreachable.errorCode());
+      assertTrue(unreachable.json().getJsonObject("error").getString("message").contains("service down"), unreachable.body());
+      // a refused answer leaves nothing behind: no assistant message in the chat
+      JsonArray messages = api.as(u).get("/api/chats/" + chat + "/branch").expect(200).json().getJsonArray("messages");
+      assertTrue(messages.stream().noneMatch(m -> "assistant".equals(((JsonObject) m).getString("role"))), messages.encode());
+    } finally {
+      held.forEach(job -> up.as(busy).post("/api/jobs/" + job + "/stop", new JsonObject()));
+      upstreamScheduler.resume();
+      io.chatserver.Await.until(() -> upstreamScheduler.running() + upstreamScheduler.waiting() == 0, "the held answers to stop");
+      api.as(admin).delete("/api/admin/services/" + limited.getString("id")).expect(204);
+      api.as(admin).delete("/api/admin/services/" + down.getString("id")).expect(204);
+    }
+  }
+
+  @Test
   void aWrongKeyIsAClearErrorNamingTheService() throws Exception {
     JsonObject other = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "wrongkey")
         .put("baseUrl", "http://127.0.0.1:" + upstream.port() + "/v1").put("apiKey", "sk-cs-not-a-real-key")).expect(201).json();
+    JsonObject listed = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "wrongkey2")
+        .put("baseUrl", "http://127.0.0.1:" + upstream.port() + "/v1").put("apiKey", "sk-cs-not-a-real-key")
+        .put("models", new JsonArray().add("stories260k"))).expect(201).json();
+    try {
+      io.chatserver.Await.until(() -> "ready".equals(status("wrongkey2/stories260k")), "the allow-listed model to be served");
+      Api.Resp answer = api.as(admin).post("/v1/chat/completions", new JsonObject().put("model", "wrongkey2/stories260k")
+          .put("messages", question()));
+      assertEquals(502, answer.status(), answer.body());
+      assertEquals("upstream_auth", answer.json().getJsonObject("error").getString("code"));
+      assertTrue(answer.json().getJsonObject("error").getString("message").contains("service wrongkey2"), answer.body());
+    } finally {
+      api.as(admin).delete("/api/admin/services/" + listed.getString("id")).expect(204);
+    }
     try {
       Api.Resp test = api.as(admin).post("/api/admin/services/" + other.getString("id") + "/test", new JsonObject());
       assertEquals(502, test.status(), test.body());
