@@ -56,7 +56,9 @@ public final class GenerationService extends VerticleBase {
   private final GenerationStore store;
   private final Settings settings;
   private final WorkerRegistry workers;
-  private final Admission admission;
+  /** How long a running job counts against its user's limit without its node renewing it (a dead node's jobs stop counting). */
+  private static final long ADMISSION_LEASE_MS = 60_000;
+  private Admission admission;
   /** Written on this verticle's context only; read from anywhere. */
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final Map<String, Job> mirrors = new ConcurrentHashMap<>();
@@ -66,12 +68,14 @@ public final class GenerationService extends VerticleBase {
     this.store = store;
     this.settings = settings;
     this.workers = workers;
-    this.admission = new Admission(settings.maxPerUser());
   }
 
   @Override
   public Future<?> start() {
     dispatcher = new Dispatcher(vertx, workers, settings.workerTimeoutMs());
+    admission = new Admission(vertx, settings.maxPerUser(), ADMISSION_LEASE_MS);
+    vertx.setPeriodic(ADMISSION_LEASE_MS / 3, t -> admission.renew()
+        .onFailure(e -> log.warn("Could not renew the running jobs' leases: {}", e.toString())));
     workers.onLost(node -> context.runOnContext(v -> workerLost(node)));
     return Future.succeededFuture();
   }
@@ -129,7 +133,10 @@ public final class GenerationService extends VerticleBase {
 
   private Future<Job> startHere(Spec spec) {
     String jobId = UUID.randomUUID().toString();
-    admission.admit(spec.userId(), jobId);
+    return admission.admit(spec.userId(), jobId).compose(admitted -> startAdmitted(spec, jobId));
+  }
+
+  private Future<Job> startAdmitted(Spec spec, String jobId) {
     Job job = new Job(jobId, spec.userId(), spec.model(), spec.trimLeading());
     job.payload = spec.payload();
     job.options = spec.options();
