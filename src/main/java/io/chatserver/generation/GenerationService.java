@@ -141,7 +141,7 @@ public final class GenerationService extends VerticleBase {
     job.payload = spec.payload();
     job.options = spec.options();
     Promise<Void> persisted = Promise.promise();
-    job.writer = new JobWriter(job, store, settings.flushTokens(), persisted.future());
+    job.writer = new JobWriter(vertx, job, store, settings.flushTokens(), persisted.future());
     String replyTo = Addresses.stream(jobId);
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(replyTo);
     consumer.handler(m -> onWorkerMessage(job, m.body(), consumer));
@@ -235,8 +235,8 @@ public final class GenerationService extends VerticleBase {
       u.put("error", error);
     }
     Future<Void> saved = job.writer.finish(status, u);
-    Future<Void> counted = store.recordUsage(job.userId, job.model, usage.getInteger("promptTokens", job.promptTokens),
-        usage.getInteger("completionTokens", 0));
+    Future<Void> counted = JobWriter.throughOutage(vertx, job.id, () -> store.recordUsage(job.userId, job.model,
+        usage.getInteger("promptTokens", job.promptTokens), usage.getInteger("completionTokens", 0)));
     // Clients hear "done" only once the message is saved, so what they read back equals what they saw.
     Future.all(saved, counted).onComplete(ar -> {
       if (ar.failed()) {
