@@ -36,12 +36,12 @@ public final class GenerationService extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(GenerationService.class);
 
   /** Limits and timings, from {@code conf/config.json: generation}. */
-  public record Settings(long workerTimeoutMs, int maxPerUser, long retentionMs, long flushMs, int flushTokens,
-                         long stallTimeoutMs, String defaultModel) {
+  public record Settings(long workerTimeoutMs, int maxPerUser, long retentionMs, int retainedJobs, long flushMs,
+                         int flushTokens, long stallTimeoutMs, String defaultModel) {
     public static Settings fromJson(JsonObject g) {
       return new Settings(g.getLong("workerTimeoutMs", 5000L), g.getInteger("maxConcurrentPerUser", 1),
-          g.getLong("retentionSeconds", 600L) * 1000, g.getLong("flushIntervalMs", 250L), g.getInteger("flushTokens", 32),
-          g.getLong("stallTimeoutSeconds", 120L) * 1000, g.getString("defaultModel"));
+          g.getLong("retentionSeconds", 600L) * 1000, g.getInteger("retainedJobs", 1000), g.getLong("flushIntervalMs", 250L),
+          g.getInteger("flushTokens", 32), g.getLong("stallTimeoutSeconds", 120L) * 1000, g.getString("defaultModel"));
     }
   }
 
@@ -63,6 +63,10 @@ public final class GenerationService extends VerticleBase {
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final Map<String, Job> mirrors = new ConcurrentHashMap<>();
   private Dispatcher dispatcher;
+  /** Finished jobs (and mirrors) kept for resume, bounded in number and age. */
+  private Retention retained;
+  /** What stops answering replays of each of this node's jobs. */
+  private final Map<String, Runnable> unshare = new java.util.HashMap<>();
 
   public GenerationService(GenerationStore store, Settings settings, WorkerRegistry workers) {
     this.store = store;
@@ -74,6 +78,8 @@ public final class GenerationService extends VerticleBase {
   public Future<?> start() {
     dispatcher = new Dispatcher(vertx, workers, settings.workerTimeoutMs());
     admission = new Admission(vertx, settings.maxPerUser(), ADMISSION_LEASE_MS);
+    retained = new Retention(settings.retentionMs(), settings.retainedJobs(), System::currentTimeMillis);
+    vertx.setPeriodic(Math.max(100, Math.min(5_000, settings.retentionMs() / 4)), t -> retained.sweep());
     vertx.setPeriodic(ADMISSION_LEASE_MS / 3, t -> admission.renew()
         .onFailure(e -> log.warn("Could not renew the running jobs' leases: {}", e.toString())));
     workers.onLost(node -> context.runOnContext(v -> workerLost(node)));
@@ -160,7 +166,7 @@ public final class GenerationService extends VerticleBase {
         })
         .onSuccess(v -> {
           persisted.complete();
-          JobSharing.share(vertx, job, settings.retentionMs());
+          unshare.put(jobId, JobSharing.share(vertx, job));
           long timer = vertx.setPeriodic(settings.flushMs(), id -> tick(job));
           job.finished().onComplete(x -> vertx.cancelTimer(timer));
         })
@@ -186,7 +192,7 @@ public final class GenerationService extends VerticleBase {
       return JobMirror.open(vertx, jobId, userId).onSuccess(m -> {
         if (m != null) {
           mirrors.put(jobId, m);
-          m.finished().onComplete(x -> vertx.setTimer(settings.retentionMs(), t -> mirrors.remove(jobId)));
+          m.finished().onComplete(x -> context.runOnContext(v -> retained.keep("mirror:" + jobId, () -> mirrors.remove(jobId))));
         }
       });
     });
@@ -258,7 +264,13 @@ public final class GenerationService extends VerticleBase {
       }
       job.finish(result);
       admission.release(job.userId, job.id);
-      vertx.setTimer(settings.retentionMs(), t -> jobs.remove(job.id));
+      retained.keep(job.id, () -> {
+        jobs.remove(job.id);
+        Runnable stop = unshare.remove(job.id);
+        if (stop != null) {
+          stop.run();
+        }
+      });
     });
   }
 

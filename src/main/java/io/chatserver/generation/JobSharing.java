@@ -15,7 +15,8 @@ final class JobSharing {
 
   private JobSharing() {}
 
-  static void share(Vertx vertx, Job job, long retentionMs) {
+  /** Answers the job's replay requests from now on; returns what stops that (once the job is forgotten). */
+  static Runnable share(Vertx vertx, Job job) {
     String events = Addresses.jobEvents(job.id);
     boolean[] publishing = new boolean[1];
     Job.Subscriber publisher = new Job.Subscriber() {
@@ -41,6 +42,6 @@ final class JobSharing {
       }
       m.reply(r);
     });
-    job.finished().onComplete(x -> vertx.setTimer(retentionMs, t -> replay.unregister()));
+    return replay::unregister;
   }
 }
