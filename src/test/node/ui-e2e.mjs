@@ -602,6 +602,36 @@ const flows = {
     return {};
   },
 
+  /** An admin puts the server in maintenance: people see the banner and the reason, answers wait; then back to normal. */
+  async systemStatus() {
+    const user = await newPage();
+    await register(user, 'maint', { max_tokens: 4 });
+    const admin = await adminPage();
+    const panel = admin.getByRole('group', { name: 'System status' });
+    await panel.getByRole('combobox', { name: 'Mode' }).selectOption('maintenance');
+    await panel.getByRole('textbox', { name: 'Status message' }).fill('New models arrive at noon.');
+    await panel.getByRole('button', { name: 'Set status' }).click();
+    await admin.getByRole('status', { name: 'System status' }).filter({ hasText: 'New models arrive at noon.' }).waitFor();
+
+    // the user's page learns it the moment an answer is refused
+    await send(user, 'Tell me a story');
+    const banner = user.getByRole('status', { name: 'System status' });
+    await banner.filter({ hasText: 'Maintenance: New models arrive at noon.' }).waitFor();
+    await user.screenshot({ path: path.join(OUT, 'maintenance.png') });
+    // the login page shows it too
+    const visitor = await newPage();
+    await visitor.goto(BASE + '/');
+    await visitor.getByRole('status', { name: 'System status' }).filter({ hasText: 'New models arrive at noon.' }).waitFor();
+
+    await panel.getByRole('combobox', { name: 'Mode' }).selectOption('normal');
+    await panel.getByRole('button', { name: 'Set status' }).click();
+    await assertGone(admin.getByRole('status', { name: 'System status' }));
+    await user.reload();
+    await user.getByRole('textbox', { name: 'Message' }).waitFor();
+    assert.equal(await user.getByRole('status', { name: 'System status' }).count(), 0, 'no banner in normal mode');
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

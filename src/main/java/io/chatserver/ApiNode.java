@@ -38,6 +38,8 @@ import io.chatserver.services.ServiceStore;
 import io.chatserver.user.UserRoutes;
 import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
+import io.chatserver.system.SystemRoutes;
+import io.chatserver.system.SystemStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -46,6 +48,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -81,8 +84,9 @@ final class ApiNode {
     WorkerRegistry registry = new WorkerRegistry(vertx, cluster.getLong("workerDeadAfterMs", 3000L));
     registry.start();
     GenerationStore genStore = new GenerationStore(pool);
+    SystemStatus system = new SystemStatus(vertx, pool);
     GenerationService generation = new GenerationService(genStore,
-        GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry);
+        GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry, system);
     ChatAnswers answers = new ChatAnswers(generation, chats, users, bots, maxContent);
     JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
     ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
@@ -96,32 +100,35 @@ final class ApiNode {
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
         new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool)),
-        new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
-            || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name"))))),
-        new PersonaRoutes(personas),
-        new ChatRoutes(chats, personas, bots, answers, maxContent),
-        new TransferRoutes(new ChatTransfer(chats, maxContent)),
         docs,
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
-        new ModelRoutes(generation::models),
-        new GenerationRoutes(generation, answers, chats, users, maxContent),
-        new ModelAdminRoutes(vertx, generation::models),
-        new UsageRoutes(genStore),
-        new ServiceRoutes(vertx, services),
-        new BotRoutes(bots),
-        new KeyRoutes(apiKeys),
-        new OpenAiRoutes(generation, maxContent),
+        new SystemRoutes(system),
         bridge,
         new WebUi(),
         cors,
         contract,
         http.getLong("bodyLimitBytes", 1_048_576L),
-        http.getLong("importLimitBytes", 64L * 1_048_576L));
+        http.getLong("importLimitBytes", 64L * 1_048_576L),
+        List.of(
+            new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
+                || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name"))))),
+            new PersonaRoutes(personas),
+            new GenerationRoutes(generation, answers, chats, users, maxContent),
+            new UsageRoutes(genStore),
+            new ModelAdminRoutes(vertx, generation::models),
+            new ServiceRoutes(vertx, services),
+            new BotRoutes(bots),
+            new ChatRoutes(chats, personas, bots, answers, maxContent),
+            new TransferRoutes(new ChatTransfer(chats, maxContent)),
+            new ModelRoutes(generation::models),
+            new KeyRoutes(apiKeys),
+            new OpenAiRoutes(generation, maxContent)));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
         ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L),
             generation.settings().workerTimeoutMs() * 3 / 5))
         : Future.succeededFuture();
-    return vertx.deployVerticle(generation) // owns every job of this node on its own context
+    return system.start()
+        .compose(v -> vertx.deployVerticle(generation)) // owns every job of this node on its own context
         .compose(id -> remote)
         .compose(id -> {
           bridge.start();

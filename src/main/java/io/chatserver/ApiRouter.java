@@ -6,27 +6,19 @@ import io.chatserver.api.Cors;
 import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.OpenApiRoutes;
+import io.chatserver.api.Routes;
+import io.chatserver.system.SystemRoutes;
 import io.chatserver.auth.AuthHandler;
-import io.chatserver.bot.BotRoutes;
 import io.chatserver.auth.AuthRoutes;
 import io.chatserver.bridge.EventBusBridge;
-import io.chatserver.auth.KeyRoutes;
-import io.chatserver.openai.OpenAiRoutes;
-import io.chatserver.chat.ChatRoutes;
-import io.chatserver.chat.TransferRoutes;
-import io.chatserver.generation.GenerationRoutes;
-import io.chatserver.generation.ModelAdminRoutes;
-import io.chatserver.generation.ModelRoutes;
-import io.chatserver.generation.UsageRoutes;
-import io.chatserver.persona.PersonaRoutes;
-import io.chatserver.services.ServiceRoutes;
-import io.chatserver.user.UserRoutes;
 import io.chatserver.web.WebUi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.List;
 
 /**
  * Builds the HTTP router: body limits and content-type checks, the public routes (health, docs,
@@ -35,11 +27,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 public final class ApiRouter {
 
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
-  public record Features(AuthHandler auth, AuthRoutes authRoutes, UserRoutes users, PersonaRoutes personas,
-                         ChatRoutes chats, TransferRoutes transfer, OpenApiRoutes docs, HealthRoutes health, ModelRoutes models,
-                         GenerationRoutes generation, ModelAdminRoutes modelAdmin, UsageRoutes usage, ServiceRoutes services, BotRoutes bots, KeyRoutes keys, OpenAiRoutes openai,
-                         EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
-                         long bodyLimitBytes, long importLimitBytes) {}
+  public record Features(AuthHandler auth, AuthRoutes authRoutes, OpenApiRoutes docs, HealthRoutes health,
+                         SystemRoutes system, EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
+                         long bodyLimitBytes, long importLimitBytes, List<Routes> features) {}
 
   private ApiRouter() {}
 
@@ -55,6 +45,7 @@ public final class ApiRouter {
 
     f.health().mount(router);
     f.docs().mount(router);
+    f.system().mountPublic(router); // the status anyone may read, and no writes while read-only
     router.route("/api/auth/*").handler(f.contract());
     f.authRoutes().mount(router);
     f.bridge().mount(router, f.bodyLimitBytes());
@@ -64,18 +55,8 @@ public final class ApiRouter {
     router.route("/v1/*").handler(f.auth());
     router.route("/api/*").handler(f.contract());
     f.authRoutes().mountAuthenticated(router);
-    f.users().mount(router);
-    f.personas().mount(router);
-    f.generation().mount(router);
-    f.usage().mount(router);
-    f.modelAdmin().mount(router);
-    f.services().mount(router);
-    f.bots().mount(router);
-    f.chats().mount(router);
-    f.transfer().mount(router);
-    f.models().mount(router);
-    f.keys().mount(router);
-    f.openai().mount(router);
+    f.system().mount(router);
+    f.features().forEach(r -> r.mount(router));
 
     return withErrors(router);
   }

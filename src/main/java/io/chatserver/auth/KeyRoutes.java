@@ -12,7 +12,7 @@ import io.vertx.ext.web.Router;
 import java.util.Set;
 
 /** {@code /api/users/me/keys}: create (the key is shown once), list and revoke API keys. */
-public final class KeyRoutes {
+public final class KeyRoutes implements io.chatserver.api.Routes {
 
   private final ApiKeyStore keys;
 
@@ -20,6 +20,7 @@ public final class KeyRoutes {
     this.keys = keys;
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/api/users/me/keys").handler(Responses.handle(201, ctx -> {
       Body body = Body.of(ctx).only(Set.of("name", "expiresInDays"));

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * start chats with them (the chat routes); admins manage them under {@code /api/admin/bots}, with
  * an image (PNG, JPEG or WebP up to 1 MiB, recognised by its bytes, not by what the client says).
  */
-public final class BotRoutes {
+public final class BotRoutes implements io.chatserver.api.Routes {
 
   public static final int IMAGE_MAX = 1 << 20;
   private static final Pattern CODE = Pattern.compile("^[a-z0-9-]{1,50}$");
@@ -36,6 +36,7 @@ public final class BotRoutes {
     this.bots = bots;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/bots").handler(Responses.handle(200, ctx -> page(ctx, false, false)));
     router.get("/api/bots/start").handler(Responses.handle(200, ctx -> page(ctx, false, true)));

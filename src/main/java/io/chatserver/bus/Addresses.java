@@ -61,6 +61,9 @@ public final class Addresses {
 
   /** publish {} after an admin changed the upstream services: every node's remote workers reload. */
   public static final String SERVICES_CHANGED = "services.changed";
+
+  /** publish {mode: normal|maintenance|read-only, message, since} after an admin changed it: every API node follows. */
+  public static final String SYSTEM_STATUS = "system.status";
   public static final String USER_PREFIX = "user.";
 
   private Addresses() {}

@@ -19,7 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /** Chats and their message trees: create, list, search, branch, edit, delete, rate. */
-public final class ChatRoutes {
+public final class ChatRoutes implements io.chatserver.api.Routes {
 
   public static final int TITLE_MAX = 200;
   public static final int SYSTEM_MESSAGE_MAX = 20_000;
@@ -38,6 +38,7 @@ public final class ChatRoutes {
     this.maxContentChars = maxContentChars;
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/api/chats").handler(Responses.handle(201, this::create));
     router.get("/api/chats").handler(Responses.handle(200, this::list));

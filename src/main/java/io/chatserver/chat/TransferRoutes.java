@@ -14,7 +14,7 @@ import java.time.LocalDate;
 import java.util.UUID;
 
 /** Export (JSON or Markdown) and import (JSON) of chats and user data. */
-public final class TransferRoutes {
+public final class TransferRoutes implements io.chatserver.api.Routes {
 
   private final ChatTransfer transfer;
 
@@ -22,6 +22,7 @@ public final class TransferRoutes {
     this.transfer = transfer;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/chats/:chatId/export").handler(this::exportChat);
     router.get("/api/export").handler(this::exportAll);

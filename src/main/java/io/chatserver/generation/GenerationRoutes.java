@@ -24,7 +24,7 @@ import java.util.UUID;
  * stop, and the raw {@code /api/generate} and {@code /api/chat} calls. A new message with its answer
  * is posted to the chat routes, which hand it to {@link ChatAnswers}.
  */
-public final class GenerationRoutes {
+public final class GenerationRoutes implements io.chatserver.api.Routes {
 
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
 
@@ -42,6 +42,7 @@ public final class GenerationRoutes {
     this.maxContentChars = maxContentChars;
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/api/chats/:chatId/messages/:messageId/regenerate").handler(Responses.handle(201, this::regenerate));
     router.post("/api/chats/:chatId/messages/:messageId/continue").handler(Responses.handle(200, this::continueMessage));

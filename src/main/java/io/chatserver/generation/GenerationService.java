@@ -2,6 +2,7 @@ package io.chatserver.generation;
 
 import io.chatserver.api.ApiError;
 import io.chatserver.bus.Addresses;
+import io.chatserver.system.SystemStatus;
 import io.chatserver.bus.ModelStatus;
 import io.chatserver.chat.MessageStatus;
 import io.chatserver.cluster.WorkerRegistry;
@@ -54,6 +55,8 @@ public final class GenerationService extends VerticleBase {
                      Function<Job, Future<Void>> onAccepted) {}
 
   private final GenerationStore store;
+  /** Maintenance and read-only modes stop new answers (running ones finish). */
+  private final SystemStatus system;
   private final Settings settings;
   private final WorkerRegistry workers;
   /** How long a running job counts against its user's limit without its node renewing it (a dead node's jobs stop counting). */
@@ -68,7 +71,8 @@ public final class GenerationService extends VerticleBase {
   /** What stops answering replays of each of this node's jobs. */
   private final Map<String, Runnable> unshare = new java.util.HashMap<>();
 
-  public GenerationService(GenerationStore store, Settings settings, WorkerRegistry workers) {
+  public GenerationService(GenerationStore store, Settings settings, WorkerRegistry workers, SystemStatus system) {
+    this.system = system;
     this.store = store;
     this.settings = settings;
     this.workers = workers;
@@ -138,6 +142,10 @@ public final class GenerationService extends VerticleBase {
   }
 
   private Future<Job> startHere(Spec spec) {
+    ApiError closed = system.refuseAnswers();
+    if (closed != null) {
+      return Future.failedFuture(closed);
+    }
     String jobId = UUID.randomUUID().toString();
     return admission.admit(spec.userId(), jobId).compose(admitted -> startAdmitted(spec, jobId));
   }

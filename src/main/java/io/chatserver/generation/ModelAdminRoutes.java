@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * streams over SSE at {@code /api/admin/models/pulls/{pullId}/stream} and reaches the admin's
  * browser over the bridge; {@code DELETE /api/admin/models/{name}} unloads a model and deletes it.
  */
-public final class ModelAdminRoutes {
+public final class ModelAdminRoutes implements io.chatserver.api.Routes {
 
   private static final Pattern REPO = Pattern.compile("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$");
   private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,63}$");
@@ -64,6 +64,7 @@ public final class ModelAdminRoutes {
     this.models = models;
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/api/admin/models/pull").handler(Caller.requireAdmin()).handler(Responses.handle(202, this::pull));
     router.get("/api/admin/models/pulls/:pullId/stream").handler(Caller.requireAdmin()).handler(this::stream);

@@ -8,7 +8,7 @@ import io.vertx.ext.web.Router;
 import java.util.function.Supplier;
 
 /** {@code GET /api/models}: the models the live workers hold, with their status, and how to add one when there is none. */
-public final class ModelRoutes {
+public final class ModelRoutes implements io.chatserver.api.Routes {
 
   private final Supplier<Future<JsonObject>> models;
 
@@ -16,6 +16,7 @@ public final class ModelRoutes {
     this.models = models;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/models").handler(Responses.handle(200, ctx -> models.get().map(list -> {
       JsonObject out = list.copy();

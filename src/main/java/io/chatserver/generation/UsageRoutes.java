@@ -14,7 +14,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
 /** Token usage per model and day: the caller's ({@code /api/users/me/usage}) and everyone's (admins). */
-public final class UsageRoutes {
+public final class UsageRoutes implements io.chatserver.api.Routes {
 
   private final GenerationStore store;
 
@@ -22,6 +22,7 @@ public final class UsageRoutes {
     this.store = store;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/users/me/usage").handler(Responses.handle(200, this::myUsage));
     router.get("/api/admin/usage").handler(Caller.requireAdmin()).handler(Responses.handle(200, this::allUsage));

@@ -23,7 +23,7 @@ import java.util.UUID;
  * {@code stream_options.include_usage}, stop sequences, {@code seed} and {@code n=1}; errors in
  * OpenAI's JSON shape. Authenticated with a JWT or a per-user API key.
  */
-public final class OpenAiRoutes {
+public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   private final GenerationService gen;
   private final int maxContentChars;
@@ -33,6 +33,7 @@ public final class OpenAiRoutes {
     this.maxContentChars = maxContentChars;
   }
 
+  @Override
   public void mount(Router router) {
     router.route("/v1/*").failureHandler(OpenAiRoutes::error);
     router.get("/v1/models").handler(this::models);

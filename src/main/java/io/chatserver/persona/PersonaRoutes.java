@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /** CRUD over the caller's personas (saved system messages), plus a count. */
-public final class PersonaRoutes {
+public final class PersonaRoutes implements io.chatserver.api.Routes {
 
   public static final int NAME_MAX = 100;
   public static final int CONTENT_MAX = 20_000;
@@ -26,6 +26,7 @@ public final class PersonaRoutes {
     this.personas = personas;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/personas/count").handler(Responses.handle(200, this::count));
     router.get("/api/personas").handler(Responses.handle(200, this::list));

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * write-only) and {@code POST .../{id}/test} (lists what the service serves, or says why not).
  * Every change is published so each node's remote workers reload without a restart.
  */
-public final class ServiceRoutes {
+public final class ServiceRoutes implements io.chatserver.api.Routes {
 
   private static final Pattern NAME = Pattern.compile("^[a-z0-9-]{1,50}$");
   private static final Set<String> FIELDS = Set.of("name", "baseUrl", "apiKey", "enabled", "models", "timeoutMs",
@@ -40,6 +40,7 @@ public final class ServiceRoutes {
     this.http = vertx.createHttpClient();
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/admin/services").handler(Caller.requireAdmin()).handler(Responses.handle(200, ctx -> store.list()
         .map(list -> new JsonObject().put("items", new JsonArray(list.stream().map(UpstreamService::toJson).toList())))));

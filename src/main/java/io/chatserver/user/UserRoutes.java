@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /** The caller's own profile and settings, and the admin's view of all users. */
-public final class UserRoutes {
+public final class UserRoutes implements io.chatserver.api.Routes {
 
   public static final int NICKNAME_MAX = 50;
   public static final int SYSTEM_PROMPT_MAX = 20_000;
@@ -30,6 +30,7 @@ public final class UserRoutes {
     this.served = served;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/users/me").handler(Responses.handle(200, this::me));
     router.put("/api/users/me").handler(Responses.handle(200, this::update));

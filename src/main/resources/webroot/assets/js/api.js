@@ -3,6 +3,11 @@
 
 const STORE = 'chat.session';
 
+/** A refusal because of the server's mode (maintenance, read-only): the banner reads the status again. */
+export function modeRefusal(code) {
+  if (code === 'maintenance' || code === 'read_only') window.dispatchEvent(new Event('chat:system-status'));
+}
+
 export class ApiFailure extends Error {
   constructor(status, code, message, field) {
     super(message);
@@ -15,6 +20,8 @@ export class ApiFailure extends Error {
 /** What a person should read for a failure (the server's own message, made friendlier where it helps). */
 export function describe(err) {
   if (!(err instanceof ApiFailure)) return String(err && err.message || err);
+  if (err.code === 'maintenance' || err.code === 'read_only' || err.code === 'database_unavailable'
+    || (err.code || '').startsWith('upstream_')) return err.message[0].toUpperCase() + err.message.slice(1);
   switch (err.status) {
     case 0: return 'Cannot reach the server (network lost?). ' + err.message;
     case 413: return 'That is too large for the server: ' + err.message;
@@ -98,6 +105,7 @@ async function raw(method, path, body, auth) {
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!res.ok) {
     const e = json && json.error ? json.error : {};
+    modeRefusal(e.code);
     throw new ApiFailure(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'request failed', e.field);
   }
   return json !== null ? json : text;

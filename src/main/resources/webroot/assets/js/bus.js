@@ -3,7 +3,7 @@
 // server restart (with the current access token), the handler is registered again, and every job
 // still being watched is re-attached from the last sequence number seen, so nothing is lost.
 
-import { ApiFailure, token, refresh, currentSession } from './api.js';
+import { ApiFailure, token, refresh, currentSession, modeRefusal } from './api.js';
 
 /* global EventBus */
 
@@ -121,6 +121,7 @@ async function request(address, body) {
         const code = err.failureCode || (err.body && err.body.failureCode) || 0;
         const text = err.message || (err.body && err.body.message) || String(err);
         const i = text.indexOf(': ');
+        modeRefusal(i > 0 ? text.slice(0, i) : '');
         reject(new ApiFailure(code, i > 0 ? text.slice(0, i) : 'error', i > 0 ? text.slice(i + 2) : text));
       } else {
         resolve(reply.body);

@@ -6,6 +6,7 @@ import * as bus from './bus.js';
 import { Sidebar } from './sidebar.js';
 import { ChatView } from './chat.js';
 import { Settings, Admin } from './settings.js';
+import { SystemBanner } from './system.js';
 
 function App() {
   const [session, setSession] = useState(currentSession());
@@ -13,7 +14,7 @@ function App() {
   useEffect(() => {
     if (session) bus.connect(); else bus.disconnect();
   }, [session && session.userId]);
-  return h('div', { class: 'app' }, session ? h(Shell, { key: session.userId }) : h(Auth), h(Notices));
+  return h('div', { class: 'app' }, h(SystemBanner), session ? h(Shell, { key: session.userId }) : h(Auth), h(Notices));
 }
 
 function Auth() {

@@ -1,11 +1,12 @@
 // Settings (profile and default sampling, password, personas, API keys, export/import, usage) and
-// the admin page (users and roles, everyone's usage, models).
+// the admin page (users and roles, the system status, models, services, bots, everyone's usage).
 
 import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime } from './ui.js';
 import { get, post, put, patch, del, api, download, upload, logout } from './api.js';
 import { copyText } from './markdown.js';
 import * as bus from './bus.js';
 import { refreshChats } from './sidebar.js';
+import { SystemPanel } from './system.js';
 
 export function Settings({ profile, models, onProfile }) {
   return h('section', { class: 'page', 'aria-label': 'Settings' },
@@ -225,6 +226,7 @@ export function Admin({ models }) {
             'aria-label': (u.disabled ? 'Enable ' : 'Disable ') + u.username,
             onClick: () => patch('/api/admin/users/' + u.id, { disabled: !u.disabled }).then(load, fail) },
           u.disabled ? 'Enable' : 'Disable'))))))),
+    h(SystemPanel),
     h(ModelsPanel, { models }),
     h(Services),
     h(Bots, { models }),

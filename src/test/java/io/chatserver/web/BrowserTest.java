@@ -205,6 +205,15 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void maintenanceShowsABannerToEveryone() throws Exception {
+    try {
+      flow("systemStatus");
+    } finally {
+      api.as(admin).put("/api/system/status", new JsonObject().put("mode", "normal")).expect(200);
+    }
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
