@@ -632,6 +632,32 @@ const flows = {
     return {};
   },
 
+  /** A user shares a chat; someone with no account reads it through the link; the owner stops sharing. */
+  async share() {
+    const page = await answered('sharer', { max_tokens: 12 }, 'Tell me about the sea');
+    const answer = (await bodyOf(answers(page).last()).innerText()).trim();
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    const group = page.getByRole('group', { name: 'Share this chat' });
+    await group.getByRole('button', { name: 'Create link' }).click();
+    const link = await group.getByRole('textbox', { name: 'Share link' }).inputValue();
+    assert.match(link, /\/s\/[A-Za-z0-9_-]{43}$/);
+
+    const visitor = await newPage({ width: 375, height: 740 });
+    await visitor.goto(link);
+    const shared = visitor.getByRole('main', { name: 'Shared chat' });
+    await shared.getByRole('heading', { name: 'Tell me about the sea' }).waitFor();
+    await shared.getByRole('article', { name: 'User message' }).filter({ hasText: 'Tell me about the sea' }).waitFor();
+    assert.equal(norm(await shared.getByRole('article', { name: 'stories260k message' }).locator('.msg-body').innerText()), norm(answer));
+    assert.equal(await visitor.getByRole('textbox', { name: 'Message' }).count(), 0, 'read-only: nowhere to write');
+    await visitor.screenshot({ path: path.join(OUT, 'shared.png') });
+
+    await group.getByRole('button', { name: 'Stop sharing' }).click();
+    await group.getByRole('button', { name: 'Create link' }).waitFor();
+    await visitor.reload();
+    await visitor.getByRole('alert').filter({ hasText: 'This link does not work' }).waitFor();
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -39,6 +39,8 @@ import io.chatserver.user.UserRoutes;
 import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
+import io.chatserver.share.ShareRoutes;
+import io.chatserver.share.ShareStore;
 import io.chatserver.system.SystemStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -97,6 +99,8 @@ final class ApiNode {
         .anyMatch(m -> ModelStatus.isReady(m) && (defaultModel == null || defaultModel.equals(((JsonObject) m).getString("name"))));
     OpenApiRoutes docs = new OpenApiRoutes();
     ContractValidation contract = new ContractValidation(docs.document());
+    WebUi ui = new WebUi();
+    ShareRoutes share = new ShareRoutes(new ShareStore(pool), chats, ui::page);
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
         new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool)),
@@ -104,11 +108,12 @@ final class ApiNode {
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
         new SystemRoutes(system),
         bridge,
-        new WebUi(),
+        ui,
         cors,
         contract,
         http.getLong("bodyLimitBytes", 1_048_576L),
         http.getLong("importLimitBytes", 64L * 1_048_576L),
+        List.of(share::mountPublic),
         List.of(
             new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
                 || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name"))))),
@@ -122,6 +127,7 @@ final class ApiNode {
             new TransferRoutes(new ChatTransfer(chats, maxContent)),
             new ModelRoutes(generation::models),
             new KeyRoutes(apiKeys),
+            share,
             new OpenAiRoutes(generation, maxContent)));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
         ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L),

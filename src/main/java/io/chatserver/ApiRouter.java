@@ -29,7 +29,7 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, OpenApiRoutes docs, HealthRoutes health,
                          SystemRoutes system, EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
-                         long bodyLimitBytes, long importLimitBytes, List<Routes> features) {}
+                         long bodyLimitBytes, long importLimitBytes, List<Routes> publicRoutes, List<Routes> features) {}
 
   private ApiRouter() {}
 
@@ -48,6 +48,7 @@ public final class ApiRouter {
     f.system().mountPublic(router); // the status anyone may read, and no writes while read-only
     router.route("/api/auth/*").handler(f.contract());
     f.authRoutes().mount(router);
+    f.publicRoutes().forEach(r -> r.mount(router));
     f.bridge().mount(router, f.bodyLimitBytes());
     f.ui().mount(router);
 

@@ -91,7 +91,15 @@ public final class Api {
 
   /** Sends {@code body} as is: a JsonObject is encoded, a String is sent raw (for malformed input). */
   public Resp send(HttpMethod method, String path, Object body, String contentType) {
+    return send(method, path, body, contentType, null);
+  }
+
+  /** As above, with an Accept header. */
+  public Resp send(HttpMethod method, String path, Object body, String contentType, String accept) {
     HttpRequest<Buffer> req = client.request(method, path);
+    if (accept != null) {
+      req.putHeader("Accept", accept);
+    }
     if (token != null) {
       req.putHeader("Authorization", "Bearer " + token);
     }

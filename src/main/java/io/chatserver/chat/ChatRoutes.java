@@ -146,17 +146,16 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     UUID leaf = leafParam == null ? null : Ids.parse(leafParam, "leaf");
     return chats.tree(Caller.of(ctx).userId(), chatId).map(ct -> {
       MessageTree tree = ct.tree();
-      Message through;
+      List<Message> path;
       if (leaf != null) {
-        through = tree.get(leaf);
+        Message through = tree.get(leaf);
         if (through == null) {
           throw new ApiError(404, "not_found", "message not found in this chat", "leaf");
         }
+        path = tree.branch(through);
       } else {
-        UUID current = ct.currentLeafId();
-        through = current != null && tree.get(current) != null ? tree.get(current) : tree.newestLeaf();
+        path = ct.currentBranch();
       }
-      List<Message> path = through == null ? List.of() : tree.branch(through);
       return new JsonObject()
           .put("chatId", chatId.toString())
           .put("leafId", path.isEmpty() ? null : path.get(path.size() - 1).id().toString())

@@ -133,6 +133,13 @@ public final class ChatStore {
       String s = chat.getString("currentLeafId");
       return s == null ? null : UUID.fromString(s);
     }
+
+    /** Root to the current leaf (or the newest leaf when none is set, or it is gone). */
+    public java.util.List<Message> currentBranch() {
+      UUID current = currentLeafId();
+      Message through = current != null && tree.get(current) != null ? tree.get(current) : tree.newestLeaf();
+      return through == null ? java.util.List.of() : tree.branch(through);
+    }
   }
 
   /**

@@ -52,7 +52,8 @@ public final class WebUi {
         .setMaxAgeSeconds(365L * 24 * 3600).setDirectoryListing(false));
   }
 
-  private void page(RoutingContext ctx) {
+  /** Serves the UI's page (for routes of other features that a browser may open, like a share link). */
+  public void page(RoutingContext ctx) {
     securityHeaders(ctx.response());
     ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-cache").end(page);
   }

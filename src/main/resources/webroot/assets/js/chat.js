@@ -7,6 +7,7 @@ import * as bus from './bus.js';
 import * as jobs from './jobs.js';
 import { toSafeHtml, enhance, copyText } from './markdown.js';
 import { refreshChats } from './sidebar.js';
+import { ShareControl } from './share.js';
 
 // per-chat overrides (model and sampling options) live in this browser
 const prefsKey = (chatId) => 'chat.prefs.' + (chatId || 'new');
@@ -218,6 +219,7 @@ export function ChatView({ chatId, models, profile }) {
             mo.name + (mo.status === 'ready' ? '' : mo.status === 'loading' ? ' (' + (mo.progress || 'loading…') + ')' : ' (error: ' + (mo.error || 'unavailable') + ')'))))),
       h('button', { type: 'button', class: 'ghost', 'aria-expanded': showSettings ? 'true' : 'false',
         onClick: () => setShowSettings(!showSettings) }, 'Chat settings'),
+      chatId && h(ShareControl, { chatId }),
       chatId && h(ExportMenu, { chatId, title: chat ? chat.title : 'chat' })),
     showSettings && h(ChatSettings, { chat, chatId, prefs, setPref, onSaved: load }),
     h('div', { class: 'messages', ref: list, role: 'log', 'aria-label': 'Messages', 'aria-busy': loading ? 'true' : 'false',

@@ -7,13 +7,16 @@ import { Sidebar } from './sidebar.js';
 import { ChatView } from './chat.js';
 import { Settings, Admin } from './settings.js';
 import { SystemBanner } from './system.js';
+import { SharedView } from './share.js';
 
 function App() {
+  const route = useRoute();
   const [session, setSession] = useState(currentSession());
   useEffect(() => onSession(setSession), []);
   useEffect(() => {
     if (session) bus.connect(); else bus.disconnect();
   }, [session && session.userId]);
+  if (route.page === 'shared') return h('div', { class: 'app' }, h(SystemBanner), h(SharedView, { token: route.token }), h(Notices));
   return h('div', { class: 'app' }, h(SystemBanner), session ? h(Shell, { key: session.userId }) : h(Auth), h(Notices));
 }
 

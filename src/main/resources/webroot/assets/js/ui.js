@@ -40,12 +40,14 @@ export function Notices() {
       h('button', { type: 'button', class: 'ghost', 'aria-label': 'Dismiss', onClick: () => dismiss(n.id) }, '×'))));
 }
 
-// ---- routing: /, /c/<chatId>, /settings, /admin ----
+// ---- routing: /, /c/<chatId>, /settings, /admin, /s/<token> (a shared chat) ----
 const routeListeners = new Set();
 
 export function parseRoute(path = location.pathname) {
   const m = path.match(/^\/c\/([A-Za-z0-9-]+)/);
   if (m) return { page: 'chat', chatId: m[1] };
+  const s = path.match(/^\/s\/([A-Za-z0-9_-]+)/);
+  if (s) return { page: 'shared', token: s[1] };
   if (path.startsWith('/settings')) return { page: 'settings' };
   if (path.startsWith('/admin')) return { page: 'admin' };
   return { page: 'chat', chatId: null };

@@ -55,6 +55,7 @@ class ClusterIT {
   private final int[] hzPorts = new int[8]; // [0] API node, [7] second API node, [1..6] workers as they are started
   private int nextWorker = 1;
   private final String jwtSecret = "cluster-it-secret-" + UUID.randomUUID();
+  private static final String ADMIN_PASSWORD = "cluster admin password";
   private int api2Port;
   private String members;
   private Path modelsDir;
@@ -78,7 +79,7 @@ class ClusterIT {
     apiPort = freePort();
     String dbUrl = TestDatabase.freshUrl();
     start("api", hzPorts[0], new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", dbUrl, "PORT", String.valueOf(apiPort),
-        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret)));
+        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret, "ADMIN_USERNAME", "itadmin", "ADMIN_PASSWORD", ADMIN_PASSWORD)));
     api = Api.connect(vertx, apiPort);
     ensureWorkers(2);
     waitFor(() -> api.get("/ready").status() == 200 && liveWorkers() == 2, 120, "the API node to see two workers");
@@ -243,6 +244,28 @@ class ClusterIT {
     assertEquals(SseClient.text(all1), SseClient.text(all1.subList(0, 2)) + SseClient.text(all2), "no gap, no duplicate");
     Api.User other = api.register("intruder");
     assertEquals(404, api2.withToken(other.token()).get("/api/jobs/" + jobId).status());
+  }
+
+  @Test
+  void maintenanceSetOnOneApiNodeHoldsOnTheOtherAtOnce() throws Exception {
+    ensureWorkers(1);
+    String adminToken = api.post("/api/auth/login", new JsonObject().put("username", "itadmin").put("password", ADMIN_PASSWORD))
+        .expect(200).json().getString("token");
+    Api.User u = api2.register("during-maintenance");
+    String chat = api2.as(u).newChat("maintenance");
+    try {
+      api.withToken(adminToken).put("/api/system/status", new JsonObject().put("mode", "maintenance").put("message", "cluster test"))
+          .expect(200);
+      waitFor(() -> "maintenance".equals(api2.get("/api/system/status").json().getString("mode")), 5, "the other node to follow");
+      Api.Resp refused = api2.as(u).post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Hi").put("generate", true));
+      assertEquals(503, refused.status(), refused.body());
+      assertEquals("maintenance", refused.errorCode());
+    } finally {
+      api2.withToken(adminToken).put("/api/system/status", new JsonObject().put("mode", "normal")).expect(200);
+    }
+    waitFor(() -> "normal".equals(api.get("/api/system/status").json().getString("mode")), 5, "back to normal everywhere");
+    api2.as(u).post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Hi").put("generate", true)
+        .put("options", new JsonObject().put("max_tokens", 4))).expect(201);
   }
 
   @Test

@@ -214,6 +214,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void aSharedChatIsReadableThroughItsLinkUntilRevoked() throws Exception {
+    flow("share");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
