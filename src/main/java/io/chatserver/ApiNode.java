@@ -40,6 +40,9 @@ import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.share.ShareRoutes;
+import io.chatserver.support.FeedbackStore;
+import io.chatserver.support.SupportRoutes;
+import io.chatserver.support.TicketStore;
 import io.chatserver.share.ShareStore;
 import io.chatserver.system.SystemStatus;
 import io.vertx.core.Future;
@@ -128,6 +131,7 @@ final class ApiNode {
             new ModelRoutes(generation::models),
             new KeyRoutes(apiKeys),
             share,
+            new SupportRoutes(new FeedbackStore(pool), new TicketStore(pool), chats),
             new OpenAiRoutes(generation, maxContent)));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
         ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L),
