@@ -658,6 +658,42 @@ const flows = {
     return {};
   },
 
+  /** A user rates a chat and files a ticket about it; an admin sees both and replies; the user reads the reply. */
+  async support() {
+    const page = await answered('unhappy', { max_tokens: 6 }, 'Why is the sky blue?');
+    await page.getByRole('button', { name: 'Feedback', exact: true }).click();
+    const panel = page.getByRole('group', { name: 'Feedback on this chat' });
+    const comment = 'It talked about something else ' + Date.now();
+    await panel.getByRole('textbox', { name: 'Feedback comment' }).fill(comment);
+    await panel.getByRole('button', { name: '👎 Bad chat' }).click();
+    await panel.getByRole('button', { name: '👎 Bad chat', pressed: true }).waitFor();
+    const subject = 'Off-topic answer ' + Date.now();
+    await panel.getByRole('textbox', { name: 'Ticket subject' }).fill(subject);
+    await panel.getByRole('textbox', { name: 'Ticket description' }).fill('It did not answer my question.');
+    await panel.getByRole('button', { name: 'File ticket' }).click();
+    await page.getByText('Ticket filed').waitFor();
+
+    const admin = await adminPage();
+    const feedback = admin.getByRole('group', { name: 'Chat feedback' });
+    await feedback.getByRole('combobox', { name: 'Feedback rating' }).selectOption('-1');
+    await feedback.getByRole('row').filter({ hasText: comment }).waitFor();
+    const tickets = admin.getByRole('group', { name: 'All tickets' });
+    await tickets.getByRole('button', { name: subject }).click();
+    const ticket = tickets.getByRole('group', { name: 'Ticket ' + subject });
+    await ticket.getByText('The chat “Why is the sky blue?” (2 messages)').waitFor();
+    await ticket.getByRole('textbox', { name: 'Reply' }).fill('Thanks, we are looking into it.');
+    await ticket.getByRole('button', { name: 'Send reply' }).click();
+    await ticket.getByText('Thanks, we are looking into it.').waitFor();
+    await admin.screenshot({ path: path.join(OUT, 'admin-tickets.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const mine = page.getByRole('group', { name: 'Your tickets' });
+    await mine.getByRole('button', { name: subject }).click();
+    await mine.getByText('Thanks, we are looking into it.').waitFor();
+    await mine.getByRole('listitem').filter({ hasText: subject }).getByText('answered', { exact: true }).waitFor();
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -8,6 +8,7 @@ import * as jobs from './jobs.js';
 import { toSafeHtml, enhance, copyText } from './markdown.js';
 import { refreshChats } from './sidebar.js';
 import { ShareControl } from './share.js';
+import { FeedbackControl } from './support.js';
 
 // per-chat overrides (model and sampling options) live in this browser
 const prefsKey = (chatId) => 'chat.prefs.' + (chatId || 'new');
@@ -220,6 +221,7 @@ export function ChatView({ chatId, models, profile }) {
       h('button', { type: 'button', class: 'ghost', 'aria-expanded': showSettings ? 'true' : 'false',
         onClick: () => setShowSettings(!showSettings) }, 'Chat settings'),
       chatId && h(ShareControl, { chatId }),
+      chatId && h(FeedbackControl, { chatId }),
       chatId && h(ExportMenu, { chatId, title: chat ? chat.title : 'chat' })),
     showSettings && h(ChatSettings, { chat, chatId, prefs, setPref, onSaved: load }),
     h('div', { class: 'messages', ref: list, role: 'log', 'aria-label': 'Messages', 'aria-busy': loading ? 'true' : 'false',

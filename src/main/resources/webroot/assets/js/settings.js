@@ -7,6 +7,7 @@ import { copyText } from './markdown.js';
 import * as bus from './bus.js';
 import { refreshChats } from './sidebar.js';
 import { SystemPanel } from './system.js';
+import { Tickets, FeedbackList } from './support.js';
 
 export function Settings({ profile, models, onProfile }) {
   return h('section', { class: 'page', 'aria-label': 'Settings' },
@@ -17,6 +18,7 @@ export function Settings({ profile, models, onProfile }) {
     h(ApiKeys),
     h(Transfer),
     h(Usage, { path: '/api/users/me/usage', title: 'Your usage' }),
+    h(Tickets, { admin: false }),
     h(DeleteAccount));
 }
 
@@ -230,6 +232,8 @@ export function Admin({ models }) {
     h(ModelsPanel, { models }),
     h(Services),
     h(Bots, { models }),
+    h(Tickets, { admin: true }),
+    h(FeedbackList),
     h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
 }
 

@@ -219,6 +219,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void feedbackAndTicketsReachTheAdminAndTheReplyComesBack() throws Exception {
+    flow("support");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
