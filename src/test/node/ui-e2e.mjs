@@ -694,6 +694,25 @@ const flows = {
     return {};
   },
 
+  /** An admin gives a user a daily token limit; the user's next answer is refused with the reason; Settings shows it. */
+  async quota() {
+    const page = await newPage();
+    const name = await register(page, 'limited', { max_tokens: 4 });
+    await send(page, 'Once upon a time');
+    await waitStatus(answers(page).last(), 'done');
+    const admin = await adminPage();
+    const users = admin.getByRole('group', { name: 'Users' });
+    await users.getByRole('textbox', { name: 'Tokens per day of ' + name }).fill('1');
+    await users.getByRole('button', { name: 'Save quota of ' + name }).click();
+    await admin.getByText('Quota of ' + name + ' saved').waitFor();
+
+    await send(page, 'And then?');
+    await page.getByText(/Your daily limit of 1 tokens is used up/).waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('group', { name: 'Your limits' }).getByText(/of 1 tokens used today/).waitFor();
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

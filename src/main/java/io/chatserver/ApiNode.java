@@ -40,6 +40,8 @@ import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.share.ShareRoutes;
+import io.chatserver.quota.QuotaRoutes;
+import io.chatserver.quota.Quotas;
 import io.chatserver.support.FeedbackStore;
 import io.chatserver.support.SupportRoutes;
 import io.chatserver.support.TicketStore;
@@ -90,8 +92,9 @@ final class ApiNode {
     registry.start();
     GenerationStore genStore = new GenerationStore(pool);
     SystemStatus system = new SystemStatus(vertx, pool);
+    Quotas quotas = new Quotas(pool, conf.getJsonObject("quotas", new JsonObject()));
     GenerationService generation = new GenerationService(genStore,
-        GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry, system);
+        GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry, system, quotas);
     ChatAnswers answers = new ChatAnswers(generation, chats, users, bots, maxContent);
     JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
     ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
@@ -131,6 +134,7 @@ final class ApiNode {
             new ModelRoutes(generation::models),
             new KeyRoutes(apiKeys),
             share,
+            new QuotaRoutes(quotas),
             new SupportRoutes(new FeedbackStore(pool), new TicketStore(pool), chats),
             new OpenAiRoutes(generation, maxContent)));
     Future<String> remote = servicesConf.getBoolean("enabled", true)

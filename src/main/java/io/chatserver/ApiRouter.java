@@ -1,6 +1,7 @@
 package io.chatserver;
 
 import io.chatserver.api.ApiError;
+import io.chatserver.api.Caller;
 import io.chatserver.api.ContractValidation;
 import io.chatserver.api.Cors;
 import io.chatserver.api.ErrorHandler;
@@ -54,6 +55,9 @@ public final class ApiRouter {
 
     router.route("/api/*").handler(f.auth());
     router.route("/v1/*").handler(f.auth());
+    // admin routes check the role before any validation: a user learns nothing there
+    router.route("/api/admin/*").handler(Caller.requireAdmin());
+    router.put("/api/system/status").handler(Caller.requireAdmin());
     router.route("/api/*").handler(f.contract());
     f.authRoutes().mountAuthenticated(router);
     f.system().mount(router);

@@ -3,6 +3,7 @@ package io.chatserver.generation;
 import io.chatserver.api.ApiError;
 import io.chatserver.bus.Addresses;
 import io.chatserver.system.SystemStatus;
+import io.chatserver.quota.Quotas;
 import io.chatserver.bus.ModelStatus;
 import io.chatserver.chat.MessageStatus;
 import io.chatserver.cluster.WorkerRegistry;
@@ -57,6 +58,8 @@ public final class GenerationService extends VerticleBase {
   private final GenerationStore store;
   /** Maintenance and read-only modes stop new answers (running ones finish). */
   private final SystemStatus system;
+  /** Each user's tokens per day and answers per minute. */
+  private final Quotas quotas;
   private final Settings settings;
   private final WorkerRegistry workers;
   /** How long a running job counts against its user's limit without its node renewing it (a dead node's jobs stop counting). */
@@ -71,8 +74,9 @@ public final class GenerationService extends VerticleBase {
   /** What stops answering replays of each of this node's jobs. */
   private final Map<String, Runnable> unshare = new java.util.HashMap<>();
 
-  public GenerationService(GenerationStore store, Settings settings, WorkerRegistry workers, SystemStatus system) {
+  public GenerationService(GenerationStore store, Settings settings, WorkerRegistry workers, SystemStatus system, Quotas quotas) {
     this.system = system;
+    this.quotas = quotas;
     this.store = store;
     this.settings = settings;
     this.workers = workers;
@@ -147,7 +151,9 @@ public final class GenerationService extends VerticleBase {
       return Future.failedFuture(closed);
     }
     String jobId = UUID.randomUUID().toString();
-    return admission.admit(spec.userId(), jobId).compose(admitted -> startAdmitted(spec, jobId));
+    return quotas.admit(spec.userId())
+        .compose(limits -> admission.admit(spec.userId(), jobId, limits.requestsPerMinute()))
+        .compose(admitted -> startAdmitted(spec, jobId));
   }
 
   private Future<Job> startAdmitted(Spec spec, String jobId) {

@@ -108,7 +108,9 @@ public final class UserStore {
         .execute(Tuple.of(limit, offset))
         .map(rs -> {
           JsonArray out = new JsonArray();
-          rs.forEach(r -> out.add(profile(r).put("chatCount", r.getLong("chat_count"))));
+          rs.forEach(r -> out.add(profile(r).put("chatCount", r.getLong("chat_count"))
+              .put("quota", new JsonObject().put("tokensPerDay", r.getInteger("quota_tokens_per_day"))
+                  .put("requestsPerMinute", r.getInteger("quota_requests_per_minute")))));
           return out;
         });
   }

@@ -25,7 +25,9 @@ export function describe(err) {
   switch (err.status) {
     case 0: return 'Cannot reach the server (network lost?). ' + err.message;
     case 413: return 'That is too large for the server: ' + err.message;
-    case 429: return 'An answer is still being generated. Wait for it or stop it first. (' + err.message + ')';
+    case 429: return err.code === 'too_many_generations'
+      ? 'An answer is still being generated. Wait for it or stop it first. (' + err.message + ')'
+      : err.message[0].toUpperCase() + err.message.slice(1);
     case 503: return 'The model is not available right now: ' + err.message;
     case 504: return 'No worker answered for this model in time: ' + err.message;
     default: return err.message;

@@ -18,6 +18,7 @@ export function Settings({ profile, models, onProfile }) {
     h(ApiKeys),
     h(Transfer),
     h(Usage, { path: '/api/users/me/usage', title: 'Your usage' }),
+    h(MyQuota),
     h(Tickets, { admin: false }),
     h(DeleteAccount));
 }
@@ -218,7 +219,7 @@ export function Admin({ models }) {
     h('div', { class: 'panel', role: 'group', 'aria-label': 'Users' },
       h('h2', null, 'Users'),
       h('table', null, h('thead', null, h('tr', null, h('th', null, 'User'), h('th', null, 'Role'), h('th', null, 'Since'),
-        h('th', null, 'Account'))),
+        h('th', null, 'Account'), h('th', null, 'Quota (blank: the role\'s default)'))),
         h('tbody', null, users.map((u) => h('tr', { key: u.id },
           h('td', null, u.username),
           h('td', null, h('select', { 'aria-label': 'Role of ' + u.username, value: u.role, onChange: (e) => setRole(u, e.target.value) },
@@ -227,7 +228,8 @@ export function Admin({ models }) {
           h('td', null, h('button', { type: 'button', class: 'small' + (u.disabled ? '' : ' danger'),
             'aria-label': (u.disabled ? 'Enable ' : 'Disable ') + u.username,
             onClick: () => patch('/api/admin/users/' + u.id, { disabled: !u.disabled }).then(load, fail) },
-          u.disabled ? 'Enable' : 'Disable'))))))),
+          u.disabled ? 'Enable' : 'Disable')),
+          h('td', null, h(QuotaEditor, { user: u, onSaved: load }))))))),
     h(SystemPanel),
     h(ModelsPanel, { models }),
     h(Services),
@@ -235,6 +237,39 @@ export function Admin({ models }) {
     h(Tickets, { admin: true }),
     h(FeedbackList),
     h(Usage, { path: '/api/admin/usage', title: 'Usage of all users', byUser: true }));
+}
+
+/** An admin's per-user limits: tokens per day and answers per minute (blank: the role's default). */
+function QuotaEditor({ user, onSaved }) {
+  const q = user.quota || {};
+  const [tokens, setTokens] = useState(q.tokensPerDay == null ? '' : String(q.tokensPerDay));
+  const [rpm, setRpm] = useState(q.requestsPerMinute == null ? '' : String(q.requestsPerMinute));
+  const num = (v) => (v.trim() === '' ? null : Number(v));
+  const save = (e) => {
+    e.preventDefault();
+    put('/api/admin/users/' + user.id + '/quota', { tokensPerDay: num(tokens), requestsPerMinute: num(rpm) })
+      .then(() => { notify('Quota of ' + user.username + ' saved', 'info'); onSaved(); }, fail);
+  };
+  return h('form', { class: 'inline quota', onSubmit: save },
+    h('input', { 'aria-label': 'Tokens per day of ' + user.username, inputMode: 'numeric', placeholder: 'tokens/day', size: 9,
+      value: tokens, onInput: (e) => setTokens(e.target.value) }),
+    h('input', { 'aria-label': 'Answers per minute of ' + user.username, inputMode: 'numeric', placeholder: 'answers/min', size: 7,
+      value: rpm, onInput: (e) => setRpm(e.target.value) }),
+    h('button', { type: 'submit', class: 'small', 'aria-label': 'Save quota of ' + user.username }, 'Save'));
+}
+
+/** The caller's quotas and today's use. */
+function MyQuota() {
+  const [q, setQ] = useState(null);
+  useEffect(() => { get('/api/users/me/quota').then(setQ).catch(fail); }, []);
+  if (!q) return null;
+  const t = q.tokensPerDay;
+  const r = q.requestsPerMinute;
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Your limits' },
+    h('h2', null, 'Your limits'),
+    h('p', null, t.limit == null ? 'No daily token limit; ' + t.used + ' tokens used today.'
+      : t.used + ' of ' + t.limit + ' tokens used today (starts again at midnight UTC).'),
+    h('p', null, r.limit == null ? 'No limit on answers per minute.' : 'At most ' + r.limit + ' answers per minute.'));
 }
 
 /** The models of the cluster; pull one from the Hugging Face hub (progress over the bridge) or delete one. */

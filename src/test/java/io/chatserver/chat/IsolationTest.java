@@ -23,14 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IsolationTest extends ServerTestBase {
 
   /** A valid body for each route that takes one, so only ownership can make it fail. */
-  private static final Map<String, JsonObject> BODIES = Map.of(
-      "PATCH /api/chats/:chatId", new JsonObject().put("title", "pwned"),
-      "POST /api/chats/:chatId/messages", new JsonObject().put("role", "user").put("content", "pwned"),
-      "PATCH /api/chats/:chatId/messages/:messageId", new JsonObject().put("content", "pwned"),
-      "POST /api/chats/:chatId/messages/:messageId/rating", new JsonObject().put("value", -1),
-      "PUT /api/personas/:personaId", new JsonObject().put("name", "pwned"),
-      "POST /api/chats/:chatId/messages/:messageId/regenerate", new JsonObject(),
-      "POST /api/chats/:chatId/messages/:messageId/continue", new JsonObject());
+  private static final Map<String, JsonObject> BODIES = Map.ofEntries(
+      Map.entry("PATCH /api/chats/:chatId", new JsonObject().put("title", "pwned")),
+      Map.entry("POST /api/chats/:chatId/messages", new JsonObject().put("role", "user").put("content", "pwned")),
+      Map.entry("PATCH /api/chats/:chatId/messages/:messageId", new JsonObject().put("content", "pwned")),
+      Map.entry("POST /api/chats/:chatId/messages/:messageId/rating", new JsonObject().put("value", -1)),
+      Map.entry("PUT /api/personas/:personaId", new JsonObject().put("name", "pwned")),
+      Map.entry("POST /api/chats/:chatId/messages/:messageId/regenerate", new JsonObject()),
+      Map.entry("POST /api/chats/:chatId/messages/:messageId/continue", new JsonObject()),
+      Map.entry("POST /api/chats/:chatId/share", new JsonObject()),
+      Map.entry("POST /api/chats/:chatId/feedback", new JsonObject().put("rating", -1)),
+      Map.entry("POST /api/chats/:chatId/tickets", new JsonObject().put("subject", "pwned").put("description", "pwned")),
+      Map.entry("POST /api/tickets/:ticketId/replies", new JsonObject().put("body", "pwned")));
 
   private Api alice;
   private Api bob;
@@ -38,6 +42,7 @@ class IsolationTest extends ServerTestBase {
   private String msgA;
   private String personaA;
   private String keyA;
+  private String ticketA;
 
   @BeforeAll
   void aliceHasData() {
@@ -51,6 +56,10 @@ class IsolationTest extends ServerTestBase {
     personaA = alice.post("/api/personas", new JsonObject().put("name", "Alice's persona").put("content", "secret"))
         .expect(201).json().getString("id");
     keyA = alice.post("/api/users/me/keys", new JsonObject().put("name", "alice's key")).expect(201).json().getString("id");
+    ticketA = alice.post("/api/chats/" + chatA + "/tickets", new JsonObject().put("subject", "Alice's ticket")
+        .put("description", "about the treasure")).expect(201).json().getString("id");
+    alice.post("/api/chats/" + chatA + "/share", new JsonObject()).expect(201);
+    alice.post("/api/chats/" + chatA + "/feedback", new JsonObject().put("rating", 1)).expect(200);
   }
 
   @Test
@@ -59,13 +68,13 @@ class IsolationTest extends ServerTestBase {
     List<String> checked = new ArrayList<>();
     for (String route : server.routes()) {
       if (!route.contains(":chatId") && !route.contains(":messageId") && !route.contains(":personaId")
-          && !route.contains(":keyId")) {
-        continue;
+          && !route.contains(":keyId") && !route.contains(":ticketId") || route.contains(" /api/admin/")) {
+        continue; // (admin routes answer 403 to users: below)
       }
       String method = route.substring(0, route.indexOf(' '));
       String path = route.substring(route.indexOf(' ') + 1)
           .replace(":chatId", chatA).replace(":messageId", msgA).replace(":personaId", personaA)
-          .replace(":keyId", keyA);
+          .replace(":keyId", keyA).replace(":ticketId", ticketA);
       JsonObject body = BODIES.get(route);
       if ((method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) && body == null) {
         throw new AssertionError("IsolationTest.BODIES needs a valid body for " + route);
@@ -75,8 +84,26 @@ class IsolationTest extends ServerTestBase {
       assertFalse(r.body().contains("treasure") || r.body().contains("secret plans"), route + " leaked data");
       checked.add(route);
     }
-    assertTrue(checked.size() >= 17, "expected every id-taking route to be checked, got " + checked);
+    assertTrue(checked.size() >= 25, "expected every id-taking route to be checked, got " + checked);
     assertEquals(before, snapshot(), "another user's requests changed Alice's data");
+  }
+
+  @Test
+  void everyAdminRouteIs403ForAUserWhateverTheBody() {
+    List<String> checked = new ArrayList<>();
+    for (String route : server.routes()) {
+      String method = route.substring(0, route.indexOf(' '));
+      String path = route.substring(route.indexOf(' ') + 1);
+      if (!path.startsWith("/api/admin/") && !path.equals("/api/system/status") || method.equals("GET") && path.equals("/api/system/status")) {
+        continue;
+      }
+      String concrete = path.replaceAll(":[A-Za-z]+", java.util.UUID.randomUUID().toString());
+      boolean hasBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+      Api.Resp r = bob.send(HttpMethod.valueOf(method), concrete, hasBody ? new JsonObject() : null, hasBody ? "application/json" : null);
+      assertEquals(403, r.status(), route + " as a user: " + r.body());
+      checked.add(route);
+    }
+    assertTrue(checked.size() >= 20, "expected every admin route to be checked, got " + checked);
   }
 
   @Test
@@ -109,6 +136,8 @@ class IsolationTest extends ServerTestBase {
 
   private String snapshot() {
     return alice.get("/api/chats/" + chatA).expect(200).body() + alice.get("/api/personas/" + personaA).expect(200).body()
-        + alice.get("/api/users/me/keys").expect(200).json().getJsonArray("items").size();
+        + alice.get("/api/users/me/keys").expect(200).json().getJsonArray("items").size()
+        + alice.get("/api/tickets/" + ticketA).expect(200).body() + alice.get("/api/chats/" + chatA + "/share").expect(200).body()
+        + alice.get("/api/chats/" + chatA + "/feedback").expect(200).body();
   }
 }

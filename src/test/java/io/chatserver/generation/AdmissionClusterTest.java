@@ -105,4 +105,24 @@ class AdmissionClusterTest {
     await(on(b, () -> onB.admit(user, "next")));
     assertEquals(new JsonObject().put("next", now.get() + 10_000), await(Admission.runningOf(b, user)));
   }
+
+  @Test
+  void answersPerMinuteAreCountedAcrossNodesInTheClockMinute() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(60_000L * 1_000_000 + 50_000);
+    Admission onA = new Admission(a, 4, 60_000, now::get);
+    Admission onB = new Admission(b, 4, 60_000, now::get);
+    UUID user = UUID.randomUUID();
+    await(on(a, () -> onA.admit(user, "one", 2)));
+    await(on(a, () -> onA.release(user, "one")));
+    await(on(b, () -> onB.admit(user, "two", 2)));
+    Exception refused = assertThrows(Exception.class, () -> await(on(a, () -> onA.admit(user, "three", 2))));
+    ApiError e = assertInstanceOf(ApiError.class, refused.getCause());
+    assertEquals(429, e.status());
+    assertEquals("rate_limited", e.code());
+    assertEquals(10, e.retryAfter(), "until the next minute");
+    await(on(a, () -> onA.admit(UUID.randomUUID(), "elsewhere", 2))); // per user
+    now.addAndGet(10_000); // the next minute
+    await(on(a, () -> onA.admit(user, "three", 2)));
+    await(on(a, () -> onA.admit(user, "four", null))); // no limit given: not counted against
+  }
 }

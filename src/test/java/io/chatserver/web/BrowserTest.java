@@ -224,6 +224,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void aDailyTokenLimitSetByTheAdminStopsTheNextAnswer() throws Exception {
+    flow("quota");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
