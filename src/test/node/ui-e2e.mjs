@@ -713,6 +713,34 @@ const flows = {
     return {};
   },
 
+  /** A user starts a chat as a German personality from the start page, then makes another one the default. */
+  async personality() {
+    const page = await newPage();
+    await register(page, 'persona', { max_tokens: 4 });
+    const start = page.getByRole('group', { name: 'Start with a personality' });
+    await start.getByRole('combobox', { name: 'Personality language' }).selectOption('de');
+    await start.getByRole('button', { name: 'Chat as Geduldige Nachhilfe' }).click();
+    await page.getByRole('heading', { name: 'Geduldige Nachhilfe' }).waitFor();
+    await until(async () => /\/c\//.test(page.url()), 'the new chat to open');
+    const chatId = new URL(page.url()).pathname.split('/')[2];
+    const chat = (await call(page, 'GET', '/api/chats/' + chatId)).json;
+    assert.equal(chat.personality, 'nachhilfe');
+    assert.match(chat.systemMessage, /^Du bist eine geduldige Nachhilfelehrerin/);
+    await page.screenshot({ path: path.join(OUT, 'personality-chat.png') });
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const profile = page.getByRole('form', { name: 'Profile' });
+    await profile.getByRole('combobox', { name: 'Default personality for new chats' }).selectOption('programmer');
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Profile saved').waitFor();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await send(page, 'How do I sort a list?');
+    await waitStatus(answers(page).last(), 'done');
+    const second = (await call(page, 'GET', '/api/chats/' + new URL(page.url()).pathname.split('/')[2])).json;
+    assert.equal(second.personality, 'programmer');
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -40,6 +40,8 @@ import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.share.ShareRoutes;
+import io.chatserver.personality.PersonalityCatalog;
+import io.chatserver.personality.PersonalityRoutes;
 import io.chatserver.quota.QuotaRoutes;
 import io.chatserver.quota.Quotas;
 import io.chatserver.support.FeedbackStore;
@@ -92,6 +94,7 @@ final class ApiNode {
     registry.start();
     GenerationStore genStore = new GenerationStore(pool);
     SystemStatus system = new SystemStatus(vertx, pool);
+    PersonalityCatalog personalities = PersonalityCatalog.load(conf.getJsonObject("personalities", new JsonObject()).getString("dir"));
     Quotas quotas = new Quotas(pool, conf.getJsonObject("quotas", new JsonObject()));
     GenerationService generation = new GenerationService(genStore,
         GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry, system, quotas);
@@ -122,14 +125,17 @@ final class ApiNode {
         List.of(share::mountPublic),
         List.of(
             new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
-                || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name"))))),
+                || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name")))),
+                id -> personalities.get(id) != null),
             new PersonaRoutes(personas),
             new GenerationRoutes(generation, answers, chats, users, maxContent),
             new UsageRoutes(genStore),
             new ModelAdminRoutes(vertx, generation::models),
             new ServiceRoutes(vertx, services),
             new BotRoutes(bots),
-            new ChatRoutes(chats, personas, bots, answers, maxContent),
+            new ChatRoutes(chats, personas, bots, personalities,
+                user -> users.profile(user).map(p -> p == null ? null : p.getString("defaultPersonality")), answers, maxContent),
+            new PersonalityRoutes(personalities),
             new TransferRoutes(new ChatTransfer(chats, maxContent)),
             new ModelRoutes(generation::models),
             new KeyRoutes(apiKeys),

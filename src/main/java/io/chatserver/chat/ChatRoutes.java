@@ -9,6 +9,8 @@ import io.chatserver.api.Caller;
 import io.chatserver.bot.BotStore;
 import io.chatserver.persona.PersonaStore;
 import io.vertx.core.Future;
+import io.chatserver.personality.PersonalityCatalog;
+import java.util.function.Function;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,9 +30,15 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
   private final PersonaStore personas;
   private final ChatAnswerer answerer;
   private final BotStore bots;
+  private final PersonalityCatalog personalities;
+  /** A user's default personality id (or null), for a new chat with nothing chosen. */
+  private final Function<UUID, Future<String>> defaultPersonality;
   private final int maxContentChars;
 
-  public ChatRoutes(ChatStore chats, PersonaStore personas, BotStore bots, ChatAnswerer answerer, int maxContentChars) {
+  public ChatRoutes(ChatStore chats, PersonaStore personas, BotStore bots, PersonalityCatalog personalities,
+                    Function<UUID, Future<String>> defaultPersonality, ChatAnswerer answerer, int maxContentChars) {
+    this.personalities = personalities;
+    this.defaultPersonality = defaultPersonality;
     this.chats = chats;
     this.personas = personas;
     this.bots = bots;
@@ -57,14 +65,17 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
 
   private Future<JsonObject> create(RoutingContext ctx) {
     UUID user = Caller.of(ctx).userId();
-    Body body = Body.of(ctx).only(Set.of("title", "systemMessage", "personaId", "botId", "botCode"));
+    Body body = Body.of(ctx).only(Set.of("title", "systemMessage", "personaId", "botId", "botCode", "personalityId"));
     String title = body.optionalString("title", 1, TITLE_MAX);
     String system = body.optionalString("systemMessage", 0, SYSTEM_MESSAGE_MAX);
     UUID personaId = body.optionalUuid("personaId");
     UUID botId = body.optionalUuid("botId");
     String botCode = body.optionalString("botCode", 1, 50);
-    if ((system != null ? 1 : 0) + (personaId != null ? 1 : 0) + (botId != null || botCode != null ? 1 : 0) > 1) {
-      throw ApiError.badRequest(personaId != null ? "personaId" : "botId", "give one of systemMessage, personaId or a bot");
+    String personalityId = body.optionalString("personalityId", 1, 64);
+    if ((system != null ? 1 : 0) + (personaId != null ? 1 : 0) + (botId != null || botCode != null ? 1 : 0)
+        + (personalityId != null ? 1 : 0) > 1) {
+      throw ApiError.badRequest(personaId != null ? "personaId" : personalityId != null ? "personalityId" : "botId",
+          "give one of systemMessage, personaId, personalityId or a bot");
     }
     if (botId != null || botCode != null) {
       // the bot's system prompt is copied in; its model and defaults apply to every answer of the chat
@@ -73,13 +84,28 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
           : chats.createWithBot(user, title == null ? bot.getString("name") : title, bot.getString("systemPrompt"),
               UUID.fromString(bot.getString("id"))));
     }
+    if (personalityId != null) {
+      JsonObject p = personalities.get(personalityId);
+      if (p == null) {
+        throw new ApiError(404, "not_found", "no personality '" + personalityId + "'; see GET /api/personalities", "personalityId");
+      }
+      return chats.createWithPersonality(user, title == null ? p.getString("name") : title, p.getString("systemPrompt"), personalityId);
+    }
     String finalTitle = title == null ? "New chat" : title;
-    if (personaId == null) {
+    if (personaId != null) {
+      return personas.get(user, personaId).compose(p -> p == null
+          ? Future.failedFuture(new ApiError(404, "not_found", "persona not found", "personaId"))
+          : chats.create(user, finalTitle, p.getString("content")));
+    }
+    if (system != null) {
       return chats.create(user, finalTitle, system);
     }
-    return personas.get(user, personaId).compose(p -> p == null
-        ? Future.failedFuture(new ApiError(404, "not_found", "persona not found", "personaId"))
-        : chats.create(user, finalTitle, p.getString("content")));
+    // nothing chosen: the user's default personality, if it is still in the catalog
+    return defaultPersonality.apply(user).compose(id -> {
+      JsonObject p = id == null ? null : personalities.get(id);
+      return p == null ? chats.create(user, finalTitle, null)
+          : chats.createWithPersonality(user, finalTitle, p.getString("systemPrompt"), id);
+    });
   }
 
   private Future<JsonObject> list(RoutingContext ctx) {

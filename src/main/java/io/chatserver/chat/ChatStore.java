@@ -49,6 +49,13 @@ public final class ChatStore {
     return insertChat(pool, userId, title, systemMessage, false, null, null);
   }
 
+  /** A chat started with a catalog personality: its system prompt copied in, its id kept. */
+  public Future<JsonObject> createWithPersonality(UUID userId, String title, String systemMessage, String personality) {
+    return pool.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, personality) VALUES ($1, $2, $3, $4, $5) "
+            + "RETURNING *")
+        .execute(Tuple.of(UUID.randomUUID(), userId, title, systemMessage, personality)).map(rs -> chatJson(rs.iterator().next()));
+  }
+
   /** A chat with a bot: its system prompt copied in, the link kept (null once the bot is deleted). */
   public Future<JsonObject> createWithBot(UUID userId, String title, String systemMessage, UUID botId) {
     return pool.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, bot_id) VALUES ($1, $2, $3, $4, $5) "
@@ -352,6 +359,7 @@ public final class ChatStore {
         .put("systemMessage", r.getString("system_message"))
         .put("favorite", r.getBoolean("favorite"))
         .put("botId", r.getUUID("bot_id") == null ? null : r.getUUID("bot_id").toString())
+        .put("personality", r.getString("personality"))
         .put("currentLeafId", leaf == null ? null : leaf.toString())
         .put("createdAt", Rows.time(r, "created_at"))
         .put("updatedAt", Rows.time(r, "updated_at"));

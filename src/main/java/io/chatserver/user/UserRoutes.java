@@ -25,10 +25,15 @@ public final class UserRoutes implements io.chatserver.api.Routes {
   /** Whether a model name is served now (true when that cannot be known: no worker is up). */
   private final java.util.function.Function<String, Future<Boolean>> served;
 
-  public UserRoutes(UserStore users, java.util.function.Function<String, Future<Boolean>> served) {
+  public UserRoutes(UserStore users, java.util.function.Function<String, Future<Boolean>> served,
+                    java.util.function.Predicate<String> knownPersonality) {
     this.users = users;
     this.served = served;
+    this.knownPersonality = knownPersonality;
   }
+
+  /** Whether a personality id is in the catalog. */
+  private final java.util.function.Predicate<String> knownPersonality;
 
   @Override
   public void mount(Router router) {
@@ -44,7 +49,8 @@ public final class UserRoutes implements io.chatserver.api.Routes {
 
   private Future<JsonObject> update(RoutingContext ctx) {
     Caller caller = Caller.of(ctx);
-    Body body = Body.of(ctx).only(Set.of("nickname", "systemPrompt", "preferredModel", "settings", "acceptTerms"));
+    Body body = Body.of(ctx).only(Set.of("nickname", "systemPrompt", "preferredModel", "settings", "acceptTerms",
+        "defaultPersonality"));
     JsonObject changes = new JsonObject();
     if (body.has("nickname")) {
       changes.put("nickname", body.optionalString("nickname", 1, NICKNAME_MAX));
@@ -54,6 +60,13 @@ public final class UserRoutes implements io.chatserver.api.Routes {
     }
     if (body.has("preferredModel")) {
       changes.put("preferred_model", body.optionalString("preferredModel", 1, 200));
+    }
+    if (body.has("defaultPersonality")) {
+      String personality = body.optionalString("defaultPersonality", 1, 64);
+      if (personality != null && !knownPersonality.test(personality)) {
+        throw ApiError.badRequest("defaultPersonality", "no personality '" + personality + "'; see GET /api/personalities");
+      }
+      changes.put("default_personality", personality);
     }
     String preferred = changes.getString("preferred_model");
     Future<Boolean> modelOk = preferred == null ? Future.succeededFuture(true) : served.apply(preferred);

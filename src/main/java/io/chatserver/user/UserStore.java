@@ -25,7 +25,8 @@ public final class UserStore {
   }
 
   private static final String PROFILE_COLUMNS =
-      "id, username, role, nickname, system_prompt, preferred_model, settings, terms_accepted_at, created_at, updated_at, disabled_at";
+      "id, username, role, nickname, system_prompt, preferred_model, settings, terms_accepted_at, created_at, updated_at, disabled_at, "
+      + "default_personality";
 
   private final Pool pool;
 
@@ -67,7 +68,7 @@ public final class UserStore {
   public Future<JsonObject> update(UUID userId, JsonObject changes) {
     StringBuilder sql = new StringBuilder("UPDATE users SET updated_at = clock_timestamp()");
     Tuple args = Tuple.of(userId);
-    for (String column : new String[] {"nickname", "system_prompt", "preferred_model"}) {
+    for (String column : new String[] {"nickname", "system_prompt", "preferred_model", "default_personality"}) {
       if (changes.containsKey(column)) {
         args.addValue(changes.getValue(column));
         sql.append(", ").append(column).append(" = $").append(args.size());
@@ -128,6 +129,7 @@ public final class UserStore {
         .put("nickname", r.getString("nickname"))
         .put("systemPrompt", r.getString("system_prompt"))
         .put("preferredModel", r.getString("preferred_model"))
+        .put("defaultPersonality", r.getString("default_personality"))
         .put("settings", settings instanceof JsonObject o ? o : new JsonObject())
         .put("termsAcceptedAt", Rows.time(r, "terms_accepted_at"))
         .put("createdAt", Rows.time(r, "created_at"))

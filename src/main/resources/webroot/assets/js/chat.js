@@ -9,6 +9,7 @@ import { toSafeHtml, enhance, copyText } from './markdown.js';
 import { refreshChats } from './sidebar.js';
 import { ShareControl } from './share.js';
 import { FeedbackControl } from './support.js';
+import { StartPersonalities } from './personality.js';
 
 // per-chat overrides (model and sampling options) live in this browser
 const prefsKey = (chatId) => 'chat.prefs.' + (chatId || 'new');
@@ -137,9 +138,10 @@ export function ChatView({ chatId, models, profile }) {
   };
 
   /** A new chat with a bot (its prompt, model and defaults), optionally asking one of its starters at once. */
-  const startWithBot = async (bot, starter) => {
+  const startWithBot = (bot, starter) => startWith({ botId: bot.id }, starter);
+  const startWith = async (choice, starter) => {
     try {
-      const c = await post('/api/chats', { botId: bot.id });
+      const c = await post('/api/chats', choice);
       refreshChats();
       if (starter) {
         const r = await bus.generate({ chatId: c.id, content: starter });
@@ -228,6 +230,7 @@ export function ChatView({ chatId, models, profile }) {
       onScroll: (e) => { const el = e.target; stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40; } },
       !loading && messages.length === 0 && h('p', { class: 'empty' }, 'Send a message to start.'),
       !chatId && h(StartBots, { onStart: (bot, starter) => startWithBot(bot, starter) }),
+      !chatId && messages.length === 0 && h(StartPersonalities, { onStart: (p, starter) => startWith({ personalityId: p.id }, starter) }),
       messages.filter((m) => m.role !== 'system').map((m) => h(MessageView, {
         key: m.id, m, busy: !!running,
         onCopy: () => copyText(displayText(m)).then(() => notify('Copied', 'info')),

@@ -8,6 +8,7 @@ import * as bus from './bus.js';
 import { refreshChats } from './sidebar.js';
 import { SystemPanel } from './system.js';
 import { Tickets, FeedbackList } from './support.js';
+import { PersonalitySelect } from './personality.js';
 
 export function Settings({ profile, models, onProfile }) {
   return h('section', { class: 'page', 'aria-label': 'Settings' },
@@ -48,11 +49,12 @@ function Profile({ profile, models, onProfile }) {
   const [system, setSystem] = useState(profile.systemPrompt || '');
   const [model, setModel] = useState(profile.preferredModel || '');
   const [settings, setSettings] = useState(profile.settings || {});
+  const [personality, setPersonality] = useState(profile.defaultPersonality || null);
   const save = async (e) => {
     e.preventDefault();
     try {
       const p = await put('/api/users/me', { nickname: nickname.trim() || null, systemPrompt: system || null,
-        preferredModel: model || null, settings });
+        preferredModel: model || null, defaultPersonality: personality, settings });
       onProfile(p);
       notify('Profile saved', 'info');
     } catch (err) { fail(err); }
@@ -62,6 +64,7 @@ function Profile({ profile, models, onProfile }) {
     h('p', { class: 'hint' }, 'Signed in as ', h('strong', null, profile.username), profile.role === 'admin' ? ' (admin)' : ''),
     h(Field, { label: 'Nickname', value: nickname, onInput: setNickname, maxLength: 50 }),
     h(Field, { label: 'Default system prompt', type: 'textarea', value: system, onInput: setSystem, maxLength: 20000 }),
+    h(PersonalitySelect, { label: 'Default personality for new chats', value: personality, onChange: setPersonality }),
     h('label', { class: 'field' }, h('span', null, 'Preferred model'),
       h('select', { value: model, onChange: (e) => setModel(e.target.value) },
         h('option', { value: '' }, 'Server default'),

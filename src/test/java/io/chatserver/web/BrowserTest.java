@@ -229,6 +229,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void aChatStartsAsAPersonalityAndTheDefaultAppliesToNewChats() throws Exception {
+    flow("personality");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
