@@ -40,6 +40,8 @@ import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.share.ShareRoutes;
+import io.chatserver.files.FileRoutes;
+import io.chatserver.files.FileStore;
 import io.chatserver.personality.PersonalityCatalog;
 import io.chatserver.personality.PersonalityRoutes;
 import io.chatserver.quota.QuotaRoutes;
@@ -94,11 +96,13 @@ final class ApiNode {
     registry.start();
     GenerationStore genStore = new GenerationStore(pool);
     SystemStatus system = new SystemStatus(vertx, pool);
+    JsonObject filesConf = conf.getJsonObject("files", new JsonObject());
+    FileStore files = new FileStore(pool);
     PersonalityCatalog personalities = PersonalityCatalog.load(conf.getJsonObject("personalities", new JsonObject()).getString("dir"));
     Quotas quotas = new Quotas(pool, conf.getJsonObject("quotas", new JsonObject()));
     GenerationService generation = new GenerationService(genStore,
         GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry, system, quotas);
-    ChatAnswers answers = new ChatAnswers(generation, chats, users, bots, maxContent);
+    ChatAnswers answers = new ChatAnswers(generation, chats, users, bots, files, filesConf.getInteger("contextChars", 16_000), maxContent);
     JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
     ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
     Cors cors = new Cors(http.getString("corsOrigins", ""));
@@ -109,6 +113,7 @@ final class ApiNode {
     OpenApiRoutes docs = new OpenApiRoutes();
     ContractValidation contract = new ContractValidation(docs.document());
     WebUi ui = new WebUi();
+    ChatTransfer transfer = new ChatTransfer(chats, maxContent);
     ShareRoutes share = new ShareRoutes(new ShareStore(pool), chats, ui::page);
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
@@ -122,6 +127,7 @@ final class ApiNode {
         contract,
         http.getLong("bodyLimitBytes", 1_048_576L),
         http.getLong("importLimitBytes", 64L * 1_048_576L),
+        filesConf.getLong("maxBytes", 10L * 1_048_576L),
         List.of(share::mountPublic),
         List.of(
             new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
@@ -136,7 +142,8 @@ final class ApiNode {
             new ChatRoutes(chats, personas, bots, personalities,
                 user -> users.profile(user).map(p -> p == null ? null : p.getString("defaultPersonality")), answers, maxContent),
             new PersonalityRoutes(personalities),
-            new TransferRoutes(new ChatTransfer(chats, maxContent)),
+            new TransferRoutes(transfer),
+            new FileRoutes(files, transfer, filesConf.getLong("maxBytes", 10L * 1_048_576L)),
             new ModelRoutes(generation::models),
             new KeyRoutes(apiKeys),
             share,

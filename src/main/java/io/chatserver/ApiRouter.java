@@ -8,6 +8,7 @@ import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.OpenApiRoutes;
 import io.chatserver.api.Routes;
+import io.chatserver.files.FileRoutes;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.auth.AuthHandler;
 import io.chatserver.auth.AuthRoutes;
@@ -30,7 +31,8 @@ public final class ApiRouter {
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
   public record Features(AuthHandler auth, AuthRoutes authRoutes, OpenApiRoutes docs, HealthRoutes health,
                          SystemRoutes system, EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
-                         long bodyLimitBytes, long importLimitBytes, List<Routes> publicRoutes, List<Routes> features) {}
+                         long bodyLimitBytes, long importLimitBytes, long fileLimitBytes, List<Routes> publicRoutes,
+                         List<Routes> features) {}
 
   private ApiRouter() {}
 
@@ -39,8 +41,10 @@ public final class ApiRouter {
     router.route().handler(ApiRouter::limits);
     router.route().handler(ApiRouter::noCache);
     router.route("/api/import").handler(BodyHandler.create(false).setBodyLimit(f.importLimitBytes()));
+    router.postWithRegex(FileRoutes.UPLOAD_PATH).handler(BodyHandler.create(false).setBodyLimit(f.fileLimitBytes()));
     // not on /eventbus: the bridge reads only its XHR posts (a body handler there breaks the WebSocket upgrade)
-    router.routeWithRegex("^(?!/api/import$|/eventbus/).*").handler(BodyHandler.create(false).setBodyLimit(f.bodyLimitBytes()));
+    router.routeWithRegex("^(?!/api/import$|/eventbus/|/api/chats/[^/]+/files$).*")
+        .handler(BodyHandler.create(false).setBodyLimit(f.bodyLimitBytes()));
     f.cors().mount(router);
     router.route("/api/*").handler(ApiRouter::requireJsonBody);
 
@@ -83,13 +87,14 @@ public final class ApiRouter {
   }
 
   /** Bodies of POST/PUT/PATCH under /api must be JSON (415 otherwise); empty bodies pass. */
-  private static final java.util.regex.Pattern IMAGE_UPLOAD = java.util.regex.Pattern.compile("^/api/admin/bots/[^/]+/image$");
+  private static final java.util.regex.Pattern RAW_UPLOAD = java.util.regex.Pattern.compile(
+      "^/api/admin/bots/[^/]+/image$|" + FileRoutes.UPLOAD_PATH);
 
   private static void requireJsonBody(RoutingContext ctx) {
     HttpMethod m = ctx.request().method();
     boolean hasBody = ctx.body() != null && ctx.body().length() > 0;
-    if (IMAGE_UPLOAD.matcher(ctx.request().path()).matches()) {
-      ctx.next(); // a bot image is sent as its bytes; the route checks what they are
+    if (RAW_UPLOAD.matcher(ctx.request().path()).matches()) {
+      ctx.next(); // a bot image or a chat file is sent as its bytes; the route checks what they are
       return;
     }
     if (hasBody && (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH)) {

@@ -107,7 +107,7 @@ public final class Api {
       req.putHeader("Content-Type", contentType);
     }
     var future = body == null ? req.send()
-        : req.sendBuffer(Buffer.buffer(body instanceof JsonObject o ? o.encode() : body.toString()));
+        : req.sendBuffer(body instanceof Buffer b ? b : Buffer.buffer(body instanceof JsonObject o ? o.encode() : body.toString()));
     HttpResponse<Buffer> r = future.await();
     Map<String, String> headers = new java.util.HashMap<>();
     r.headers().forEach(e -> headers.put(e.getKey().toLowerCase(), e.getValue()));

@@ -128,7 +128,7 @@ public final class EventBusBridge {
       JsonObject fields = body.copy();
       fields.remove("userId");
       fields.remove("chatId");
-      Body input = Body.wrap(fields).only(java.util.Set.of("content", "parentId", "model", "options"));
+      Body input = Body.wrap(fields).only(java.util.Set.of("content", "parentId", "model", "options", "fileIds"));
       answers.answer(user, chatId, input).onComplete(ar -> {
         if (ar.failed()) {
           fail(msg, ar.cause());

@@ -35,7 +35,7 @@ package io.chatserver.bus;
  * inbound message):
  *
  * <pre>
- * CHAT_GENERATE request  {chatId, content, parentId?, model?, options?}
+ * CHAT_GENERATE request  {chatId, content, parentId?, model?, options?, fileIds? (files of the chat to attach)}
  *               reply    {jobId, assistantMessageId, model, message, stream}; failure (status, "code: message")
  * CHAT_STOP     request  {jobId}  reply the job's final state
  * CHAT_ATTACH   request  {jobId, from}  reply {jobId, done, prefix (text a continued answer had)}; then the job's deltas after seq `from` (and its done)

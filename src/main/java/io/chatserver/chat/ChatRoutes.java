@@ -194,7 +194,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     UUID chatId = Ids.pathParam(ctx, "chatId");
     Body raw = Body.of(ctx);
     if (Boolean.TRUE.equals(raw.optionalBoolean("generate"))) {
-      Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options"));
+      Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options", "fileIds"));
       if (body.has("role") && body.optionalEnum("role", Set.of("user")) == null) {
         throw ApiError.badRequest("role", "a message that asks for an answer must have role 'user'");
       }

@@ -42,6 +42,7 @@ public final class AppConfig {
       new EnvVar("ADMIN_PASSWORD", "auth.adminPassword", String.class, "password of that account when it is created"),
       new EnvVar("SERVICES_KEY", "services.key", String.class, "encrypts upstream services' API keys at rest; unset = generated once into DATA_DIR/services-key"),
       new EnvVar("SERVICES_ENABLED", "services.enabled", Boolean.class, "serve the upstream services' models from this API node"),
+      new EnvVar("FILES_MAX_BYTES", "files.maxBytes", Long.class, "largest file a user can attach to a chat"),
       new EnvVar("PERSONALITIES_DIR", "personalities.dir", String.class, "a folder of your own personality files added to the built-in catalog"),
       new EnvVar("QUOTA_TOKENS_PER_DAY", "quotas.user.tokensPerDay", Integer.class, "default daily token limit of users (unset = none; admins can set each user's)"),
       new EnvVar("QUOTA_REQUESTS_PER_MINUTE", "quotas.user.requestsPerMinute", Integer.class, "default answers per minute of users (unset = none)"),

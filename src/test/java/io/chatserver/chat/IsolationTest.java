@@ -34,7 +34,10 @@ class IsolationTest extends ServerTestBase {
       Map.entry("POST /api/chats/:chatId/share", new JsonObject()),
       Map.entry("POST /api/chats/:chatId/feedback", new JsonObject().put("rating", -1)),
       Map.entry("POST /api/chats/:chatId/tickets", new JsonObject().put("subject", "pwned").put("description", "pwned")),
-      Map.entry("POST /api/tickets/:ticketId/replies", new JsonObject().put("body", "pwned")));
+      Map.entry("POST /api/tickets/:ticketId/replies", new JsonObject().put("body", "pwned")),
+      Map.entry("POST /api/chats/:chatId/files", new JsonObject().put("a", "valid JSON is a valid text file")));
+  /** Query strings a route needs besides its body. */
+  private static final Map<String, String> QUERIES = Map.of("POST /api/chats/:chatId/files", "?name=pwned.json");
 
   private Api alice;
   private Api bob;
@@ -43,6 +46,7 @@ class IsolationTest extends ServerTestBase {
   private String personaA;
   private String keyA;
   private String ticketA;
+  private String fileA;
 
   @BeforeAll
   void aliceHasData() {
@@ -60,6 +64,8 @@ class IsolationTest extends ServerTestBase {
         .put("description", "about the treasure")).expect(201).json().getString("id");
     alice.post("/api/chats/" + chatA + "/share", new JsonObject()).expect(201);
     alice.post("/api/chats/" + chatA + "/feedback", new JsonObject().put("rating", 1)).expect(200);
+    fileA = alice.send(HttpMethod.POST, "/api/chats/" + chatA + "/files?name=treasure.txt",
+        io.vertx.core.buffer.Buffer.buffer("the treasure is under the oak"), "text/plain").expect(201).json().getString("id");
   }
 
   @Test
@@ -68,13 +74,14 @@ class IsolationTest extends ServerTestBase {
     List<String> checked = new ArrayList<>();
     for (String route : server.routes()) {
       if (!route.contains(":chatId") && !route.contains(":messageId") && !route.contains(":personaId")
-          && !route.contains(":keyId") && !route.contains(":ticketId") || route.contains(" /api/admin/")) {
+          && !route.contains(":keyId") && !route.contains(":ticketId") && !route.contains(":fileId") || route.contains(" /api/admin/")) {
         continue; // (admin routes answer 403 to users: below)
       }
       String method = route.substring(0, route.indexOf(' '));
       String path = route.substring(route.indexOf(' ') + 1)
           .replace(":chatId", chatA).replace(":messageId", msgA).replace(":personaId", personaA)
-          .replace(":keyId", keyA).replace(":ticketId", ticketA);
+          .replace(":keyId", keyA).replace(":ticketId", ticketA).replace(":fileId", fileA).replace(":name", "treasure.txt")
+          + QUERIES.getOrDefault(route, "");
       JsonObject body = BODIES.get(route);
       if ((method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) && body == null) {
         throw new AssertionError("IsolationTest.BODIES needs a valid body for " + route);
@@ -84,7 +91,7 @@ class IsolationTest extends ServerTestBase {
       assertFalse(r.body().contains("treasure") || r.body().contains("secret plans"), route + " leaked data");
       checked.add(route);
     }
-    assertTrue(checked.size() >= 25, "expected every id-taking route to be checked, got " + checked);
+    assertTrue(checked.size() >= 30, "expected every id-taking route to be checked, got " + checked);
     assertEquals(before, snapshot(), "another user's requests changed Alice's data");
   }
 
@@ -138,6 +145,7 @@ class IsolationTest extends ServerTestBase {
     return alice.get("/api/chats/" + chatA).expect(200).body() + alice.get("/api/personas/" + personaA).expect(200).body()
         + alice.get("/api/users/me/keys").expect(200).json().getJsonArray("items").size()
         + alice.get("/api/tickets/" + ticketA).expect(200).body() + alice.get("/api/chats/" + chatA + "/share").expect(200).body()
-        + alice.get("/api/chats/" + chatA + "/feedback").expect(200).body();
+        + alice.get("/api/chats/" + chatA + "/feedback").expect(200).body()
+        + alice.get("/api/chats/" + chatA + "/files").expect(200).body();
   }
 }
