@@ -741,6 +741,29 @@ const flows = {
     return {};
   },
 
+  /** A user attaches a text file to a question; the answer comes, and the message keeps the file to download. */
+  async files() {
+    const page = await newPage();
+    await register(page, 'attacher', { max_tokens: 4 });
+    await page.getByLabel('Attach files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain',
+      buffer: Buffer.from('The secret word is PINEAPPLE.\n') });
+    const pending = page.getByRole('list', { name: 'Files to send' });
+    await pending.getByText('📎 notes.txt').waitFor();
+    await send(page, 'What is the secret word?');
+    await waitStatus(answers(page).last(), 'done');
+    await assertGone(pending);
+    const attached = mine(page).last().getByRole('list', { name: 'Attached files' });
+    await attached.getByRole('button', { name: '📎 notes.txt' }).waitFor();
+    const chatId = new URL(page.url()).pathname.split('/')[2];
+    const files = (await call(page, 'GET', '/api/chats/' + chatId + '/files')).json.items;
+    assert.equal(files.length, 1);
+    assert.equal(files[0].messageId, await mine(page).last().getAttribute('data-message-id'));
+    const [dl] = await Promise.all([page.waitForEvent('download'), attached.getByRole('button', { name: '📎 notes.txt' }).click()]);
+    assert.equal(dl.suggestedFilename(), 'notes.txt');
+    await page.screenshot({ path: path.join(OUT, 'files.png') });
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -151,15 +151,17 @@ export async function imageUrl(path) {
   return URL.createObjectURL(await res.blob());
 }
 
-/** Sends a file's bytes as the body (bot images). */
-export async function upload(path, file) {
-  const res = await fetch(path, { method: 'PUT', headers: { Authorization: 'Bearer ' + token(), 'Content-Type': file.type || 'application/octet-stream' },
+/** Sends a file's bytes as the body (bot images with PUT, chat files with POST); answers the JSON reply, if any. */
+export async function upload(path, file, method = 'PUT') {
+  const res = await fetch(path, { method, headers: { Authorization: 'Bearer ' + token(), 'Content-Type': file.type || 'application/octet-stream' },
     body: file });
   if (!res.ok) {
     let msg = res.statusText;
     try { msg = (await res.json()).error.message; } catch { /* not JSON */ }
-    throw new ApiFailure(res.status, 'upload', msg);
+    throw new ApiFailure(res.status, 'upload', file.name ? file.name + ': ' + msg : msg);
   }
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
 }
 
 /** Downloads a file from an authenticated URL (exports). */

@@ -2,7 +2,7 @@
 // messages (send, stop, regenerate, edit into a new branch, switch branches, continue, rate, copy).
 
 import { h, useState, useEffect, useRef, navigate, fail, notify, Field, SamplingFields } from './ui.js';
-import { get, post, patch, download, imageUrl, ApiFailure } from './api.js';
+import { get, post, patch, download, imageUrl, upload, ApiFailure } from './api.js';
 import * as bus from './bus.js';
 import * as jobs from './jobs.js';
 import { toSafeHtml, enhance, copyText } from './markdown.js';
@@ -30,6 +30,8 @@ export function ChatView({ chatId, models, profile }) {
   const [showSettings, setShowSettings] = useState(false);
   const [draft, setDraft] = useState(localStorage.getItem(draftKey(chatId)) || '');
   const [sending, setSending] = useState(false);
+  const [attachments, setAttachments] = useState([]);
+  const [files, setFiles] = useState({});
   const list = useRef(null);
   const stick = useRef(true);
   const reloadTimer = useRef(null);
@@ -37,9 +39,13 @@ export function ChatView({ chatId, models, profile }) {
   const load = async () => {
     if (!chatId) return;
     try {
-      const [c, b] = await Promise.all([get('/api/chats/' + chatId), get('/api/chats/' + chatId + '/branch')]);
+      const [c, b, fl] = await Promise.all([get('/api/chats/' + chatId), get('/api/chats/' + chatId + '/branch'),
+        get('/api/chats/' + chatId + '/files')]);
       setChat(c);
       setMessages(b.messages);
+      const byMessage = {};
+      fl.items.forEach((f) => { if (f.messageId) (byMessage[f.messageId] ||= []).push(f); });
+      setFiles(byMessage);
       document.title = c.title + ' · Chat';
       for (const m of b.messages) {
         if (m.status === 'streaming' && m.jobId) {
@@ -113,6 +119,14 @@ export function ChatView({ chatId, models, profile }) {
       }
       const req = { chatId: id, content, ...request() };
       if (parentId !== undefined) req.parentId = parentId;
+      if (parentId === undefined && attachments.length) {
+        const uploaded = [];
+        for (const f of attachments) {
+          uploaded.push((await upload('/api/chats/' + id + '/files?name=' + encodeURIComponent(f.name), f, 'POST')).id);
+        }
+        req.fileIds = uploaded;
+        setAttachments([]);
+      }
       const r = await bus.generate(req);
       jobs.started(r.jobId);
       if (id !== chatId) {
@@ -232,7 +246,7 @@ export function ChatView({ chatId, models, profile }) {
       !chatId && h(StartBots, { onStart: (bot, starter) => startWithBot(bot, starter) }),
       !chatId && messages.length === 0 && h(StartPersonalities, { onStart: (p, starter) => startWith({ personalityId: p.id }, starter) }),
       messages.filter((m) => m.role !== 'system').map((m) => h(MessageView, {
-        key: m.id, m, busy: !!running,
+        key: m.id, m, busy: !!running, files: files[m.id] || [], chatId,
         onCopy: () => copyText(displayText(m)).then(() => notify('Copied', 'info')),
         onRegenerate: () => regenerate(m),
         onContinue: () => continueAnswer(m),
@@ -240,10 +254,17 @@ export function ChatView({ chatId, models, profile }) {
         onSwitch: (d) => switchBranch(m, d),
         onRate: (v, c) => rate(m, v, c),
       }))),
+    attachments.length > 0 && h('ul', { class: 'attachments', 'aria-label': 'Files to send' }, attachments.map((f, i) =>
+      h('li', { key: i }, '📎 ' + f.name,
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'Remove ' + f.name,
+          onClick: () => setAttachments(attachments.filter((x) => x !== f)) }, '×')))),
     h('form', { class: 'composer', onSubmit: (e) => { e.preventDefault(); submit(); } },
       h('textarea', { 'aria-label': 'Message', placeholder: 'Message (Enter sends, Shift+Enter new line, Esc stops)',
         value: draft, rows: 2, onInput: (e) => setDraft(e.target.value), onKeyDown: onKey }),
       h('div', { class: 'composer-buttons' },
+        h('label', { class: 'small-file attach', title: 'Text, Markdown, CSV, JSON, code, PDF or images' }, 'Attach',
+          h('input', { type: 'file', multiple: true, 'aria-label': 'Attach files',
+            onChange: (e) => { const fs = [...e.target.files]; e.target.value = ''; setAttachments([...attachments, ...fs]); } })),
         running && h('button', { type: 'button', class: 'danger', onClick: stop }, 'Stop'),
         h('button', { type: 'submit', class: 'primary', disabled: sending || !draft.trim() }, 'Send'))));
 }
@@ -272,7 +293,7 @@ function displayText(m) {
   return m.content;
 }
 
-function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwitch, onRate }) {
+function MessageView({ m, busy, files, chatId, onCopy, onRegenerate, onContinue, onEdit, onSwitch, onRate }) {
   const [editing, setEditing] = useState(false);
   const [edit, setEdit] = useState(m.content);
   const [commenting, setCommenting] = useState(false);
@@ -305,6 +326,9 @@ function MessageView({ m, busy, onCopy, onRegenerate, onContinue, onEdit, onSwit
         h('button', { type: 'submit', class: 'primary' }, 'Save and send'),
         h('button', { type: 'button', class: 'ghost', onClick: () => setEditing(false) }, 'Cancel'))
       : h('div', { class: 'msg-body md', ref: body, dangerouslySetInnerHTML: { __html: html } }),
+    files && files.length > 0 && h('ul', { class: 'attachments', 'aria-label': 'Attached files' }, files.map((f) =>
+      h('li', { key: f.id }, h('button', { type: 'button', class: 'ghost small',
+        onClick: () => download('/api/chats/' + chatId + '/files/' + f.id, f.name).catch(fail) }, '📎 ' + f.name)))),
     !editing && h('div', { class: 'msg-actions' },
       h('button', { type: 'button', class: 'small', onClick: onCopy }, 'Copy'),
       m.role === 'user' && h('button', { type: 'button', class: 'small', onClick: () => { setEdit(m.content); setEditing(true); } }, 'Edit'),

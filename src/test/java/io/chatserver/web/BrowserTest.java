@@ -234,6 +234,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void aFileAttachedToAQuestionStaysWithTheMessage() throws Exception {
+    flow("files");
+  }
+
+  @Test
   void adminPageForAdminsOnly() throws Exception {
     flow("admin");
   }
