@@ -40,6 +40,7 @@ import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.share.ShareRoutes;
+import io.chatserver.search.WebSearch;
 import io.chatserver.files.FileRoutes;
 import io.chatserver.files.FileStore;
 import io.chatserver.personality.PersonalityCatalog;
@@ -102,7 +103,9 @@ final class ApiNode {
     Quotas quotas = new Quotas(pool, conf.getJsonObject("quotas", new JsonObject()));
     GenerationService generation = new GenerationService(genStore,
         GenerationService.Settings.fromJson(conf.getJsonObject("generation", new JsonObject())), registry, system, quotas);
-    ChatAnswers answers = new ChatAnswers(generation, chats, users, bots, files, filesConf.getInteger("contextChars", 16_000), maxContent);
+    WebSearch webSearch = WebSearch.create(vertx, conf.getJsonObject("search", new JsonObject()));
+    ChatAnswers answers = new ChatAnswers(vertx, generation, chats, users, bots, files, filesConf.getInteger("contextChars", 16_000),
+        webSearch, maxContent);
     JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
     ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
     Cors cors = new Cors(http.getString("corsOrigins", ""));
@@ -140,7 +143,8 @@ final class ApiNode {
             new ServiceRoutes(vertx, services),
             new BotRoutes(bots),
             new ChatRoutes(chats, personas, bots, personalities,
-                user -> users.profile(user).map(p -> p == null ? null : p.getString("defaultPersonality")), answers, maxContent),
+                user -> users.profile(user).map(p -> p == null ? null : p.getString("defaultPersonality")), webSearch::configured,
+                answers, maxContent),
             new PersonalityRoutes(personalities),
             new TransferRoutes(transfer),
             new FileRoutes(files, transfer, filesConf.getLong("maxBytes", 10L * 1_048_576L)),

@@ -128,7 +128,7 @@ public final class EventBusBridge {
       JsonObject fields = body.copy();
       fields.remove("userId");
       fields.remove("chatId");
-      Body input = Body.wrap(fields).only(java.util.Set.of("content", "parentId", "model", "options", "fileIds"));
+      Body input = Body.wrap(fields).only(java.util.Set.of("content", "parentId", "model", "options", "fileIds", "webSearch"));
       answers.answer(user, chatId, input).onComplete(ar -> {
         if (ar.failed()) {
           fail(msg, ar.cause());
@@ -184,8 +184,16 @@ public final class EventBusBridge {
     return new Job.Subscriber() {
       @Override
       public void delta(long seq, String text) {
-        vertx.eventBus().publish(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("seq", seq)
-            .put("text", text));
+        delta(seq, text, null);
+      }
+
+      @Override
+      public void delta(long seq, String text, JsonObject extra) {
+        JsonObject m = new JsonObject().put("type", "delta").put("jobId", jobId).put("seq", seq).put("text", text);
+        if (extra != null && extra.getString("event") != null) {
+          m.put("search", extra); // web search progress before the text: {event: searching|reading|sources|search_error, ...}
+        }
+        vertx.eventBus().publish(address, m);
       }
 
       @Override

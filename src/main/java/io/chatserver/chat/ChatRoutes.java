@@ -31,12 +31,16 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
   private final ChatAnswerer answerer;
   private final BotStore bots;
   private final PersonalityCatalog personalities;
+  /** Whether a chat may turn web search on (a provider is configured). */
+  private final java.util.function.BooleanSupplier webSearchConfigured;
   /** A user's default personality id (or null), for a new chat with nothing chosen. */
   private final Function<UUID, Future<String>> defaultPersonality;
   private final int maxContentChars;
 
   public ChatRoutes(ChatStore chats, PersonaStore personas, BotStore bots, PersonalityCatalog personalities,
-                    Function<UUID, Future<String>> defaultPersonality, ChatAnswerer answerer, int maxContentChars) {
+                    Function<UUID, Future<String>> defaultPersonality, java.util.function.BooleanSupplier webSearchConfigured,
+                    ChatAnswerer answerer, int maxContentChars) {
+    this.webSearchConfigured = webSearchConfigured;
     this.personalities = personalities;
     this.defaultPersonality = defaultPersonality;
     this.chats = chats;
@@ -131,7 +135,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
 
   private Future<JsonObject> update(RoutingContext ctx) {
     UUID chatId = Ids.pathParam(ctx, "chatId");
-    Body body = Body.of(ctx).only(Set.of("title", "favorite", "systemMessage", "currentLeafId"));
+    Body body = Body.of(ctx).only(Set.of("title", "favorite", "systemMessage", "currentLeafId", "webSearch"));
     JsonObject changes = new JsonObject();
     if (body.has("title")) {
       String title = body.optionalString("title", 1, TITLE_MAX);
@@ -149,6 +153,16 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     }
     if (body.has("systemMessage")) {
       changes.put("system_message", body.optionalString("systemMessage", 0, SYSTEM_MESSAGE_MAX));
+    }
+    if (body.has("webSearch")) {
+      Boolean web = body.optionalBoolean("webSearch");
+      if (web == null) {
+        throw ApiError.badRequest("webSearch", "webSearch must be true or false");
+      }
+      if (web && !webSearchConfigured.getAsBoolean()) {
+        throw ApiError.badRequest("webSearch", io.chatserver.search.WebSearch.NOT_CONFIGURED);
+      }
+      changes.put("web_search", web);
     }
     if (body.has("currentLeafId")) {
       UUID leaf = body.optionalUuid("currentLeafId");
@@ -194,7 +208,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     UUID chatId = Ids.pathParam(ctx, "chatId");
     Body raw = Body.of(ctx);
     if (Boolean.TRUE.equals(raw.optionalBoolean("generate"))) {
-      Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options", "fileIds"));
+      Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options", "fileIds", "webSearch"));
       if (body.has("role") && body.optionalEnum("role", Set.of("user")) == null) {
         throw ApiError.badRequest("role", "a message that asks for an answer must have role 'user'");
       }

@@ -166,7 +166,7 @@ public final class ChatStore {
       return check.compose(v -> {
         StringBuilder sql = new StringBuilder("UPDATE chats SET updated_at = updated_at");
         Tuple args = Tuple.of(chatId);
-        for (String column : new String[] {"title", "favorite", "system_message", "current_leaf_id"}) {
+        for (String column : new String[] {"title", "favorite", "system_message", "current_leaf_id", "web_search"}) {
           if (changes.containsKey(column)) {
             Object value = changes.getValue(column);
             args.addValue(column.equals("current_leaf_id") ? UUID.fromString((String) value) : value);
@@ -177,6 +177,11 @@ public final class ChatStore {
         return conn.preparedQuery(sql.toString()).execute(args).map(rs -> chatJson(rs.iterator().next()));
       });
     }));
+  }
+
+  /** Saves what a web search gave an answer ({sources, searchError?}). */
+  public Future<Void> setWeb(UUID messageId, JsonObject web) {
+    return pool.preparedQuery("UPDATE messages SET web = $2 WHERE id = $1").execute(Tuple.of(messageId, web)).mapEmpty();
   }
 
   public Future<Boolean> delete(UUID userId, UUID chatId) {
@@ -360,6 +365,7 @@ public final class ChatStore {
         .put("favorite", r.getBoolean("favorite"))
         .put("botId", r.getUUID("bot_id") == null ? null : r.getUUID("bot_id").toString())
         .put("personality", r.getString("personality"))
+        .put("webSearch", r.getBoolean("web_search"))
         .put("currentLeafId", leaf == null ? null : leaf.toString())
         .put("createdAt", Rows.time(r, "created_at"))
         .put("updatedAt", Rows.time(r, "updated_at"));

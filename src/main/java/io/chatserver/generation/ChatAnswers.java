@@ -11,6 +11,9 @@ import io.chatserver.chat.Message;
 import io.chatserver.chat.MessageTree;
 import io.chatserver.user.UserStore;
 import io.chatserver.files.FileStore;
+import io.chatserver.search.WebSearch;
+import io.chatserver.bus.Addresses;
+import io.vertx.core.Vertx;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,11 +36,16 @@ public final class ChatAnswers implements ChatAnswerer {
   /** Files attached to user messages: their text goes into the prompt, within {@link #filesContextChars}. */
   private final FileStore files;
   private final int filesContextChars;
+  private final Vertx vertx;
+  /** Answers grounded in a web search, when a request or the chat asks for it. */
+  private final WebSearch search;
   public static final int FILES_PER_MESSAGE_MAX = 20;
   private final int maxContentChars;
 
-  public ChatAnswers(GenerationService gen, ChatStore chats, UserStore users, BotStore bots, FileStore files,
-                     int filesContextChars, int maxContentChars) {
+  public ChatAnswers(Vertx vertx, GenerationService gen, ChatStore chats, UserStore users, BotStore bots, FileStore files,
+                     int filesContextChars, WebSearch search, int maxContentChars) {
+    this.vertx = vertx;
+    this.search = search;
     this.files = files;
     this.filesContextChars = filesContextChars;
     this.gen = gen;
@@ -60,6 +68,7 @@ public final class ChatAnswers implements ChatAnswerer {
     JsonObject options = SamplingOptions.validate(body.optionalObject("options"), "options");
     String model = body.optionalString("model", 1, 200);
     List<UUID> fileIds = fileIds(body);
+    Boolean webSearch = body.optionalBoolean("webSearch");
     return chats.tree(user, chatId).compose(ct -> {
       UUID parent = explicit ? parentId : ct.currentLeafId();
       Message p = parent == null ? null : ct.tree().get(parent);
@@ -70,20 +79,24 @@ public final class ChatAnswers implements ChatAnswerer {
       JsonObject[] userMessage = new JsonObject[1];
       Future<List<FileStore.Attached>> attached = files.files(user, chatId, fileIds).recover(e -> Future.failedFuture(
           e instanceof IllegalArgumentException ? ApiError.badRequest("fileIds", "file " + e.getMessage() + " is not in this chat") : e));
-      return attached.compose(newFiles -> prepare(user, ct.chat(), path, model, options).compose(prep -> {
+      boolean web = searchWanted(webSearch, ct.chat());
+      return attached.compose(newFiles -> prepare(user, ct.chat(), path, model, options).compose(prep ->
+          searched(web, user, chatId, content).compose(found -> {
         JsonArray messages = prep.messages().add(new JsonObject().put("role", "user")
-            .put("content", withFiles(content, newFiles, prep.fileBudget())));
+            .put("content", withFiles(found == null ? content : WebSearch.prompt(content, found), newFiles, prep.fileBudget())));
         return gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject().put("messages", messages)
             .put("chatId", chatId.toString()),
             prep.options(), true, job -> chats.addChain(user, chatId, parent, List.of(
                 new ChatStore.NewMessage("user", content, MessageStatus.DONE, null),
                 new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, prep.model(), job.id)))
-            .compose(list -> files.attach(fileIds, list.get(0).id()).map(v -> {
-              userMessage[0] = list.get(0).toJson();
-              job.messageId = list.get(1).id();
-              return (Void) null;
-            }))));
-      })).map(job -> started(job).put("message", userMessage[0]));
+            .compose(list -> files.attach(fileIds, list.get(0).id())
+                .compose(v -> found == null ? Future.succeededFuture() : chats.setWeb(list.get(1).id(), web(found)))
+                .map(v -> {
+                  userMessage[0] = list.get(0).toJson();
+                  job.messageId = list.get(1).id();
+                  return (Void) null;
+                })), found == null ? null : found.events()));
+      }))).map(job -> started(job).put("message", userMessage[0]));
     });
   }
 
@@ -151,14 +164,24 @@ public final class ChatAnswers implements ChatAnswerer {
         throw ApiError.unprocessable("this assistant message has nothing before it to answer");
       }
       List<Message> path = tree.pathTo(parent);
-      return prepare(user, ct.chat(), path, r.model(), r.options()).compose(prep -> gen.start(new GenerationService.Spec(user,
-          prep.model(), new JsonObject().put("messages", prep.messages()).put("chatId", chatId.toString())
-              .put("messageId", r.messageId().toString()), prep.options(), true,
-          job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING,
-              prep.model(), job.id))).map(list -> {
-                job.messageId = list.get(0).id();
-                return null;
-              }))))
+      boolean web = searchWanted(r.webSearch(), ct.chat()) && parent.role().equals("user");
+      return prepare(user, ct.chat(), path, r.model(), r.options()).compose(prep -> searched(web, user, chatId, parent.content())
+          .compose(found -> {
+            JsonArray messages = prep.messages();
+            if (found != null) {
+              JsonObject last = messages.getJsonObject(messages.size() - 1);
+              last.put("content", WebSearch.prompt(last.getString("content"), found));
+            }
+            return gen.start(new GenerationService.Spec(user,
+                prep.model(), new JsonObject().put("messages", messages).put("chatId", chatId.toString())
+                    .put("messageId", r.messageId().toString()), prep.options(), true,
+                job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING,
+                    prep.model(), job.id))).compose(list -> (found == null ? Future.<Void>succeededFuture()
+                        : chats.setWeb(list.get(0).id(), web(found))).map(v -> {
+                      job.messageId = list.get(0).id();
+                      return (Void) null;
+                    })), found == null ? null : found.events()));
+          }))
           .map(this::started);
     });
   }
@@ -189,7 +212,7 @@ public final class ChatAnswers implements ChatAnswerer {
   }
 
   /** A request about one message of a chat, with optional model and options (regenerate, continue). */
-  public record OnMessage(UUID user, UUID chatId, UUID messageId, String model, JsonObject options) {
+  public record OnMessage(UUID user, UUID chatId, UUID messageId, String model, JsonObject options, Boolean webSearch) {
     /** The chat's tree, once the message is known to be in it (404 otherwise). */
     Future<ChatStore.ChatAndTree> target(ChatStore chats) {
       return chats.tree(user, chatId).map(ct -> {
@@ -199,6 +222,32 @@ public final class ChatAnswers implements ChatAnswerer {
         return ct;
       });
     }
+  }
+
+  /** The request's webSearch, else the chat's default; asked for with no provider configured: 400 saying how to configure one. */
+  private boolean searchWanted(Boolean requested, JsonObject chat) {
+    boolean wanted = requested != null ? requested : chat.getBoolean("webSearch", false);
+    if (wanted && !search.configured()) {
+      throw ApiError.badRequest("webSearch", WebSearch.NOT_CONFIGURED);
+    }
+    return wanted;
+  }
+
+  /** The web search for the question (its progress told to the user's pages as it happens), or null when not wanted. */
+  private Future<WebSearch.Outcome> searched(boolean wanted, UUID user, UUID chatId, String question) {
+    if (!wanted) {
+      return Future.succeededFuture(null);
+    }
+    return search.run(question, e -> vertx.eventBus().publish(Addresses.user(user),
+        e.copy().put("type", "search").put("chatId", chatId.toString())));
+  }
+
+  private static JsonObject web(WebSearch.Outcome found) {
+    JsonObject w = new JsonObject().put("sources", found.sources());
+    if (found.error() != null) {
+      w.put("searchError", found.error());
+    }
+    return w;
   }
 
   /** The conversation before the answer (system prompt first), the model and the options for a chat job. */

@@ -116,7 +116,7 @@ final class Dispatcher {
     }
     JsonObject opts = job.options == null ? new JsonObject() : job.options.copy();
     int max = opts.getInteger("max_tokens", SamplingOptions.DEFAULT_MAX_TOKENS);
-    opts.put("max_tokens", Math.max(1, max - job.deltaCount()));
+    opts.put("max_tokens", Math.max(1, max - job.textDeltas()));
     return body.put("options", opts).put("jobId", job.id).put("userId", job.userId.toString()).put("model", job.model)
         .put("replyTo", Addresses.stream(job.id)).put("attempt", job.attempt);
   }

@@ -64,9 +64,10 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
   }
 
   private static ChatAnswers.OnMessage onMessage(RoutingContext ctx) {
-    Body body = Body.of(ctx).only(Set.of("model", "options"));
+    Body body = Body.of(ctx).only(Set.of("model", "options", "webSearch"));
     return new ChatAnswers.OnMessage(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"),
-        body.optionalString("model", 1, 200), SamplingOptions.validate(body.optionalObject("options"), "options"));
+        body.optionalString("model", 1, 200), SamplingOptions.validate(body.optionalObject("options"), "options"),
+        body.optionalBoolean("webSearch"));
   }
 
   // ---- jobs ----

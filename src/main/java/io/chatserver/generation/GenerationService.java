@@ -50,10 +50,16 @@ public final class GenerationService extends VerticleBase {
   /**
    * What to run. {@code payload} holds prompt / messages / suffix / assistantPrefix (see
    * {@link Addresses}); {@code onAccepted} runs once a worker took the job (e.g. creates the chat
-   * messages and sets the job's message id) and can still refuse it.
+   * messages and sets the job's message id) and can still refuse it; {@code preamble} (or null):
+   * events that lead the job's stream before its first token ({event: searching|reading|sources|...}).
    */
   public record Spec(UUID userId, String model, JsonObject payload, JsonObject options, boolean trimLeading,
-                     Function<Job, Future<Void>> onAccepted) {}
+                     Function<Job, Future<Void>> onAccepted, JsonArray preamble) {
+    public Spec(UUID userId, String model, JsonObject payload, JsonObject options, boolean trimLeading,
+                Function<Job, Future<Void>> onAccepted) {
+      this(userId, model, payload, options, trimLeading, onAccepted, null);
+    }
+  }
 
   private final GenerationStore store;
   /** Maintenance and read-only modes stop new answers (running ones finish). */
@@ -158,6 +164,9 @@ public final class GenerationService extends VerticleBase {
 
   private Future<Job> startAdmitted(Spec spec, String jobId) {
     Job job = new Job(jobId, spec.userId(), spec.model(), spec.trimLeading());
+    if (spec.preamble() != null) {
+      spec.preamble().forEach(e -> job.event((JsonObject) e));
+    }
     job.payload = spec.payload();
     job.options = spec.options();
     Promise<Void> persisted = Promise.promise();

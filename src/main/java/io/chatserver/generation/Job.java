@@ -43,6 +43,7 @@ public final class Job {
   private final List<String> deltas = new ArrayList<>();
   /** The OpenAI-only parts of each delta (null for most), by the delta's index. */
   private final List<JsonObject> extras = new ArrayList<>();
+  private int events;
   private final StringBuilder text = new StringBuilder();
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final Promise<JsonObject> finished = Promise.promise();
@@ -89,6 +90,17 @@ public final class Job {
     for (Subscriber s : List.copyOf(subscribers)) {
       s.delta(seq, d, extra);
     }
+  }
+
+  /** An event before the text (web search progress): a delta with no text, numbered like the others. */
+  synchronized void event(JsonObject event) {
+    events++;
+    append("", event);
+  }
+
+  /** The text deltas so far (the events before them not counted). */
+  synchronized int textDeltas() {
+    return deltas.size() - events;
   }
 
   /** Every delta so far (for a replay to another API node). */

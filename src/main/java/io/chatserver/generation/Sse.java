@@ -86,6 +86,16 @@ public final class Sse {
           + "\n\n";
     }
 
+    /** A web search's progress is its own event (searching, reading, sources, search_error), numbered like the deltas. */
+    @Override
+    public String delta(Job job, long seq, String text, JsonObject extra) {
+      if (extra == null || extra.getString("event") == null) {
+        return delta(job, seq, text);
+      }
+      return "id: " + seq + "\nevent: " + extra.getString("event") + "\ndata: "
+          + extra.copy().put("jobId", job.id).put("seq", seq).encode() + "\n\n";
+    }
+
     @Override
     public String done(Job job, long seq, JsonObject result) {
       return "id: " + seq + "\nevent: done\ndata: " + result.copy().put("seq", seq).encode() + "\n\n";

@@ -304,6 +304,9 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
     @Override
     public String delta(Job job, long seq, String text, JsonObject extra) {
+      if (extra != null && extra.getString("event") != null) {
+        return ": " + extra.getString("event") + "\n\n"; // progress OpenAI clients have no place for: a comment
+      }
       return "data: " + chunk(job, content(text, extra)).encode() + "\n\n";
     }
 

@@ -1,0 +1,4 @@
+package io.chatserver.search;
+
+/** One hit of a search provider. */
+public record SearchResult(String title, String url, String snippet) {}
