@@ -764,6 +764,24 @@ const flows = {
     return {};
   },
 
+  /** A question with "Search the web" on: the answer lists its sources as links, also after a reload. */
+  async webSearch() {
+    const page = await newPage();
+    await register(page, 'websearch', { max_tokens: 4 });
+    await page.getByRole('checkbox', { name: 'Search the web' }).check();
+    await send(page, 'Why do sea otters hold hands?');
+    const answer = answers(page).last();
+    await waitStatus(answer, 'done');
+    const link = answer.getByRole('list', { name: 'Sources' }).getByRole('link', { name: 'Sea otters' });
+    await link.waitFor();
+    assert.match(await link.getAttribute('href'), /^http:\/\/127\.0\.0\.1:\d+\/otters$/);
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    await page.reload();
+    await answers(page).last().getByRole('list', { name: 'Sources' }).getByRole('link', { name: 'Sea otters' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'web-search.png') });
+    return {};
+  },
+
   /** The admin page: users and roles, the models, everyone's usage; hidden from ordinary users. */
   async admin() {
     const other = await newPage();

@@ -31,6 +31,9 @@ export function ChatView({ chatId, models, profile }) {
   const [draft, setDraft] = useState(localStorage.getItem(draftKey(chatId)) || '');
   const [sending, setSending] = useState(false);
   const [attachments, setAttachments] = useState([]);
+  const [web, setWeb] = useState(false);
+  const [searching, setSearching] = useState(null);
+  const searchChat = useRef(null);
   const [files, setFiles] = useState({});
   const list = useRef(null);
   const stick = useRef(true);
@@ -42,6 +45,7 @@ export function ChatView({ chatId, models, profile }) {
       const [c, b, fl] = await Promise.all([get('/api/chats/' + chatId), get('/api/chats/' + chatId + '/branch'),
         get('/api/chats/' + chatId + '/files')]);
       setChat(c);
+      setWeb(!!c.webSearch);
       setMessages(b.messages);
       const byMessage = {};
       fl.items.forEach((f) => { if (f.messageId) (byMessage[f.messageId] ||= []).push(f); });
@@ -119,6 +123,8 @@ export function ChatView({ chatId, models, profile }) {
       }
       const req = { chatId: id, content, ...request() };
       if (parentId !== undefined) req.parentId = parentId;
+      if (web) req.webSearch = true;
+      searchChat.current = id;
       if (parentId === undefined && attachments.length) {
         const uploaded = [];
         for (const f of attachments) {
@@ -143,8 +149,19 @@ export function ChatView({ chatId, models, profile }) {
       return false;
     } finally {
       setSending(false);
+      setSearching(null);
+      searchChat.current = null;
     }
   };
+
+  // a web search's progress while the answer has not started yet (told over the bridge for the chat)
+  useEffect(() => bus.onEvent((ev) => {
+    if (ev && ev.type === 'search' && ev.chatId === searchChat.current) {
+      setSearching(ev.event === 'searching' ? 'Searching the web for “' + ev.query + '”…'
+        : ev.event === 'reading' ? 'Reading ' + ev.urls.length + ' pages…'
+          : ev.event === 'sources' ? 'Found ' + ev.sources.length + ' sources' : 'Web search: ' + ev.message);
+    }
+  }), []);
 
   const submit = async () => {
     const text = draft;
@@ -254,6 +271,7 @@ export function ChatView({ chatId, models, profile }) {
         onSwitch: (d) => switchBranch(m, d),
         onRate: (v, c) => rate(m, v, c),
       }))),
+    searching && h('p', { class: 'hint search-progress', role: 'status' }, searching),
     attachments.length > 0 && h('ul', { class: 'attachments', 'aria-label': 'Files to send' }, attachments.map((f, i) =>
       h('li', { key: i }, '📎 ' + f.name,
         h('button', { type: 'button', class: 'icon', 'aria-label': 'Remove ' + f.name,
@@ -262,11 +280,25 @@ export function ChatView({ chatId, models, profile }) {
       h('textarea', { 'aria-label': 'Message', placeholder: 'Message (Enter sends, Shift+Enter new line, Esc stops)',
         value: draft, rows: 2, onInput: (e) => setDraft(e.target.value), onKeyDown: onKey }),
       h('div', { class: 'composer-buttons' },
+        h('label', { class: 'web-toggle', title: 'Ground the answer in a web search, with sources' },
+          h('input', { type: 'checkbox', checked: web, onChange: (e) => setWeb(e.target.checked) }), ' Search the web'),
         h('label', { class: 'small-file attach', title: 'Text, Markdown, CSV, JSON, code, PDF or images' }, 'Attach',
           h('input', { type: 'file', multiple: true, 'aria-label': 'Attach files',
             onChange: (e) => { const fs = [...e.target.files]; e.target.value = ''; setAttachments([...attachments, ...fs]); } })),
         running && h('button', { type: 'button', class: 'danger', onClick: stop }, 'Stop'),
         h('button', { type: 'submit', class: 'primary', disabled: sending || !draft.trim() }, 'Send'))));
+}
+
+/** An answer's web sources (saved, or live from its job), as numbered links; or why the search gave none. */
+function Sources({ m }) {
+  const j = m.status === 'streaming' && m.jobId ? jobs.job(m.jobId) : null;
+  const sources = m.sources || (j && j.sources);
+  const error = m.searchError || (j && j.searchError);
+  if (!(sources && sources.length) && !error) return null;
+  return h('div', { class: 'sources' },
+    sources && sources.length > 0 && h('ol', { 'aria-label': 'Sources' }, sources.map((s) => h('li', { key: s.index, value: s.index },
+      h('a', { href: s.url, target: '_blank', rel: 'noopener noreferrer', title: s.snippet || s.url }, s.title || s.url)))),
+    error && h('p', { class: 'hint' }, 'Web search: ' + error));
 }
 
 /**
@@ -326,6 +358,7 @@ function MessageView({ m, busy, files, chatId, onCopy, onRegenerate, onContinue,
         h('button', { type: 'submit', class: 'primary' }, 'Save and send'),
         h('button', { type: 'button', class: 'ghost', onClick: () => setEditing(false) }, 'Cancel'))
       : h('div', { class: 'msg-body md', ref: body, dangerouslySetInnerHTML: { __html: html } }),
+    h(Sources, { m }),
     files && files.length > 0 && h('ul', { class: 'attachments', 'aria-label': 'Attached files' }, files.map((f) =>
       h('li', { key: f.id }, h('button', { type: 'button', class: 'ghost small',
         onClick: () => download('/api/chats/' + chatId + '/files/' + f.id, f.name).catch(fail) }, '📎 ' + f.name)))),

@@ -33,6 +33,12 @@ bus.onEvent((ev) => {
   const j = entry(ev.jobId);
   if (ev.type === 'delta' && ev.seq >= 1 && j.parts[ev.seq - 1] === undefined) {
     j.parts[ev.seq - 1] = ev.text;
+    if (ev.search) {
+      // a web search's progress before the text: the sources it found, or why it found none
+      j.search = ev.search;
+      if (ev.search.event === 'sources') j.sources = ev.search.sources;
+      if (ev.search.event === 'search_error') j.searchError = ev.search.message;
+    }
   } else if (ev.type === 'done' && !j.done) {
     j.done = ev;
     j.finishedAt = Date.now();

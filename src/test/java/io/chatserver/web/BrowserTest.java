@@ -38,6 +38,7 @@ class BrowserTest extends ServerTestBase {
   private JsonObject conf;
 
   private int hubPort;
+  private int searchPort;
 
   @Override
   protected JsonObject configure(JsonObject c) {
@@ -48,6 +49,13 @@ class BrowserTest extends ServerTestBase {
       throw new java.io.UncheckedIOException(e);
     }
     io.chatserver.config.AppConfig.set(c, "models.hubEndpoint", "http://127.0.0.1:" + hubPort);
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      searchPort = free.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    io.chatserver.config.AppConfig.set(c, "search.url", "http://127.0.0.1:" + searchPort);
+    io.chatserver.config.AppConfig.set(c, "search.fetchAllowedHosts", "127.0.0.1:" + searchPort);
     return c;
   }
 
@@ -61,6 +69,8 @@ class BrowserTest extends ServerTestBase {
     admin = api.register("admin");
     // a stand-in for the Hugging Face hub that serves the real stories260K weights as org/tiny
     io.chatserver.inference.StandInHub.start(testVertx, hubPort, io.chatserver.inference.StandInHub.MODEL_FILES);
+    // and one for SearxNG, with one page to read
+    io.chatserver.search.StandInSearch.start(testVertx, searchPort).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     // the control server lives on the test's own Vert.x, so it outlives a restart of the chat server
     control = testVertx.createHttpServer().requestHandler(req -> {
       BatchScheduler scheduler = scheduler();
@@ -236,6 +246,11 @@ class BrowserTest extends ServerTestBase {
   @Test
   void aFileAttachedToAQuestionStaysWithTheMessage() throws Exception {
     flow("files");
+  }
+
+  @Test
+  void anAnswerWithWebSearchShowsItsSourcesAsLinks() throws Exception {
+    flow("webSearch");
   }
 
   @Test
