@@ -40,6 +40,8 @@ import io.chatserver.user.UserStore;
 import io.chatserver.web.WebUi;
 import io.chatserver.system.SystemRoutes;
 import io.chatserver.share.ShareRoutes;
+import io.chatserver.metrics.Metrics;
+import io.chatserver.api.Caller;
 import io.chatserver.search.WebSearch;
 import io.chatserver.files.FileRoutes;
 import io.chatserver.files.FileStore;
@@ -75,8 +77,9 @@ final class ApiNode {
   private ApiNode() {}
 
   /** Everything the HTTP verticles of an API node need. */
+  /** @param metrics the node's metrics, served at /metrics to admins (null: not on this port) */
   static Future<ApiRouter.Features> start(Vertx vertx, JsonObject conf, Pool pool, Path dataDir, String role,
-                                          BooleanSupplier localModelReady) {
+                                          BooleanSupplier localModelReady, Metrics metrics) {
     JsonObject auth = conf.getJsonObject("auth");
     JsonObject http = conf.getJsonObject("http");
     JsonObject cluster = conf.getJsonObject("cluster", new JsonObject());
@@ -131,7 +134,9 @@ final class ApiNode {
         http.getLong("bodyLimitBytes", 1_048_576L),
         http.getLong("importLimitBytes", 64L * 1_048_576L),
         filesConf.getLong("maxBytes", 10L * 1_048_576L),
-        List.of(share::mountPublic),
+        metrics == null ? List.of(share::mountPublic) : List.of(share::mountPublic,
+            // the node's metrics, for admins (an admin's API key works for a Prometheus scrape job)
+            router -> router.get("/metrics").handler(authHandler).handler(Caller.requireAdmin()).handler(metrics::scrape)),
         List.of(
             new UserRoutes(users, name -> generation.models().map(list -> !list.getBoolean("reachable", true)
                 || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name")))),

@@ -70,10 +70,13 @@ public final class ApiRouter {
     return withErrors(router);
   }
 
-  /** A worker node's router: health and readiness only. */
-  public static Router healthOnly(Vertx vertx, HealthRoutes health) {
+  /** A worker node's router: health and readiness, and its metrics when they are not on a port of their own. */
+  public static Router healthOnly(Vertx vertx, HealthRoutes health, io.chatserver.metrics.Metrics metrics) {
     Router router = Router.router(vertx);
     health.mount(router);
+    if (metrics != null) {
+      router.get("/metrics").handler(metrics::scrape);
+    }
     return withErrors(router);
   }
 

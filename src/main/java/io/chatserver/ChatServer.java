@@ -3,6 +3,7 @@ package io.chatserver;
 import io.chatserver.api.HealthRoutes;
 import io.chatserver.api.HttpServerVerticle;
 import io.chatserver.cluster.ClusterSupport;
+import io.chatserver.metrics.Metrics;
 import io.chatserver.inference.InferenceService;
 import io.chatserver.inference.ModelCatalog;
 import io.chatserver.storage.Database;
@@ -64,9 +65,11 @@ public final class ChatServer implements AutoCloseable {
     JsonObject cluster = conf.getJsonObject("cluster", new JsonObject());
     Path dataDir = Path.of(conf.getString("dataDir", "./data")).toAbsolutePath().normalize();
     Database database = apiRole ? Database.open(conf) : null;
+    JsonObject metricsConf = conf.getJsonObject("metrics", new JsonObject());
+    Metrics metrics = metricsConf.getBoolean("enabled", true) ? new Metrics() : null;
     Vertx vertx;
     try {
-      vertx = ClusterSupport.start(conf);
+      vertx = ClusterSupport.start(conf, metrics);
     } catch (Exception | Error e) {
       if (database != null) {
         database.close();
@@ -78,7 +81,8 @@ public final class ChatServer implements AutoCloseable {
       JsonObject http = conf.getJsonObject("http");
       InferenceService inference = null;
       if (workerRole && conf.getJsonObject("models", new JsonObject()).getBoolean("enabled", true)) {
-        inference = new InferenceService(vertx, ModelCatalog.specs(conf), cluster.getLong("heartbeatMs", 1000L));
+        inference = new InferenceService(vertx, ModelCatalog.specs(conf), cluster.getLong("heartbeatMs", 1000L),
+            metrics == null ? null : metrics.registry());
         await(inference.start());
         JsonObject modelsConf = conf.getJsonObject("models", new JsonObject());
         new io.chatserver.inference.ModelManager(vertx, inference, ModelCatalog.modelsDir(conf),
@@ -90,13 +94,23 @@ public final class ChatServer implements AutoCloseable {
       java.util.function.Function<Vertx, io.vertx.ext.web.Router> router;
       if (apiRole) {
         Pool pool = database.pool(vertx, conf.getJsonObject("db").getInteger("poolSize", 8));
-        features = await(ApiNode.start(vertx, conf, pool, dataDir, role, local == null ? null : local::anyReady));
+        features = await(ApiNode.start(vertx, conf, pool, dataDir, role, local == null ? null : local::anyReady,
+            metrics != null && metricsConf.getInteger("port") == null ? metrics : null));
         ApiRouter.Features f = features;
         router = v -> ApiRouter.create(v, f);
       } else {
         HealthRoutes health = new HealthRoutes(role, null, null, local == null ? null : local::anyReady)
             .withNodeId(local == null ? null : local.nodeId());
-        router = v -> ApiRouter.healthOnly(v, health);
+        // a worker node has no accounts to check an admin token against: its /metrics is open (keep its port internal)
+        Metrics open = metrics != null && metricsConf.getInteger("port") == null ? metrics : null;
+        router = v -> ApiRouter.healthOnly(v, health, open);
+      }
+      if (metrics != null && metricsConf.getInteger("port") != null) {
+        // metrics on a port of their own, without a token (for a Prometheus inside the network)
+        io.vertx.ext.web.Router m = io.vertx.ext.web.Router.router(vertx);
+        m.get("/metrics").handler(metrics::scrape);
+        await(vertx.createHttpServer().requestHandler(m)
+            .listen(metricsConf.getInteger("port"), metricsConf.getString("host", http.getString("host", "127.0.0.1"))));
       }
 
       String host = http.getString("host", "127.0.0.1");

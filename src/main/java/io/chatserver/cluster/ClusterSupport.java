@@ -28,9 +28,14 @@ public final class ClusterSupport {
   private ClusterSupport() {}
 
   public static Vertx start(JsonObject conf) throws Exception {
+    return start(conf, null);
+  }
+
+  /** As above, with Vert.x reporting its metrics into {@code metrics} (null: none). */
+  public static Vertx start(JsonObject conf, io.chatserver.metrics.Metrics metrics) throws Exception {
     JsonObject c = conf.getJsonObject("cluster", new JsonObject());
     if (!c.getBoolean("enabled", false)) {
-      return Vertx.vertx();
+      return metrics == null ? Vertx.vertx() : metrics.apply(Vertx.builder(), new VertxOptions()).build();
     }
     String host = c.getString("host", "127.0.0.1");
     Config hz = hazelcastConfig(c);
@@ -38,7 +43,8 @@ public final class ClusterSupport {
         hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers());
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(host).setPort(c.getInteger("eventBusPort", 0)).setClusterPublicHost(host));
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered()
+    io.vertx.core.VertxBuilder builder = metrics == null ? Vertx.builder().with(options) : metrics.apply(Vertx.builder(), options);
+    return builder.withClusterManager(new HazelcastClusterManager(hz)).buildClustered()
         .toCompletionStage().toCompletableFuture().get();
   }
 

@@ -42,6 +42,7 @@ public final class AppConfig {
       new EnvVar("ADMIN_PASSWORD", "auth.adminPassword", String.class, "password of that account when it is created"),
       new EnvVar("SERVICES_KEY", "services.key", String.class, "encrypts upstream services' API keys at rest; unset = generated once into DATA_DIR/services-key"),
       new EnvVar("SERVICES_ENABLED", "services.enabled", Boolean.class, "serve the upstream services' models from this API node"),
+      new EnvVar("METRICS_PORT", "metrics.port", Integer.class, "serve /metrics on this port of its own, without a token (unset: on the main port, for admins)"),
       new EnvVar("WEB_SEARCH_URL", "search.url", String.class, "SearxNG instance for web search answers (its JSON API); unset = web search off"),
       new EnvVar("WEB_FETCH_ALLOWED_HOSTS", "search.fetchAllowedHosts", String.class, "comma-separated host[:port] web search may read although private"),
       new EnvVar("FILES_MAX_BYTES", "files.maxBytes", Long.class, "largest file a user can attach to a chat"),

@@ -42,7 +42,17 @@ public final class InferenceService implements AutoCloseable {
   private volatile boolean draining;
   private long heartbeatTimer = -1;
 
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final java.util.Map<String, InferenceMetrics> metrics = new java.util.concurrent.ConcurrentHashMap<>();
+
   public InferenceService(Vertx vertx, List<ModelRuntime.Spec> specs, long heartbeatMs) {
+    this(vertx, specs, heartbeatMs, null);
+  }
+
+  /** @param registry where each model's inference metrics go (null: none) */
+  public InferenceService(Vertx vertx, List<ModelRuntime.Spec> specs, long heartbeatMs,
+                          io.micrometer.core.instrument.MeterRegistry registry) {
+    this.registry = registry;
     this.vertx = vertx;
     this.specs = new java.util.concurrent.CopyOnWriteArrayList<>(specs);
     this.heartbeatMs = heartbeatMs;
@@ -83,6 +93,14 @@ public final class InferenceService implements AutoCloseable {
         log.info("{}", msg);
         progress.put(spec.name(), msg);
       });
+      if (registry != null) {
+        InferenceMetrics m = new InferenceMetrics(registry, spec.name(), nodeId, runtime.scheduler());
+        runtime.scheduler().observe(m);
+        InferenceMetrics old = metrics.put(spec.name(), m);
+        if (old != null) {
+          old.close();
+        }
+      }
       WorkerVerticle verticle = new WorkerVerticle(runtime, nodeId);
       String deployment = vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get();
       models.put(spec.name(), new Entry(ModelStatus.READY, null, runtime, verticle, deployment));
@@ -127,6 +145,10 @@ public final class InferenceService implements AutoCloseable {
     }
     if (e.runtime() != null) {
       e.runtime().close();
+    }
+    InferenceMetrics m = metrics.remove(name);
+    if (m != null) {
+      m.close();
     }
     beat(false);
     log.info("Model {} unloaded", name);

@@ -44,6 +44,7 @@ public final class BatchScheduler implements AutoCloseable {
   /** Test hook (see {@link #hold}): decode steps allowed while held. */
   private final java.util.concurrent.Semaphore stepPermits = new java.util.concurrent.Semaphore(0);
   private volatile boolean held;
+  private volatile SchedulerObserver observer = SchedulerObserver.NONE;
 
   public BatchScheduler(String name, LlamaModel model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
     this.name = name;
@@ -55,6 +56,11 @@ public final class BatchScheduler implements AutoCloseable {
     this.thread = new Thread(this::loop, "scheduler-" + name);
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  /** Who hears about the scheduler's work (metrics). */
+  public void observe(SchedulerObserver observer) {
+    this.observer = observer == null ? SchedulerObserver.NONE : observer;
   }
 
   /** Thrown by {@link #submit} for a request that can never run (the caller turns it into a 400/413). */
@@ -167,6 +173,7 @@ public final class BatchScheduler implements AutoCloseable {
     while (budget > 0) {
       if (staging == null && !waiting.isEmpty() && running.size() < model.maxBatch()) {
         staging = waiting.poll();
+        observer.admitted(System.nanoTime() - staging.submittedNanos);
       }
       if (staging == null) {
         break;
@@ -225,6 +232,7 @@ public final class BatchScheduler implements AutoCloseable {
     model.moveSlot(model.stagingSlot(), row);
     running.add(s);
     s.firstTokenNanos = System.nanoTime();
+    observer.firstToken(s.firstTokenNanos - s.submittedNanos, s.prompt.length);
     String reason = accept(s, token);
     if (reason != null) {
       removeRow(row);
@@ -243,10 +251,12 @@ public final class BatchScheduler implements AutoCloseable {
       pos[i] = s.cached;
     }
     long[] next;
+    long t0 = System.nanoTime();
     try (NDScope scope = new NDScope()) {
       NDArray logits = model.forward(last, 0, b, 1, pos, false);
       next = Sampler.sample(model.manager(), logits, running, model.config().vocabSize());
     }
+    observer.step(b, System.nanoTime() - t0);
     steps++;
     List<Integer> done = new ArrayList<>();
     List<String> reasons = new ArrayList<>();
@@ -298,6 +308,11 @@ public final class BatchScheduler implements AutoCloseable {
     long ttft = s.firstTokenNanos == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(s.firstTokenNanos - s.submittedNanos);
     double seconds = s.firstTokenNanos == 0 ? 0 : (now - s.firstTokenNanos) / 1e9;
     double tps = seconds > 0 && s.generated > 1 ? (s.generated - 1) / seconds : 0;
+    try {
+      observer.finished(reason, s.generated, now - s.submittedNanos);
+    } catch (RuntimeException e) {
+      log.warn("Metrics of job {} failed: {}", s.jobId, e.toString());
+    }
     try {
       s.listener.onFinish(new GenerationListener.Finish(reason, s.text.text(), s.prompt.length, s.generated, ttft, tps, error));
     } catch (RuntimeException e) {
