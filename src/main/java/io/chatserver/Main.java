@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 public final class Main implements Callable<Integer> {
 
   static {
-    Offline.enforce();
+    Offline.forServer(System.getenv());
   }
 
   public static void main(String[] args) {

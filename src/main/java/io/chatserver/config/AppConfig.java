@@ -61,6 +61,7 @@ public final class AppConfig {
       new EnvVar("SHARED_MODELS_DIR", "models.shared", String.class, "where llama2.c stories260K is imported from on first start"),
       new EnvVar("HF_ENDPOINT", "models.hubEndpoint", String.class, "the Hugging Face hub that model pulls download from"),
       new EnvVar("MODEL_DEVICE", "models.defaults.device", String.class, "auto, cpu, cuda or cuda:N"),
+      new EnvVar("MODEL_ALLOW_NATIVE_DOWNLOAD", null, Boolean.class, "true: DJL may download its CUDA native library once (read at start, before the engine)"),
       new EnvVar("MODEL_DTYPE", "models.defaults.dtype", String.class, "auto, float32, float16 or bfloat16 (GPU only)"),
       new EnvVar("MODEL_MAX_BATCH", "models.defaults.maxBatch", Integer.class, "sequences decoded together per model"),
       new EnvVar("MODEL_CONTEXT", "models.defaults.contextLength", Integer.class, "context length (capped by the model's own)"));

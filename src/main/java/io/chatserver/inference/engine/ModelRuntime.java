@@ -99,11 +99,21 @@ public final class ModelRuntime implements AutoCloseable {
     if (n.startsWith("cuda") || n.startsWith("gpu")) {
       int id = n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0;
       if (id >= gpus) {
-        throw new IllegalArgumentException("device " + name + " requested, but PyTorch sees " + gpus + " GPU(s)");
+        throw new IllegalArgumentException(noGpu(name, gpus));
       }
       return Device.gpu(id);
     }
     throw new IllegalArgumentException("unknown device '" + name + "' (auto, cpu, cuda, cuda:N)");
+  }
+
+  /** Why a GPU device cannot be used, and the two ways to make it work. */
+  static String noGpu(String name, int gpus) {
+    String loaded = "PyTorch " + Engine.getEngine("PyTorch").getVersion();
+    return "device " + name + " was asked for, but the PyTorch native library loaded (" + loaded + ") sees " + gpus
+        + " GPU(s)" + (gpus == 0 ? " (it is a CPU-only build, the one the jar ships)" : "") + ". To use a GPU, either point "
+        + "PYTORCH_LIBRARY_PATH at an unpacked CUDA build of libtorch (with PYTORCH_VERSION, e.g. 2.7.1, and PYTORCH_FLAVOR, "
+        + "e.g. cu128), or set MODEL_ALLOW_NATIVE_DOWNLOAD=true once to let DJL download its matching CUDA native "
+        + "(with PYTORCH_FLAVOR); see the README's GPU section";
   }
 
   /** "auto" is float32 on the CPU and float16 on a GPU; half precision on the CPU falls back to float32. */

@@ -1,0 +1,26 @@
+package io.chatserver.inference.engine;
+
+import io.chatserver.Offline;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Device choice on this machine's CPU-only libtorch: auto and cpu work; cuda fails saying how to get a CUDA libtorch. */
+class DeviceTest {
+
+  @Test
+  void cudaWithoutACudaLibtorchSaysHowToGetOne() {
+    Offline.enforce();
+    assertEquals(ai.djl.Device.cpu(), ModelRuntime.device("auto"));
+    assertEquals(ai.djl.Device.cpu(), ModelRuntime.device("cpu"));
+    for (String name : new String[] {"cuda", "cuda:1", "gpu"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelRuntime.device(name));
+      String m = e.getMessage();
+      assertTrue(m.contains("device " + name) && m.contains("sees 0 GPU(s)") && m.contains("PYTORCH_LIBRARY_PATH")
+          && m.contains("PYTORCH_FLAVOR") && m.contains("MODEL_ALLOW_NATIVE_DOWNLOAD=true"), m);
+    }
+    assertThrows(IllegalArgumentException.class, () -> ModelRuntime.device("tpu"));
+  }
+}
