@@ -199,6 +199,11 @@ public final class LlamaModel implements AutoCloseable {
     return new float[][] {c, s};
   }
 
+  /** Bytes of one weight in memory (the model's dtype). */
+  public int bytesPerParam() {
+    return dtype.getNumOfBytes();
+  }
+
   public ModelConfig config() {
     return cfg;
   }

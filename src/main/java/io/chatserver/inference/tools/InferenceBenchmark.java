@@ -26,7 +26,66 @@ public final class InferenceBenchmark {
 
   /** One measured configuration. */
   public record Row(String model, boolean random, String mode, int streams, int tokens, double seconds, double aggregateTps,
-                    double perStreamTps, long ttftP50, long ttftP99, long peakRssMb) {}
+                    double perStreamTps, long ttftP50, long ttftP99, long peakRssMb, double stepMs, double floorMs) {
+    /** How close a decode step came to the machine's floor for it (100 = at the limit). */
+    public double percentOfFloor() {
+      return stepMs > 0 ? 100 * floorMs / stepMs : 0;
+    }
+  }
+
+  /**
+   * The machine's own limits, measured in the same process through the same PyTorch engine: how
+   * fast it reads memory (a 256 MB float32 sum) and how fast it multiplies (a 2048^3 float32 GEMM).
+   */
+  public record Limits(double bytesPerSecond, double flopsPerSecond) {}
+
+  public static Limits measureLimits(PrintStream out) {
+    out.println("measuring this machine's limits through the engine (memory bandwidth, float32 GEMM) ...");
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+      ai.djl.ndarray.NDArray big = m.ones(new ai.djl.ndarray.types.Shape(64L << 20));
+      long best = Long.MAX_VALUE;
+      for (int i = 0; i < 8; i++) {
+        long t0 = System.nanoTime();
+        try (ai.djl.ndarray.NDArray sum = big.sum()) {
+          sum.getFloat();
+        }
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+      double bw = (64L << 20) * 4.0 / (best / 1e9);
+      int n = 2048;
+      ai.djl.ndarray.NDArray a = m.randomUniform(0, 1, new ai.djl.ndarray.types.Shape(n, n));
+      ai.djl.ndarray.NDArray b = m.randomUniform(0, 1, new ai.djl.ndarray.types.Shape(n, n));
+      best = Long.MAX_VALUE;
+      for (int i = 0; i < 4; i++) {
+        long t0 = System.nanoTime();
+        try (ai.djl.ndarray.NDArray c = a.matMul(b)) {
+          c.getFloat(0, 0);
+        }
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+      double flops = 2.0 * n * n * n / (best / 1e9);
+      out.printf("  memory read: %.1f GB/s, float32 GEMM: %.1f GFLOP/s%n", bw / 1e9, flops / 1e9);
+      return new Limits(bw, flops);
+    }
+  }
+
+  /** The parameters every decode step reads and multiplies: the layers' matrices and the output head (not the embedding lookup). */
+  static long matmulParams(io.chatserver.inference.model.ModelConfig c) {
+    long q = (long) c.heads() * c.headDim();
+    long kv = (long) c.kvHeads() * c.headDim();
+    long perLayer = c.hiddenSize() * (q + 2 * kv) + q * c.hiddenSize() + 3L * c.hiddenSize() * c.intermediateSize();
+    return c.layers() * perLayer + (long) c.vocabSize() * c.hiddenSize();
+  }
+
+  /** The floor of one decode step of {@code batch} rows: reading the weights once, or doing their FLOPs, whichever is slower. */
+  static double floorMs(io.chatserver.inference.model.ModelConfig c, int bytesPerParam, int batch, Limits limits) {
+    long params = matmulParams(c);
+    double read = params * (double) bytesPerParam / limits.bytesPerSecond();
+    double compute = 2.0 * params * batch / limits.flopsPerSecond();
+    return 1000 * Math.max(read, compute);
+  }
+
+  private Limits limits;
 
   private static final String[] PROMPTS = {
       "Once upon a time", "The little dog ran to the park and", "One day, a girl named Lily found a shiny",
@@ -40,6 +99,7 @@ public final class InferenceBenchmark {
   }
 
   public List<Row> run(List<ModelRuntime.Spec> models, int[] streams, int tokens, int maxBatch) {
+    limits = measureLimits(out);
     List<Row> rows = new ArrayList<>();
     for (ModelRuntime.Spec base : models) {
       boolean random = isRandom(base.path());
@@ -52,11 +112,15 @@ public final class InferenceBenchmark {
           for (int n : streams) {
             out.printf("  %s, %s, %d stream(s) x %d tokens ...%n", base.name(), mode, n, tokens);
             Row r = measure(rt, n, tokens);
+            int rowsPerStep = mode.equals("batched") ? Math.min(n, maxBatch) : 1;
+            double floor = floorMs(rt.model().config(), rt.model().bytesPerParam(), rowsPerStep, limits);
             r = new Row(base.name(), random, mode, n, tokens, r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(),
-                r.ttftP99(), r.peakRssMb());
+                r.ttftP99(), r.peakRssMb(), r.stepMs(), floor);
             rows.add(r);
-            out.printf("    %.1f tok/s aggregate, %.1f tok/s per stream, TTFT p50 %d ms p99 %d ms, peak RSS %d MB%n",
-                r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb());
+            out.printf("    %.1f tok/s aggregate, %.1f tok/s per stream, TTFT p50 %d ms p99 %d ms, peak RSS %d MB; "
+                    + "decode step %.2f ms, floor %.2f ms (%.0f %% of the machine's limit)%n",
+                r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(),
+                r.percentOfFloor());
           }
         } catch (IOException e) {
           throw new IllegalStateException("cannot load " + base.path() + ": " + e.getMessage(), e);
@@ -82,6 +146,7 @@ public final class InferenceBenchmark {
     sampler.start();
     List<CompletableFuture<GenerationListener.Finish>> done = new ArrayList<>();
     long t0 = System.nanoTime();
+    long steps0 = rt.scheduler().steps();
     for (int i = 0; i < n; i++) {
       CompletableFuture<GenerationListener.Finish> f = new CompletableFuture<>();
       done.add(f);
@@ -112,10 +177,11 @@ public final class InferenceBenchmark {
       perStream += f.tokensPerSecond();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    long steps = Math.max(1, rt.scheduler().steps() - steps0);
     sampler.interrupt();
     Arrays.sort(ttft);
     return new Row(rt.name(), false, "", n, tokens, seconds, generated / seconds, perStream / n, percentile(ttft, 50),
-        percentile(ttft, 99), peak.get());
+        percentile(ttft, 99), peak.get(), seconds * 1000 / steps, 0);
   }
 
   static long percentile(long[] sorted, int p) {
@@ -147,19 +213,24 @@ public final class InferenceBenchmark {
   /** Prints the table and writes results.csv and results.json into {@code dir}. */
   public void report(List<Row> rows, Path dir) throws IOException {
     Files.createDirectories(dir);
-    StringBuilder csv = new StringBuilder(
-        "model,weights,mode,streams,tokens_per_stream,seconds,aggregate_tok_s,per_stream_tok_s,ttft_p50_ms,ttft_p99_ms,peak_rss_mb\n");
+    StringBuilder csv = new StringBuilder("model,weights,mode,streams,tokens_per_stream,seconds,aggregate_tok_s,per_stream_tok_s,"
+        + "ttft_p50_ms,ttft_p99_ms,peak_rss_mb,step_ms,floor_ms,percent_of_floor\n");
     JsonArray json = new JsonArray();
     out.println();
-    out.printf("%-22s %-7s %-10s %7s %12s %12s %9s %9s %9s%n", "model", "weights", "mode", "streams", "agg tok/s",
-        "tok/s/strm", "ttft p50", "ttft p99", "RSS MB");
+    if (limits != null) {
+      out.printf("machine: memory read %.1f GB/s, float32 GEMM %.1f GFLOP/s (measured in this run)%n", limits.bytesPerSecond() / 1e9,
+          limits.flopsPerSecond() / 1e9);
+    }
+    out.printf("%-22s %-7s %-10s %7s %12s %12s %9s %9s %9s %9s %9s %7s%n", "model", "weights", "mode", "streams", "agg tok/s",
+        "tok/s/strm", "ttft p50", "ttft p99", "RSS MB", "step ms", "floor ms", "% floor");
     for (Row r : rows) {
       String weights = r.random() ? "RANDOM" : "real";
-      out.printf("%-22s %-7s %-10s %7d %12.1f %12.1f %9d %9d %9d%n", r.model(), weights, r.mode(), r.streams(),
-          r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb());
-      csv.append(String.format("%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%d,%d,%d%n", r.model(), weights, r.mode(), r.streams(), r.tokens(),
-          r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb()));
-      json.add(JsonObject.mapFrom(r).put("weights", weights));
+      out.printf("%-22s %-7s %-10s %7d %12.1f %12.1f %9d %9d %9d %9.2f %9.2f %6.0f%%%n", r.model(), weights, r.mode(), r.streams(),
+          r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(), r.percentOfFloor());
+      csv.append(String.format("%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%d,%d,%d,%.3f,%.3f,%.1f%n", r.model(), weights, r.mode(), r.streams(),
+          r.tokens(), r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(),
+          r.floorMs(), r.percentOfFloor()));
+      json.add(JsonObject.mapFrom(r).put("weights", weights).put("percentOfFloor", r.percentOfFloor()));
     }
     for (Row one : rows) {
       if (one.mode().equals("batched") && one.streams() == 1) {
