@@ -218,6 +218,12 @@ public final class InferenceService implements AutoCloseable {
     return loaded.future();
   }
 
+  /** The loaded runtime of a model served here, or null (benchmarks and tests). */
+  public ModelRuntime runtime(String name) {
+    Entry e = models.get(name);
+    return e == null ? null : e.runtime();
+  }
+
   /** The scheduler of a loaded model of this node, or null (tests hold it with {@link BatchScheduler#hold}). */
   public io.chatserver.inference.engine.BatchScheduler scheduler(String model) {
     Entry e = models.get(model);
