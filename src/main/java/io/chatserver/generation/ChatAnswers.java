@@ -225,7 +225,7 @@ public final class ChatAnswers implements ChatAnswerer {
   }
 
   /** The request's webSearch, else the chat's default; asked for with no provider configured: 400 saying how to configure one. */
-  private boolean searchWanted(Boolean requested, JsonObject chat) {
+  boolean searchWanted(Boolean requested, JsonObject chat) {
     boolean wanted = requested != null ? requested : chat.getBoolean("webSearch", false);
     if (wanted && !search.configured()) {
       throw ApiError.badRequest("webSearch", WebSearch.NOT_CONFIGURED);
@@ -234,15 +234,15 @@ public final class ChatAnswers implements ChatAnswerer {
   }
 
   /** The web search for the question (its progress told to the user's pages as it happens), or null when not wanted. */
-  private Future<WebSearch.Outcome> searched(boolean wanted, UUID user, UUID chatId, String question) {
+  Future<WebSearch.Outcome> searched(boolean wanted, UUID user, UUID chatId, String question) {
     if (!wanted) {
       return Future.succeededFuture(null);
     }
     return search.run(question, e -> vertx.eventBus().publish(Addresses.user(user),
-        e.copy().put("type", "search").put("chatId", chatId.toString())));
+        e.copy().put("type", "search").put("chatId", chatId == null ? null : chatId.toString())));
   }
 
-  private static JsonObject web(WebSearch.Outcome found) {
+  static JsonObject web(WebSearch.Outcome found) {
     JsonObject w = new JsonObject().put("sources", found.sources());
     if (found.error() != null) {
       w.put("searchError", found.error());

@@ -130,7 +130,7 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
   }
 
   private void chat(RoutingContext ctx) {
-    Body body = Body.of(ctx).only(Set.of("model", "messages", "system", "options", "chatId", "stream"));
+    Body body = Body.of(ctx).only(Set.of("model", "messages", "system", "options", "chatId", "stream", "webSearch"));
     UUID user = Caller.of(ctx).userId();
     JsonArray messages = validMessages(body.optionalArray("messages"), maxContentChars);
     String system = body.optionalString("system", 0, maxContentChars);
@@ -144,35 +144,68 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
     if (chatId != null && !"user".equals(last.getString("role"))) {
       throw ApiError.badRequest("messages", "to save into a chat, the last message must be the user's");
     }
-    java.util.function.Function<Job, Future<Void>> save = chatId == null ? null : job -> chats.get(user, chatId)
-        .compose(chat -> {
-          if (chat == null) {
-            return Future.failedFuture(new ApiError(404, "not_found", "chat not found", "chatId"));
-          }
-          String leaf = chat.getString("currentLeafId");
-          return chats.addChain(user, chatId, leaf == null ? null : UUID.fromString(leaf), List.of(
-              new ChatStore.NewMessage("user", last.getString("content"), MessageStatus.DONE, null),
-              new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, job.model, job.id))).map(list -> {
-                job.messageId = list.get(1).id();
-                return null;
-              });
-        });
-    run(ctx, user, body.optionalString("model", 1, 200), new JsonObject().put("messages", messages), options, stream, true, save,
-        done -> new JsonObject().put("jobId", done.getString("jobId")).put("model", done.getString("model"))
-            .put("message", new JsonObject().put("role", "assistant").put("content", done.getString("text")))
-            .put("done", true).put("finishReason", done.getString("finishReason")).put("usage", done.getJsonObject("usage"))
-            .put("chatId", chatId == null ? null : chatId.toString()).put("messageId", done.getString("messageId")));
+    boolean web = Boolean.TRUE.equals(body.optionalBoolean("webSearch"));
+    if (web && !"user".equals(last.getString("role"))) {
+      throw ApiError.badRequest("messages", "a web search answers the last message, which must be the user's");
+    }
+    if (web) {
+      answers.searchWanted(true, new JsonObject()); // 400 saying how to configure a provider when there is none
+    }
+    String question = last.getString("content");
+    answers.searched(web, user, chatId, question).onFailure(ctx::fail).onSuccess(found -> {
+      JsonArray forModel = messages.copy();
+      if (found != null) {
+        forModel.getJsonObject(forModel.size() - 1).put("content", io.chatserver.search.WebSearch.prompt(question, found));
+      }
+      java.util.function.Function<Job, Future<Void>> save = chatId == null ? null : job -> chats.get(user, chatId)
+          .compose(chat -> {
+            if (chat == null) {
+              return Future.failedFuture(new ApiError(404, "not_found", "chat not found", "chatId"));
+            }
+            String leaf = chat.getString("currentLeafId");
+            return chats.addChain(user, chatId, leaf == null ? null : UUID.fromString(leaf), List.of(
+                new ChatStore.NewMessage("user", question, MessageStatus.DONE, null),
+                new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, job.model, job.id)))
+                .compose(list -> (found == null ? Future.<Void>succeededFuture() : chats.setWeb(list.get(1).id(), ChatAnswers.web(found)))
+                    .map(v -> {
+                      job.messageId = list.get(1).id();
+                      return (Void) null;
+                    }));
+          });
+      run(ctx, user, body.optionalString("model", 1, 200), new JsonObject().put("messages", forModel), options, stream, true, save,
+          found == null ? null : found.events(),
+          done -> {
+            JsonObject r = new JsonObject().put("jobId", done.getString("jobId")).put("model", done.getString("model"))
+                .put("message", new JsonObject().put("role", "assistant").put("content", done.getString("text")))
+                .put("done", true).put("finishReason", done.getString("finishReason")).put("usage", done.getJsonObject("usage"))
+                .put("chatId", chatId == null ? null : chatId.toString()).put("messageId", done.getString("messageId"));
+            if (found != null) {
+              r.put("sources", found.sources());
+              if (found.error() != null) {
+                r.put("searchError", found.error());
+              }
+            }
+            return r;
+          });
+    });
   }
 
   /** Starts a job and answers with its SSE stream, or, with stream=false, with the finished result. */
   private void run(RoutingContext ctx, UUID user, String model, JsonObject payload, JsonObject options, boolean stream,
                    boolean trimLeading, java.util.function.Function<Job, Future<Void>> save,
                    java.util.function.Function<JsonObject, JsonObject> shape) {
+    run(ctx, user, model, payload, options, stream, trimLeading, save, null, shape);
+  }
+
+  /** As above, with events that lead the stream (a web search's progress). */
+  private void run(RoutingContext ctx, UUID user, String model, JsonObject payload, JsonObject options, boolean stream,
+                   boolean trimLeading, java.util.function.Function<Job, Future<Void>> save, JsonArray preamble,
+                   java.util.function.Function<JsonObject, JsonObject> shape) {
     users.profile(user)
         .compose(profile -> gen.resolveModel(model, profile.getString("preferredModel")).compose(m ->
             gen.start(new GenerationService.Spec(user, m, payload,
                 profile.getJsonObject("settings", new JsonObject()).copy().mergeIn(options), trimLeading,
-                save != null ? save : job -> Future.succeededFuture()))))
+                save != null ? save : job -> Future.succeededFuture(), preamble))))
         .onFailure(ctx::fail)
         .onSuccess(job -> {
           if (stream) {

@@ -155,6 +155,21 @@ class WebSearchTest extends ServerTestBase {
   }
 
   @Test
+  void apiChatSearchesTooAndSavesTheSourcesIntoTheChat() throws Exception {
+    mode.set("ok");
+    Api.User u = api.register("rawchat");
+    String chat = api.as(u).newChat("raw");
+    JsonObject r = api.as(u).post("/api/chat", new JsonObject().put("stream", false).put("webSearch", true).put("chatId", chat)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Why do sea otters hold hands?")))
+        .put("options", new JsonObject().put("max_tokens", 3))).expect(200).json();
+    assertEquals(base() + "/otters", r.getJsonArray("sources").getJsonObject(0).getString("url"));
+    JsonObject saved = api.as(u).get("/api/chats/" + chat + "/messages/" + r.getString("messageId")).expect(200).json();
+    assertEquals(r.getJsonArray("sources"), saved.getJsonArray("sources"));
+    assertEquals(400, api.as(u).post("/api/chat", new JsonObject().put("webSearch", true).put("messages", new JsonArray()
+        .add(new JsonObject().put("role", "assistant").put("content", "x")))).status(), "the last message must be the user's");
+  }
+
+  @Test
   void theChatsDefaultSearchesUnlessTheRequestSaysNo() throws Exception {
     mode.set("ok");
     Api.User u = api.register("defaults");
