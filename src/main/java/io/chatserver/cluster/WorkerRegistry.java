@@ -104,6 +104,23 @@ public final class WorkerRegistry {
    * ready. The chosen node's free-slot count is lowered at once, so a burst spreads before the next heartbeat.
    */
   public synchronized String pick(String model, String avoid) {
+    return pick(model, avoid, null);
+  }
+
+  /**
+   * As above; jobs with the same {@code affinity} (a chat) go back to the worker that ran the last
+   * one while it has a free slot, because that worker keeps the chat's cache for its next turn.
+   */
+  public synchronized String pick(String model, String avoid, String affinity) {
+    String key = affinity == null ? null : model + "|" + affinity;
+    if (key != null) {
+      String lastNode = lastWorker.get(key);
+      Worker last = lastNode == null ? null : workers.get(lastNode);
+      if (last != null && !last.nodeId.equals(avoid) && last.beat != null && !last.beat.getBoolean("draining", false)
+          && ready(last.beat, model) && last.free.getOrDefault(model, 0) > 0) {
+        return take(last, model, key);
+      }
+    }
     Worker best = null;
     int bestFree = Integer.MIN_VALUE;
     for (Worker w : workers.values()) {
@@ -119,10 +136,25 @@ public final class WorkerRegistry {
     if (best == null) {
       return null;
     }
-    best.free.merge(model, -1, Integer::sum);
-    best.dispatched++;
-    return best.nodeId;
+    return take(best, model, key);
   }
+
+  private String take(Worker w, String model, String key) {
+    w.free.merge(model, -1, Integer::sum);
+    w.dispatched++;
+    if (key != null) {
+      lastWorker.put(key, w.nodeId);
+    }
+    return w.nodeId;
+  }
+
+  /** The worker each chat's last job went to (bounded: the oldest chats are forgotten). */
+  private final java.util.Map<String, String> lastWorker = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
+      return size() > 10_000;
+    }
+  };
 
   private static boolean ready(JsonObject beat, String model) {
     for (Object o : beat.getJsonArray("models", new JsonArray())) {

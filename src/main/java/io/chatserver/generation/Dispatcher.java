@@ -39,7 +39,7 @@ final class Dispatcher {
   private Future<JsonObject> send(JsonObject body, long deadline, String avoid) {
     long left = deadline - System.currentTimeMillis();
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(Math.max(1000, left));
-    String node = workers.pick(body.getString("model"), avoid);
+    String node = workers.pick(body.getString("model"), avoid, body.getString("chatId")); // a chat's turns to one worker
     Future<JsonObject> sent = node == null
         ? Future.failedFuture(new ReplyException(ReplyFailure.NO_HANDLERS, "no worker"))
         : vertx.eventBus().<JsonObject>request(Addresses.jobsOn(body.getString("model"), node), body, opts).map(m -> m.body());

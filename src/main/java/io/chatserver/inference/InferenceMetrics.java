@@ -36,6 +36,9 @@ final class InferenceMetrics implements SchedulerObserver {
   private final Counter promptTokens;
   private final Counter generationTokens;
   private final Map<String, Counter> finished = new ConcurrentHashMap<>();
+  private final Counter prefixQueries;
+  private final Counter prefixHits;
+  private final Counter prefixReusedTokens;
 
   InferenceMetrics(MeterRegistry registry, String model, String node, BatchScheduler scheduler) {
     this.registry = registry;
@@ -48,6 +51,12 @@ final class InferenceMetrics implements SchedulerObserver {
         .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
     promptTokens = Counter.builder("chat_prompt_tokens").description("prompt tokens prefilled").tags(tags).register(registry);
     generationTokens = Counter.builder("chat_generation_tokens").description("tokens generated").tags(tags).register(registry);
+    prefixQueries = Counter.builder("chat_prefix_cache_queries").description("prompts looked up among the kept prefixes")
+        .tags(tags).register(registry);
+    prefixHits = Counter.builder("chat_prefix_cache_hits").description("prompts that reused a kept prefix").tags(tags)
+        .register(registry);
+    prefixReusedTokens = Counter.builder("chat_prefix_cache_reused_tokens").description("prompt tokens not computed again")
+        .tags(tags).register(registry);
     Gauge.builder("chat_requests_running", scheduler, BatchScheduler::running).description("sequences being decoded")
         .tags(tags).register(registry);
     Gauge.builder("chat_requests_waiting", scheduler, BatchScheduler::waiting).description("requests waiting for a slot")
@@ -65,6 +74,15 @@ final class InferenceMetrics implements SchedulerObserver {
   @Override
   public void admitted(long queueNanos) {
     queue.record(queueNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void prefixQuery(boolean hit, int promptTokens, int reusedTokens) {
+    prefixQueries.increment();
+    if (hit) {
+      prefixHits.increment();
+      prefixReusedTokens.increment(reusedTokens);
+    }
   }
 
   @Override

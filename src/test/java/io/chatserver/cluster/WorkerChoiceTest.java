@@ -54,4 +54,18 @@ class WorkerChoiceTest {
     beat("w2", false, "m", "ready", 1);
     assertEquals("w2", registry.pick("m", null));
   }
+
+  @Test
+  void aChatsNextTurnGoesToTheWorkerThatKeepsItsCacheWhileItHasRoom() {
+    beat("w1", false, "m", "ready", 2);
+    beat("w2", false, "m", "ready", 4);
+    assertEquals("w2", registry.pick("m", null, "chat-1"));
+    beat("w1", false, "m", "ready", 8); // w1 now has more room, but chat-1's cache is on w2
+    assertEquals("w2", registry.pick("m", null, "chat-1"));
+    assertEquals("w1", registry.pick("m", null, "chat-2"), "another chat goes where there is most room");
+    beat("w2", false, "m", "ready", 0);
+    assertEquals("w1", registry.pick("m", null, "chat-1"), "a full worker is not waited for");
+    beat("w2", false, "m", "ready", 4);
+    assertEquals("w1", registry.pick("m", null, "chat-1"), "and the chat stays with its new worker");
+  }
 }

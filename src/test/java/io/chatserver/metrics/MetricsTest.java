@@ -70,6 +70,16 @@ class MetricsTest extends ServerTestBase {
         - sample(before, "chat_time_per_output_token_seconds_count", m)), "one per token after the first");
     assertEquals(0, (int) sample(after, "chat_requests_running", m));
     assertTrue(sample(after, "chat_kv_slots_capacity", m) >= 1);
+    // the chat's next turn starts with the first turn's prompt and answer: their cache is reused
+    String hits = "chat_prefix_cache_hits_total";
+    String second = api.as(user).post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "And then what happened?")
+        .put("generate", true).put("options", new JsonObject().put("temperature", 0).put("max_tokens", 3))).expect(201).json()
+        .getString("jobId");
+    SseClient.read(server.port(), "/api/jobs/" + second + "/stream", user.token(), null, e -> e.name().equals("done"));
+    String third = api.as(admin).get("/metrics").expect(200).body();
+    assertEquals(1, (int) (sample(third, hits, m) - sample(after, hits, m)), "the second turn reused the first's cache");
+    assertTrue(sample(third, "chat_prefix_cache_reused_tokens_total", m) - sample(after, "chat_prefix_cache_reused_tokens_total", m)
+        >= usage.getInteger("promptTokens"), "at least the first turn's prompt");
     for (String name : List.of("vertx_http_server_requests_total", "vertx_eventbus_", "jvm_memory_used_bytes",
         "chat_e2e_request_latency_seconds_bucket", "chat_request_queue_time_seconds_count", "chat_batch_size_count")) {
       assertTrue(after.contains(name), name + " is scraped");

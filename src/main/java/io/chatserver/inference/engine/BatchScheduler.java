@@ -45,6 +45,10 @@ public final class BatchScheduler implements AutoCloseable {
   private final java.util.concurrent.Semaphore stepPermits = new java.util.concurrent.Semaphore(0);
   private volatile boolean held;
   private volatile SchedulerObserver observer = SchedulerObserver.NONE;
+  /** Finished sequences kept for the prefix of a later prompt (null: no spare slots). */
+  private final PrefixCache prefixes;
+  /** Test hook: prefix reuse on (default) or off. */
+  private volatile boolean reuse = true;
 
   public BatchScheduler(String name, LlamaModel model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
     this.name = name;
@@ -53,9 +57,15 @@ public final class BatchScheduler implements AutoCloseable {
     this.eos = eos;
     this.prefillChunk = prefillChunk;
     this.maxQueue = maxQueue;
+    this.prefixes = model.retainedSlots() > 0 ? new PrefixCache(model.stagingSlot() + 1, model.retainedSlots()) : null;
     this.thread = new Thread(this::loop, "scheduler-" + name);
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  /** Turns the reuse of kept prefixes on or off (for comparisons: answers must be the same either way). */
+  public void reusePrefixes(boolean on) {
+    this.reuse = on;
   }
 
   /** Who hears about the scheduler's work (metrics). */
@@ -174,6 +184,15 @@ public final class BatchScheduler implements AutoCloseable {
       if (staging == null && !waiting.isEmpty() && running.size() < model.maxBatch()) {
         staging = waiting.poll();
         observer.admitted(System.nanoTime() - staging.submittedNanos);
+        if (prefixes != null && reuse) {
+          PrefixCache.Hit hit = prefixes.lookup(staging.prompt);
+          observer.prefixQuery(hit != null, staging.prompt.length, hit == null ? 0 : hit.length());
+          if (hit != null) {
+            model.moveSlot(hit.slot(), model.stagingSlot()); // its cache up to hit.length() is this prompt's
+            staging.prefilled = hit.length();
+            staging.cached = hit.length();
+          }
+        }
       }
       if (staging == null) {
         break;
@@ -271,7 +290,12 @@ public final class BatchScheduler implements AutoCloseable {
     }
     List<Sequence> ended = new ArrayList<>();
     for (int i = done.size() - 1; i >= 0; i--) {
-      ended.add(0, running.get(done.get(i)));
+      Sequence s = running.get(done.get(i));
+      ended.add(0, s);
+      if (prefixes != null) {
+        int row = done.get(i); // rows above it have been moved already; its own slot is intact
+        prefixes.retain(s.tokens, s.cached, slot -> model.moveSlot(row, slot));
+      }
       removeRow(done.get(i));
     }
     for (int i = 0; i < ended.size(); i++) {

@@ -26,7 +26,13 @@ public final class ModelRuntime implements AutoCloseable {
 
   /** How a model is configured ({@code conf/config.json: models.list[]}). */
   public record Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength,
-                     long kvCacheBytes, int prefillChunk, int maxQueue) {
+                     long kvCacheBytes, int prefillChunk, int maxQueue, int prefixSlots) {
+
+    /** A spec with no prefix reuse (the benchmarks' engine runs). */
+    public Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength, long kvCacheBytes,
+                int prefillChunk, int maxQueue) {
+      this(name, path, device, dtype, maxBatch, contextLength, kvCacheBytes, prefillChunk, maxQueue, 0);
+    }
 
     public static Spec fromJson(JsonObject o, Path baseDir) {
       String name = o.getString("name");
@@ -37,7 +43,8 @@ public final class ModelRuntime implements AutoCloseable {
       Path p = Path.of(path);
       return new Spec(name, p.isAbsolute() ? p : baseDir.resolve(p).normalize(), o.getString("device", "auto"),
           o.getString("dtype", "auto"), o.getInteger("maxBatch", 16), o.getInteger("contextLength", 2048),
-          o.getLong("kvCacheBytes", 0L), o.getInteger("prefillChunk", 64), o.getInteger("maxQueue", 256));
+          o.getLong("kvCacheBytes", 0L), o.getInteger("prefillChunk", 64), o.getInteger("maxQueue", 256),
+          o.getInteger("prefixCacheSlots", 2));
     }
   }
 
@@ -70,7 +77,7 @@ public final class ModelRuntime implements AutoCloseable {
         spec.name(), dir, device, dtype, cfg.layers(), maxBatch, context));
     TextTokenizer tok = TextTokenizer.load(dir, cfg);
     try {
-      LlamaModel model = LlamaModel.load(dir, device, dtype, maxBatch, context,
+      LlamaModel model = LlamaModel.load(dir, device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()),
           n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
       Set<Long> eos = new HashSet<>();
       cfg.eosIds().forEach(id -> eos.add(id.longValue()));
@@ -182,7 +189,7 @@ public final class ModelRuntime implements AutoCloseable {
       throw new IllegalArgumentException("kvCacheBytes " + spec.kvCacheBytes() + " of model " + spec.name()
           + " holds less than two sequences of " + context + " tokens (" + perSlot + " bytes each)");
     }
-    return (int) Math.min(spec.maxBatch(), slots - 1);
+    return (int) Math.min(spec.maxBatch(), slots - 1 - Math.max(0, spec.prefixSlots()));
   }
 
   public String name() {

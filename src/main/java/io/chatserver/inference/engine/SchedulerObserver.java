@@ -11,6 +11,9 @@ public interface SchedulerObserver {
   /** A sequence left the queue for its prefill, after waiting {@code queueNanos}. */
   default void admitted(long queueNanos) {}
 
+  /** A prompt was looked up among the kept prefixes: whether one was reused, and how many of its tokens it covered. */
+  default void prefixQuery(boolean hit, int promptTokens, int reusedTokens) {}
+
   /** A sequence's first token, {@code ttftNanos} after it was submitted, with its prompt length. */
   default void firstToken(long ttftNanos, int promptTokens) {}
 

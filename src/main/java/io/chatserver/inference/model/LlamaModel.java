@@ -22,9 +22,10 @@ import java.util.function.IntConsumer;
  * head; Qwen2's q/k/v biases) written with DJL NDArray ops over PyTorch, with a slot-based KV
  * cache for continuous batching.
  *
- * <p>The cache has {@code maxBatch + 1} slots: rows {@code [0, n)} are the sequences being decoded
- * together, and slot {@link #stagingSlot()} is where one new prompt is prefilled, chunk by chunk,
- * before {@link #moveSlot} puts it beside the others. A forward pass runs a contiguous range of
+ * <p>The cache has {@code maxBatch + 1 + retained} slots: rows {@code [0, n)} are the sequences
+ * being decoded together, slot {@link #stagingSlot()} is where one new prompt is prefilled, chunk
+ * by chunk, before {@link #moveSlot} puts it beside the others, and the {@link #retainedSlots()}
+ * after it keep finished sequences whose prefix a later prompt may reuse. A forward pass runs a contiguous range of
  * slots, each with the same number of new tokens, and attends over a view of the cache: no
  * per-sequence loops inside a layer, and few ops per step (the op count, not the FLOPs, is the
  * cost of small models).
@@ -46,11 +47,12 @@ public final class LlamaModel implements AutoCloseable {
   private final Layer[] layers;
   private final NDArray finalNorm;
   private final NDArray lmHeadT;
+  private final int retained;
   private final NDArray cos;
   private final NDArray sin;
   private final KvCache cache;
 
-  private LlamaModel(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, NDArray embed,
+  private LlamaModel(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, int retained, NDArray embed,
                      Layer[] layers, NDArray finalNorm, NDArray lmHeadT) {
     this.cfg = cfg;
     this.manager = manager;
@@ -64,7 +66,8 @@ public final class LlamaModel implements AutoCloseable {
     float[][] tables = ropeTables(cfg, context);
     this.cos = manager.create(tables[0], new Shape(context, cfg.headDim())).toType(dtype, false);
     this.sin = manager.create(tables[1], new Shape(context, cfg.headDim())).toType(dtype, false);
-    this.cache = new KvCache(manager, cfg.layers(), maxBatch + 1, cfg.kvHeads(), context, cfg.headDim(), dtype);
+    this.retained = retained;
+    this.cache = new KvCache(manager, cfg.layers(), maxBatch + 1 + retained, cfg.kvHeads(), context, cfg.headDim(), dtype);
   }
 
   /**
@@ -74,6 +77,12 @@ public final class LlamaModel implements AutoCloseable {
    */
   public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, IntConsumer progress)
       throws IOException {
+    return load(dir, device, dtype, maxBatch, context, 0, progress);
+  }
+
+  /** As above, with {@code retained} extra cache slots for prefix reuse. */
+  public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, int retained,
+                                IntConsumer progress) throws IOException {
     ModelConfig cfg = ModelConfig.read(dir);
     Map<String, Safetensors.Tensor> t = Safetensors.readDirectory(dir);
     int ctx = Math.min(context, cfg.maxPositions());
@@ -116,7 +125,7 @@ public final class LlamaModel implements AutoCloseable {
       NDArray norm = l.tensor("model.norm.weight", cfg.hiddenSize());
       NDArray head = cfg.tiedEmbeddings() || !t.containsKey("lm_head.weight")
           ? embed : l.tensor("lm_head.weight", cfg.vocabSize(), cfg.hiddenSize());
-      return new LlamaModel(cfg, manager, dtype, maxBatch, ctx, embed, layers, norm, head.transpose());
+      return new LlamaModel(cfg, manager, dtype, maxBatch, ctx, retained, embed, layers, norm, head.transpose());
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
@@ -214,6 +223,11 @@ public final class LlamaModel implements AutoCloseable {
 
   public int context() {
     return context;
+  }
+
+  /** Cache slots that keep finished sequences for prefix reuse: {@code stagingSlot() + 1 ...}. */
+  public int retainedSlots() {
+    return retained;
   }
 
   public int stagingSlot() {
