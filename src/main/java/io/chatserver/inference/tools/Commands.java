@@ -85,6 +85,8 @@ public final class Commands {
     @Option(names = "--max-batch", defaultValue = "32") int maxBatch;
     @Option(names = "--context", defaultValue = "512") int context;
     @Option(names = "--out", defaultValue = "benchmarks/results") Path out;
+    @Option(names = "--prefix-history", defaultValue = "0",
+        description = "also measure prefix reuse: a next turn after this many tokens of history (0: not)") int prefixHistory;
 
     @Override
     public Integer call() throws Exception {
@@ -96,6 +98,12 @@ public final class Commands {
       }
       int[] n = Arrays.stream(streams.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
       InferenceBenchmark bench = new InferenceBenchmark(System.out);
+      if (prefixHistory > 0) {
+        for (ModelRuntime.Spec spec : specs) {
+          bench.prefixTurns(spec, prefixHistory);
+        }
+        return 0;
+      }
       bench.report(bench.run(specs, n, tokens, maxBatch), out);
       return 0;
     }

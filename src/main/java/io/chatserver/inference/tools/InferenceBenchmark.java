@@ -210,6 +210,67 @@ public final class InferenceBenchmark {
     }
   }
 
+  /**
+   * Prefix reuse: the time to first token of a chat's next turn with a long history (about
+   * {@code history} tokens), with the previous turn's cache reused and without, on the same loaded
+   * model; and whether the answers are the same tokens.
+   */
+  public void prefixTurns(ModelRuntime.Spec base, int history) throws IOException {
+    int context = Math.min(base.contextLength(), history + 128);
+    ModelRuntime.Spec spec = new ModelRuntime.Spec(base.name(), base.path(), base.device(), base.dtype(), 4, context, 0,
+        base.prefillChunk(), 1000, 2);
+    try (ModelRuntime rt = ModelRuntime.load(spec, msg -> out.println("  " + msg))) {
+      long[] para = rt.textPrompt("Once upon a time, there was a little girl named Lily. She loved to play outside in the park "
+          + "with her friends, and every day she found something new to look at under the big old trees.");
+      long[] conv = new long[Math.min(history, rt.model().context() - 96)]; // room for the answer and the next message
+      conv[0] = para[0];
+      for (int i = 1; i < conv.length; i++) {
+        conv[i] = para[1 + (i - 1) % (para.length - 1)];
+      }
+      long[] more = java.util.Arrays.copyOfRange(para, 1, 11);
+      double[] ttft = new double[2];
+      String[] text = new String[2];
+      for (int pass = 0; pass < 3; pass++) { // the first pass warms both paths up
+        for (int mode = 0; mode < 2; mode++) {
+          rt.scheduler().reusePrefixes(mode == 1);
+          GenerationListener.Finish previous = generate(rt, conv, 16);
+          long[] answer = rt.tokenizer().encode(previous.text());
+          long[] next = java.util.Arrays.copyOf(conv, conv.length + answer.length - 1 + more.length);
+          System.arraycopy(answer, 1, next, conv.length, answer.length - 1);
+          System.arraycopy(more, 0, next, conv.length + answer.length - 1, more.length);
+          long t0 = System.nanoTime();
+          GenerationListener.Finish f = generate(rt, next, 16);
+          if (pass > 0) {
+            ttft[mode] += f.ttftMs() > 0 ? f.ttftMs() : (System.nanoTime() - t0) / 1e6;
+            text[mode] = f.text();
+          }
+        }
+      }
+      out.printf("%s: next turn after %d tokens of history: time to first token %.0f ms without reuse, %.0f ms with "
+              + "(%.1fx lower; target >= 3x); same tokens: %s%n", base.name(), conv.length, ttft[0] / 2, ttft[1] / 2,
+          ttft[0] / Math.max(1, ttft[1]), text[0].equals(text[1]) ? "yes" : "NO");
+    }
+  }
+
+  private static GenerationListener.Finish generate(ModelRuntime rt, long[] prompt, int tokens) {
+    CompletableFuture<GenerationListener.Finish> f = new CompletableFuture<>();
+    rt.scheduler().submit("prefix-" + System.nanoTime(), prompt, SamplingParams.greedy(tokens), new GenerationListener() {
+      @Override
+      public void onDelta(String text) {
+      }
+
+      @Override
+      public void onFinish(Finish finish) {
+        f.complete(finish);
+      }
+    });
+    try {
+      return f.get(30, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException("benchmark job did not finish", e);
+    }
+  }
+
   /** Prints the table and writes results.csv and results.json into {@code dir}. */
   public void report(List<Row> rows, Path dir) throws IOException {
     Files.createDirectories(dir);
