@@ -189,7 +189,7 @@ public final class ModelRuntime implements AutoCloseable {
       throw new IllegalArgumentException("kvCacheBytes " + spec.kvCacheBytes() + " of model " + spec.name()
           + " holds less than two sequences of " + context + " tokens (" + perSlot + " bytes each)");
     }
-    return (int) Math.min(spec.maxBatch(), slots - 1 - Math.max(0, spec.prefixSlots()));
+    return (int) Math.max(1, Math.min(spec.maxBatch(), slots - 1 - Math.max(0, spec.prefixSlots())));
   }
 
   public String name() {
