@@ -47,6 +47,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
   private final PrintStream out = System.out;
   private static final String PROMPT = "Once upon a time, in a small town by the sea,";
 
+  /** Client i's prompt: different from its first words, so that no client reuses another's cached prefix. */
+  private static String prompt(int i) {
+    return "Story number " + i + ". " + PROMPT;
+  }
+
   @Override
   public Integer call() throws Exception {
     String[] kv = model.split("=", 2);
@@ -100,11 +105,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
   private double engineOnly(BatchScheduler scheduler, ChatServer server, String name) throws Exception {
     List<CompletableFuture<Integer>> done = new ArrayList<>();
-    // the very prompt the server builds for the clients' request (its chat template applied)
-    long[] prompt = server.inference().runtime(name).chatPrompt(new JsonArray().add(new JsonObject().put("role", "user")
-        .put("content", PROMPT)), tokens);
     long t0 = System.nanoTime();
     for (int i = 0; i < streams; i++) {
+      // the very prompt the server builds for client i's request (its chat template applied)
+      long[] prompt = server.inference().runtime(name).chatPrompt(new JsonArray().add(new JsonObject().put("role", "user")
+          .put("content", prompt(i))), tokens);
       CompletableFuture<Integer> f = new CompletableFuture<>();
       done.add(f);
       scheduler.submit("bench-engine-" + i, prompt, SamplingParams.greedy(tokens), new GenerationListener() {
@@ -133,7 +138,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     List<Future<Integer>> all = new ArrayList<>();
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
-      all.add(stream(http, key, name, maxTokens, ttft, itl));
+      all.add(stream(http, key, name, prompt(i), maxTokens, ttft, itl));
     }
     int generated = 0;
     for (Future<Integer> f : all) {
@@ -146,10 +151,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
   }
 
   /** One streaming /v1 request; answers its completion tokens (from the usage chunk). */
-  private Future<Integer> stream(HttpClient http, String key, String name, int maxTokens, List<Long> ttft, List<Long> itl) {
+  private Future<Integer> stream(HttpClient http, String key, String name, String prompt, int maxTokens, List<Long> ttft,
+                                 List<Long> itl) {
     JsonObject body = new JsonObject().put("model", name).put("stream", true).put("temperature", 0).put("max_tokens", maxTokens)
         .put("stream_options", new JsonObject().put("include_usage", true))
-        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", PROMPT)));
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", prompt)));
     long start = System.nanoTime();
     long[] last = {0};
     int[] usage = {0};
