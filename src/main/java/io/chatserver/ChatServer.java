@@ -110,7 +110,8 @@ public final class ChatServer implements AutoCloseable {
         io.vertx.ext.web.Router m = io.vertx.ext.web.Router.router(vertx);
         m.get("/metrics").handler(metrics::scrape);
         await(vertx.createHttpServer().requestHandler(m)
-            .listen(metricsConf.getInteger("port"), metricsConf.getString("host", http.getString("host", "127.0.0.1"))));
+            .listen(metricsConf.getInteger("port"), metricsConf.getString("host") != null ? metricsConf.getString("host")
+                : http.getString("host") != null ? http.getString("host") : "127.0.0.1"));
       }
 
       String host = http.getString("host", "127.0.0.1");
