@@ -90,7 +90,7 @@ public final class ChatAnswers implements ChatAnswerer {
                 new ChatStore.NewMessage("user", content, MessageStatus.DONE, null),
                 new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, prep.model(), job.id)))
             .compose(list -> files.attach(fileIds, list.get(0).id())
-                .compose(v -> found == null ? Future.succeededFuture() : chats.setWeb(list.get(1).id(), web(found)))
+                .compose(v -> keepSources(list.get(1).id(), found))
                 .map(v -> {
                   userMessage[0] = list.get(0).toJson();
                   job.messageId = list.get(1).id();
@@ -176,8 +176,7 @@ public final class ChatAnswers implements ChatAnswerer {
                 prep.model(), new JsonObject().put("messages", messages).put("chatId", chatId.toString())
                     .put("messageId", r.messageId().toString()), prep.options(), true,
                 job -> chats.addChain(user, chatId, parent.id(), List.of(new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING,
-                    prep.model(), job.id))).compose(list -> (found == null ? Future.<Void>succeededFuture()
-                        : chats.setWeb(list.get(0).id(), web(found))).map(v -> {
+                    prep.model(), job.id))).compose(list -> keepSources(list.get(0).id(), found).map(v -> {
                       job.messageId = list.get(0).id();
                       return (Void) null;
                     })), found == null ? null : found.events()));
@@ -242,12 +241,16 @@ public final class ChatAnswers implements ChatAnswerer {
         e.copy().put("type", "search").put("chatId", chatId == null ? null : chatId.toString())));
   }
 
-  static JsonObject web(WebSearch.Outcome found) {
+  /** Saves what a web search gave the answer (its sources, or why none): nothing when there was no search. */
+  Future<Void> keepSources(UUID assistantMessageId, WebSearch.Outcome found) {
+    if (found == null) {
+      return Future.succeededFuture();
+    }
     JsonObject w = new JsonObject().put("sources", found.sources());
     if (found.error() != null) {
       w.put("searchError", found.error());
     }
-    return w;
+    return chats.setWeb(assistantMessageId, w);
   }
 
   /** The conversation before the answer (system prompt first), the model and the options for a chat job. */

@@ -166,7 +166,7 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
             return chats.addChain(user, chatId, leaf == null ? null : UUID.fromString(leaf), List.of(
                 new ChatStore.NewMessage("user", question, MessageStatus.DONE, null),
                 new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, job.model, job.id)))
-                .compose(list -> (found == null ? Future.<Void>succeededFuture() : chats.setWeb(list.get(1).id(), ChatAnswers.web(found)))
+                .compose(list -> answers.keepSources(list.get(1).id(), found)
                     .map(v -> {
                       job.messageId = list.get(1).id();
                       return (Void) null;
