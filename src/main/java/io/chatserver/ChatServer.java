@@ -64,7 +64,16 @@ public final class ChatServer implements AutoCloseable {
     boolean workerRole = !role.equals("api");
     JsonObject cluster = conf.getJsonObject("cluster", new JsonObject());
     Path dataDir = Path.of(conf.getString("dataDir", "./data")).toAbsolutePath().normalize();
-    Database database = apiRole ? Database.open(conf) : null;
+    JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
+    String dbUrl = conf.getJsonObject("db", new JsonObject()).getString("url");
+    // a worker node runs upstream services' remote workers too when it is given the database and the services' key
+    boolean workerServices = !apiRole && servicesConf.getBoolean("enabled", true) && dbUrl != null && !dbUrl.isBlank()
+        && servicesConf.getString("key") != null;
+    if (!apiRole && servicesConf.getBoolean("enabled", true) && dbUrl != null && !workerServices) {
+      log.warn("This worker node has DB_URL but no SERVICES_KEY: it cannot open the services' API keys, so it serves no "
+          + "upstream service (give it the API nodes' SERVICES_KEY to serve them)");
+    }
+    Database database = apiRole || workerServices ? Database.open(conf) : null;
     JsonObject metricsConf = conf.getJsonObject("metrics", new JsonObject());
     Metrics metrics = metricsConf.getBoolean("enabled", true) ? new Metrics() : null;
     Vertx vertx;
@@ -99,6 +108,14 @@ public final class ChatServer implements AutoCloseable {
         ApiRouter.Features f = features;
         router = v -> ApiRouter.create(v, f);
       } else {
+        if (workerServices) {
+          Pool pool = database.pool(vertx, 2);
+          long workerTimeoutMs = conf.getJsonObject("generation", new JsonObject()).getLong("workerTimeoutMs", 5000L);
+          await(vertx.deployVerticle(new io.chatserver.services.RemoteWorkers(new io.chatserver.services.ServiceStore(pool,
+              new io.chatserver.services.SecretBox(io.chatserver.auth.SecretStore.servicesKey(servicesConf.getString("key"), dataDir))),
+              cluster.getLong("heartbeatMs", 1000L), workerTimeoutMs * 3 / 5)));
+          log.info("This worker node also serves the upstream services' models (remote workers)");
+        }
         HealthRoutes health = new HealthRoutes(role, null, null, local == null ? null : local::anyReady)
             .withNodeId(local == null ? null : local.nodeId());
         // a worker node has no accounts to check an admin token against: its /metrics is open (keep its port internal)

@@ -6,6 +6,7 @@ import io.chatserver.SseClient.Event;
 import io.chatserver.TestDatabase;
 import io.chatserver.inference.SharedModels;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -56,6 +57,8 @@ class ClusterIT {
   private int nextWorker = 1;
   private final String jwtSecret = "cluster-it-secret-" + UUID.randomUUID();
   private static final String ADMIN_PASSWORD = "cluster admin password";
+  private final String servicesKey = "cluster-it-services-key-" + UUID.randomUUID();
+  private String dbUrl;
   private int api2Port;
   private String members;
   private Path modelsDir;
@@ -77,16 +80,18 @@ class ClusterIT {
     }
     members = m.toString();
     apiPort = freePort();
-    String dbUrl = TestDatabase.freshUrl();
+    dbUrl = TestDatabase.freshUrl();
+    // the API nodes leave upstream services to the worker nodes that can open their keys (see remoteWorkersRunOnAWorkerNode)
     start("api", hzPorts[0], new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", dbUrl, "PORT", String.valueOf(apiPort),
-        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret, "ADMIN_USERNAME", "itadmin", "ADMIN_PASSWORD", ADMIN_PASSWORD)));
+        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret, "ADMIN_USERNAME", "itadmin", "ADMIN_PASSWORD", ADMIN_PASSWORD,
+        "SERVICES_KEY", servicesKey, "SERVICES_ENABLED", "false")));
     api = Api.connect(vertx, apiPort);
     ensureWorkers(2);
     waitFor(() -> api.get("/ready").status() == 200 && liveWorkers() == 2, 120, "the API node to see two workers");
     // a second API node on the same database: clients may be connected to either
     api2Port = freePort();
     start("api2", hzPorts[7], new HashMap<>(Map.of("NODE_ROLE", "api", "DB_URL", dbUrl, "PORT", String.valueOf(api2Port),
-        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret)));
+        "BCRYPT_COST", "4", "JWT_SECRET", jwtSecret, "SERVICES_KEY", servicesKey, "SERVICES_ENABLED", "false")));
     api2 = Api.connect(vertx, api2Port);
     waitFor(() -> api2.get("/ready").status() == 200, 120, "the second API node");
   }
@@ -131,14 +136,21 @@ class ClusterIT {
 
   /** Starts the next worker and returns its node id (read from its /health). */
   private String startWorker() throws Exception {
+    return startWorker(Map.of());
+  }
+
+  /** As above, with more environment (a worker that also serves upstream services). */
+  private String startWorker(Map<String, String> extra) throws Exception {
     int i = nextWorker++;
     if (i >= hzPorts.length - 1) {
       throw new IllegalStateException("the test started more workers than it has Hazelcast ports for");
     }
     int port = freePort();
-    Process p = start("worker-" + i, hzPorts[i], Map.of("NODE_ROLE", "worker", "PORT", String.valueOf(port),
+    Map<String, String> env = new HashMap<>(Map.of("NODE_ROLE", "worker", "PORT", String.valueOf(port),
         "MODEL_DIR", modelsDir.toString(), "SHARED_MODELS_DIR", "/nonexistent", "MODEL_DEVICE", "cpu",
         "MODEL_MAX_BATCH", "4", "MODEL_CONTEXT", "512"));
+    env.putAll(extra);
+    Process p = start("worker-" + i, hzPorts[i], env);
     String[] node = new String[1];
     waitFor(() -> {
       try {
@@ -244,6 +256,48 @@ class ClusterIT {
     assertEquals(SseClient.text(all1), SseClient.text(all1.subList(0, 2)) + SseClient.text(all2), "no gap, no duplicate");
     Api.User other = api.register("intruder");
     assertEquals(404, api2.withToken(other.token()).get("/api/jobs/" + jobId).status());
+  }
+
+  @Test
+  void remoteWorkersRunOnAWorkerNodeGivenTheDatabaseAndTheServicesKey() throws Exception {
+    ensureWorkers(1);
+    int before = liveWorkers();
+    String adminToken = api.post("/api/auth/login", new JsonObject().put("username", "itadmin").put("password", ADMIN_PASSWORD))
+        .expect(200).json().getString("token");
+    Api admin = api.withToken(adminToken);
+    String key = admin.post("/api/users/me/keys", new JsonObject().put("name", "self")).expect(201).json().getString("key");
+    // the cluster's own /v1 as the upstream: its local model comes back as self/stories260k, served by the worker below
+    String id = admin.post("/api/admin/services", new JsonObject().put("name", "self").put("baseUrl", "http://127.0.0.1:" + apiPort + "/v1")
+        .put("apiKey", key).put("models", new JsonArray().add("stories260k"))).expect(201).json().getString("id");
+    String servicesWorker = startWorker(Map.of("DB_URL", dbUrl, "SERVICES_KEY", servicesKey));
+    try {
+      waitFor(() -> {
+        for (Object o : admin.get("/api/models").json().getJsonArray("models")) {
+          if ("self/stories260k".equals(((JsonObject) o).getString("name")) && "ready".equals(((JsonObject) o).getString("status"))) {
+            return true;
+          }
+        }
+        return false;
+      }, 60, "the worker node's remote workers to serve self/stories260k");
+      Api.User u = api.register("via-remote");
+      String chat = api.as(u).newChat("remote");
+      JsonObject started = api.as(u).post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once upon a time")
+          .put("generate", true).put("model", "self/stories260k").put("options", new JsonObject().put("max_tokens", 6)))
+          .expect(201).json();
+      List<Event> ev = readToEnd(u, started.getString("jobId"), null);
+      JsonObject done = ev.get(ev.size() - 1).data();
+      assertEquals("done", done.getString("status"), done.encode());
+      assertTrue(done.getString("worker").startsWith("remote-"), "a remote worker ran it: " + done.encode());
+      assertTrue(SseClient.text(ev).length() > 0);
+    } finally {
+      admin.delete("/api/admin/services/" + id).expect(204);
+      Process p = workersByNode.remove(servicesWorker);
+      if (p != null) {
+        p.destroy();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    waitFor(() -> liveWorkers() == before, 60, "the services' worker node and its remote workers to leave");
   }
 
   @Test
