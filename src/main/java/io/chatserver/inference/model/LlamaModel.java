@@ -92,6 +92,8 @@ public final class LlamaModel implements AutoCloseable {
   private final Proj lmHeadT;
   private final int retained;
   private final NDArray cos;
+  /** rotate_half as a matrix: x @ R = concat(-x2, x1) (one signed 1 per column, so the product is exact). */
+  private final NDArray rotateHalf;
   private final NDArray sin;
   private final KvCache cache;
 
@@ -109,6 +111,7 @@ public final class LlamaModel implements AutoCloseable {
     float[][] tables = ropeTables(cfg, context);
     this.cos = manager.create(tables[0], new Shape(context, cfg.headDim())).toType(dtype, false);
     this.sin = manager.create(tables[1], new Shape(context, cfg.headDim())).toType(dtype, false);
+    this.rotateHalf = rotateHalf(manager, cfg.headDim()).toType(dtype, false);
     this.retained = retained;
     this.cache = new KvCache(manager, cfg.layers(), maxBatch + 1 + retained, cfg.kvHeads(), context, cfg.headDim(), dtype);
   }
@@ -336,18 +339,19 @@ public final class LlamaModel implements AutoCloseable {
     }
     NDArray qk = qkv.get(new NDIndex("..., :{}", (heads + kvHeads) * headDim)).reshape(rows, len, heads + kvHeads, headDim);
     NDArray v = qkv.get(new NDIndex("..., {}:", (heads + kvHeads) * headDim)).reshape((long) rows * len, kvHeads, headDim);
-    qk = rope(qk, cosAt, sinAt, headDim / 2);                                 // queries and keys rotated together
+    qk = qk.mul(cosAt).add(qk.matMul(rotateHalf).mul(sinAt));                // RoPE on queries and keys together
     NDArray q = qk.get(new NDIndex(":, :, :{}", heads));                      // [rows, len, heads, headDim]
     NDArray k = qk.get(new NDIndex(":, :, {}:", heads)).reshape((long) rows * len, kvHeads, headDim);
     cache.write(li, step, k, v);
     NDArray keys = cache.keys(li, step);                                      // [rows, kvHeads, visible, headDim]
     NDArray values = cache.values(li, step);
     // each kv head with its group of query heads: [rows, len, kvHeads*groups, hd] -> [rows, kvHeads, len*groups, hd]
-    NDArray qByKv = q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4)
-        .reshape(rows, kvHeads, (long) len * groups, headDim);
+    NDArray qByKv = len == 1 ? q.reshape(rows, kvHeads, groups, headDim) // one token: the transpose moves a dim of 1
+        : q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, kvHeads, (long) len * groups, headDim);
     NDArray probs = qByKv.matMul(keys.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // [rows, kvHeads, len*groups, visible]
-    NDArray out = probs.matMul(values)                                        // [rows, kvHeads, len*groups, headDim]
-        .reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
+    NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
+    NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)
+        : attended.reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
     return layer.woT().apply(out);
   }
 
@@ -355,8 +359,9 @@ public final class LlamaModel implements AutoCloseable {
   private NDArray feedForward(Layer layer, NDArray h) {
     NDArray gateUp = layer.wguT().apply(h);                                  // [rows, len, 2*intermediate]
     int inter = cfg.intermediateSize();
-    NDArray gate = gateUp.get(new NDIndex("..., :{}", inter));
-    NDArray up = gateUp.get(new NDIndex("..., {}:", inter));
+    NDList gu = gateUp.split(new long[] {inter}, gateUp.getShape().dimension() - 1);
+    NDArray gate = gu.get(0);
+    NDArray up = gu.get(1);
     return layer.wdownT().apply(gate.mul(Activation.sigmoid(gate)).mul(up)); // [rows, len, dim]
   }
 
@@ -385,12 +390,15 @@ public final class LlamaModel implements AutoCloseable {
     return (dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false)).mul(w);
   }
 
-  /** Rotate-half RoPE on [rows, len, heads, hd]. */
-  private static NDArray rope(NDArray x, NDArray cos, NDArray sin, int half) {
-    NDArray x1 = x.get(new NDIndex("..., :{}", half));
-    NDArray x2 = x.get(new NDIndex("..., {}:", half));
-    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
-    return x.mul(cos).add(rotated.mul(sin));
+  /** The [hd, hd] matrix of rotate-half: output j < hd/2 is -x[j + hd/2], output j >= hd/2 is x[j - hd/2]. */
+  private static NDArray rotateHalf(NDManager manager, int hd) {
+    float[] r = new float[hd * hd];
+    int half = hd / 2;
+    for (int j = 0; j < half; j++) {
+      r[(j + half) * hd + j] = -1f;       // row k = j + half, column j
+      r[j * hd + (j + half)] = 1f;        // row k = j, column j + half
+    }
+    return manager.create(r, new Shape(hd, hd));
   }
 
   /** Copies one slot's cache into another (all layers): admission from staging, and compaction. */
