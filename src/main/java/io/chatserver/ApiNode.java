@@ -32,7 +32,6 @@ import io.chatserver.openai.OpenAiRoutes;
 import io.chatserver.persona.PersonaRoutes;
 import io.chatserver.persona.PersonaStore;
 import io.chatserver.services.RemoteWorkers;
-import io.chatserver.services.SecretBox;
 import io.chatserver.services.ServiceRoutes;
 import io.chatserver.services.ServiceStore;
 import io.chatserver.user.UserRoutes;
@@ -110,7 +109,7 @@ final class ApiNode {
     ChatAnswers answers = new ChatAnswers(vertx, generation, chats, users, bots, files, filesConf.getInteger("contextChars", 16_000),
         webSearch, maxContent);
     JsonObject servicesConf = conf.getJsonObject("services", new JsonObject());
-    ServiceStore services = new ServiceStore(pool, new SecretBox(SecretStore.servicesKey(servicesConf.getString("key"), dataDir)));
+    ServiceStore services = ServiceStore.open(pool, conf, dataDir);
     Cors cors = new Cors(http.getString("corsOrigins", ""));
     EventBusBridge bridge = new EventBusBridge(vertx, authHandler, generation, answers, cors);
     String defaultModel = generation.settings().defaultModel();
@@ -160,8 +159,7 @@ final class ApiNode {
             new SupportRoutes(new FeedbackStore(pool), new TicketStore(pool), chats),
             new OpenAiRoutes(generation, maxContent)));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
-        ? vertx.deployVerticle(new RemoteWorkers(services, cluster.getLong("heartbeatMs", 1000L),
-            generation.settings().workerTimeoutMs() * 3 / 5))
+        ? vertx.deployVerticle(RemoteWorkers.forNode(services, conf))
         : Future.succeededFuture();
     return system.start()
         .compose(v -> vertx.deployVerticle(generation)) // owns every job of this node on its own context

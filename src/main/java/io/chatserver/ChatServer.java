@@ -109,11 +109,8 @@ public final class ChatServer implements AutoCloseable {
         router = v -> ApiRouter.create(v, f);
       } else {
         if (workerServices) {
-          Pool pool = database.pool(vertx, 2);
-          long workerTimeoutMs = conf.getJsonObject("generation", new JsonObject()).getLong("workerTimeoutMs", 5000L);
-          await(vertx.deployVerticle(new io.chatserver.services.RemoteWorkers(new io.chatserver.services.ServiceStore(pool,
-              new io.chatserver.services.SecretBox(io.chatserver.auth.SecretStore.servicesKey(servicesConf.getString("key"), dataDir))),
-              cluster.getLong("heartbeatMs", 1000L), workerTimeoutMs * 3 / 5)));
+          await(vertx.deployVerticle(io.chatserver.services.RemoteWorkers.forNode(
+              io.chatserver.services.ServiceStore.open(database.pool(vertx, 2), conf, dataDir), conf)));
           log.info("This worker node also serves the upstream services' models (remote workers)");
         }
         HealthRoutes health = new HealthRoutes(role, null, null, local == null ? null : local::anyReady)

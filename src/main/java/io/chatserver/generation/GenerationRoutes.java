@@ -149,7 +149,7 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
       throw ApiError.badRequest("messages", "a web search answers the last message, which must be the user's");
     }
     if (web) {
-      answers.searchWanted(true, new JsonObject()); // 400 saying how to configure a provider when there is none
+      answers.requireWebSearch();
     }
     String question = last.getString("content");
     answers.searched(web, user, chatId, question).onFailure(ctx::fail).onSuccess(found -> {

@@ -73,11 +73,6 @@ public final class WebSearch {
     return provider != null;
   }
 
-  /** For tests: the URLs a request was actually sent to. */
-  public List<String> fetched() {
-    return fetcher.requested();
-  }
-
   /** Searches for the question; {@code progress} hears each event as it happens (also returned in order). */
   public Future<Outcome> run(String question, Consumer<JsonObject> progress) {
     JsonArray events = new JsonArray();

@@ -56,6 +56,16 @@ public final class RemoteWorkers extends VerticleBase {
     this.acceptWithinMs = acceptWithinMs;
   }
 
+  /**
+   * The remote workers of a node from its configuration: the cluster's heartbeat, and jobs accepted
+   * within 60 % of {@code generation.workerTimeoutMs} (so the API side's wait is never the shorter).
+   */
+  public static RemoteWorkers forNode(ServiceStore store, JsonObject conf) {
+    long heartbeatMs = conf.getJsonObject("cluster", new JsonObject()).getLong("heartbeatMs", 1000L);
+    long workerTimeoutMs = conf.getJsonObject("generation", new JsonObject()).getLong("workerTimeoutMs", 5000L);
+    return new RemoteWorkers(store, heartbeatMs, workerTimeoutMs * 3 / 5);
+  }
+
   @Override
   public Future<?> start() {
     http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));

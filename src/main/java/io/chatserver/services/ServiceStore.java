@@ -29,6 +29,12 @@ public final class ServiceStore {
     this.box = box;
   }
 
+  /** The store of a node, its keys sealed with {@code conf: services.key} (or the key generated into {@code dataDir}). */
+  public static ServiceStore open(Pool pool, io.vertx.core.json.JsonObject conf, java.nio.file.Path dataDir) {
+    String key = conf.getJsonObject("services", new io.vertx.core.json.JsonObject()).getString("key");
+    return new ServiceStore(pool, new SecretBox(io.chatserver.auth.SecretStore.servicesKey(key, dataDir)));
+  }
+
   /** The fields of a new or changed service; null fields of a change are left as they are (apiKeyChange: see below). */
   public record Fields(String name, String baseUrl, boolean apiKeySet, String apiKey, Boolean enabled, JsonArray models,
                        boolean modelsSet, Integer timeoutMs, Integer maxConcurrent, JsonObject headers) {}
