@@ -36,13 +36,18 @@ class InferenceTest {
       + "One day, she saw a big, red ball. She wanted to play with it, but it was too high";
   static final String PROMPT = "Once upon a time";
 
-  private ModelRuntime runtime;
+  ModelRuntime runtime;
+
+  /** The tensor-parallel lanes the model runs on (stories260K on "auto" gets 1; {@link InferenceLanesTest} uses 2). */
+  int lanes() {
+    return 0;
+  }
 
   @BeforeAll
   void load() throws Exception {
     Offline.enforce();
     runtime = ModelRuntime.load(new ModelRuntime.Spec("stories260k", SharedModels.stories260k(), "cpu", "float32", 8, 512,
-        0, 16, 64), msg -> { });
+        0, 16, 64, 0, lanes()), msg -> { });
   }
 
   @AfterAll
@@ -96,7 +101,8 @@ class InferenceTest {
   void incrementalDecodingMatchesFullRecompute() throws Exception {
     long[] ids = runtime.textPrompt(REFERENCE);
     int n = ids.length;
-    try (LlamaModel m = LlamaModel.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, x -> { })) {
+    try (LlamaModel m = LlamaModel.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0,
+        Math.max(1, lanes()), x -> { })) {
       float[] full;
       try (NDScope s = new NDScope()) {
         full = m.forward(ids, 0, 1, n, new int[] {0}, true).toFloatArray();

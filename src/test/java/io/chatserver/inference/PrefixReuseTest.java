@@ -30,11 +30,16 @@ class PrefixReuseTest {
   private final AtomicInteger hits = new AtomicInteger();
   private final AtomicInteger reused = new AtomicInteger();
 
+  /** The model's tensor-parallel lanes (0: auto, 1 for stories260K); {@link PrefixReuseLanesTest} runs every test with 2. */
+  int lanes() {
+    return 0;
+  }
+
   @BeforeAll
   void load() throws Exception {
     Offline.enforce();
     runtime = ModelRuntime.load(new ModelRuntime.Spec("stories260k", SharedModels.stories260k(), "cpu", "float32", 4, 512,
-        0, 16, 64, 2), msg -> { });
+        0, 16, 64, 2, lanes()), msg -> { });
     runtime.scheduler().observe(new SchedulerObserver() {
       @Override
       public void prefixQuery(boolean hit, int promptTokens, int reusedTokens) {

@@ -26,7 +26,13 @@ public final class ModelRuntime implements AutoCloseable {
 
   /** How a model is configured ({@code conf/config.json: models.list[]}). */
   public record Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength,
-                     long kvCacheBytes, int prefillChunk, int maxQueue, int prefixSlots) {
+                     long kvCacheBytes, int prefillChunk, int maxQueue, int prefixSlots, int lanes) {
+
+    /** A spec whose lanes are chosen for the machine ({@code lanes: "auto"}). */
+    public Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength, long kvCacheBytes,
+                int prefillChunk, int maxQueue, int prefixSlots) {
+      this(name, path, device, dtype, maxBatch, contextLength, kvCacheBytes, prefillChunk, maxQueue, prefixSlots, 0);
+    }
 
     /** A spec with no prefix reuse (the benchmarks' engine runs). */
     public Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength, long kvCacheBytes,
@@ -44,7 +50,23 @@ public final class ModelRuntime implements AutoCloseable {
       return new Spec(name, p.isAbsolute() ? p : baseDir.resolve(p).normalize(), o.getString("device", "auto"),
           o.getString("dtype", "auto"), o.getInteger("maxBatch", 16), o.getInteger("contextLength", 2048),
           o.getLong("kvCacheBytes", 0L), o.getInteger("prefillChunk", 64), o.getInteger("maxQueue", 256),
-          o.getInteger("prefixCacheSlots", 2));
+          o.getInteger("prefixCacheSlots", 2), lanes(o.getValue("lanes", "auto")));
+    }
+
+    /** {@code "auto"} (0: one per core for a big model on a CPU) or a number of lanes. */
+    static int lanes(Object v) {
+      if (v instanceof Number n && n.intValue() >= 1) {
+        return n.intValue();
+      }
+      if ("auto".equals(v)) {
+        return 0;
+      }
+      throw new IllegalArgumentException("lanes must be \"auto\" or a positive number, not " + v);
+    }
+
+    /** A copy with {@code lanes} lanes (0: auto). */
+    public Spec withLanes(int lanes) {
+      return new Spec(name, path, device, dtype, maxBatch, contextLength, kvCacheBytes, prefillChunk, maxQueue, prefixSlots, lanes);
     }
   }
 
@@ -73,11 +95,17 @@ public final class ModelRuntime implements AutoCloseable {
     DataType dtype = dtype(spec.dtype(), device);
     int context = Math.min(spec.contextLength(), cfg.maxPositions());
     int maxBatch = batchForBudget(spec, cfg, context, dtype);
-    progress.accept(String.format("loading %s from %s on %s (%s, %d layers, batch %d, context %d)",
-        spec.name(), dir, device, dtype, cfg.layers(), maxBatch, context));
+    int lanes = spec.lanes() > 0 ? LlamaModel.lanesFor(cfg, spec.lanes())
+        : LlamaModel.autoLanes(cfg, device, Runtime.getRuntime().availableProcessors());
+    if (lanes > 1) {
+      // Each lane multiplies on its own core: PyTorch's own threads would only contend with the lanes.
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / lanes));
+    }
+    progress.accept(String.format("loading %s from %s on %s (%s, %d layers, batch %d, context %d, %d lane%s)",
+        spec.name(), dir, device, dtype, cfg.layers(), maxBatch, context, lanes, lanes == 1 ? "" : "s"));
     TextTokenizer tok = TextTokenizer.load(dir, cfg);
     try {
-      LlamaModel model = LlamaModel.load(dir, device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()),
+      LlamaModel model = LlamaModel.load(dir, device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()), lanes,
           n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
       Set<Long> eos = new HashSet<>();
       cfg.eosIds().forEach(id -> eos.add(id.longValue()));

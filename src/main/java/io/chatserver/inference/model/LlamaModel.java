@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -35,51 +36,18 @@ import java.util.function.IntConsumer;
  */
 public final class LlamaModel implements AutoCloseable {
 
-  private record Layer(NDArray inNorm, Proj wqkvT, NDArray bqkv, Proj woT, NDArray postNorm, Proj wguT, Proj wdownT) {}
+  /** The weights every lane reads: the norms of one layer. */
+  private record Norms(NDArray in, NDArray post) {}
 
   /**
-   * A projection {@code x W^T}, W stored [out, in]. A batch-1 step multiplies a row by W, which
-   * PyTorch's CPU BLAS does on one core (measured: 16 GB/s of weights against 42 GB/s the machine
-   * reads); so a large W is also kept as a view of {@code parts} column blocks, multiplied with one
-   * batched matmul that PyTorch spreads over its threads (each output is the same dot product, so
-   * the result is too: max difference 0.0 in the measurement). Small weights stay one matmul: for
-   * them the extra ops cost more than they save.
+   * One lane's part of a layer: its query heads and their key/value heads (q/k/v rows, and the
+   * matching columns of o), and its slice of the MLP (gate/up rows, the matching columns of down).
+   * All are views of the layer's weights, laid out so that a lane's rows are contiguous.
    */
-  static final class Proj {
-    /** Weights at least this big (in * out) are split into blocks. */
-    static final long SPLIT_AT = 1L << 20;
-    /** Blocks per weight: twice the cores (measured on 2 cores: 4 blocks beat 2, which beat 1); -Dchat.matmulParts overrides. */
-    static final int PARTS = Integer.getInteger("chat.matmulParts",
-        Math.max(1, Math.min(8, 2 * Runtime.getRuntime().availableProcessors())));
+  private record ShardLayer(NDArray wqkvT, NDArray bqkv, NDArray woT, NDArray wguT, NDArray wdownT) {}
 
-    final NDArray wT;
-    private final NDArray blocks;
-    private final int parts;
-    private final long out;
-
-    Proj(NDArray wT) {
-      this.wT = wT;
-      long in = wT.getShape().get(0);
-      this.out = wT.getShape().get(1);
-      boolean split = PARTS > 1 && in * out >= SPLIT_AT && out % PARTS == 0;
-      this.parts = split ? PARTS : 1;
-      // W^T is a view of W [out, in]: W's rows in PARTS groups, each transposed: [parts, in, out/parts]
-      this.blocks = split ? wT.transpose().reshape(parts, out / parts, in).transpose(0, 2, 1) : null;
-    }
-
-    NDArray apply(NDArray x) {
-      if (blocks == null) {
-        return x.matMul(wT);
-      }
-      long[] dims = x.getShape().getShape();
-      long in = dims[dims.length - 1];
-      long rows = x.getShape().size() / in;
-      NDArray y = x.reshape(1, rows, in).broadcast(new Shape(parts, rows, in)).matMul(blocks); // [parts, rows, out/parts]
-      long[] outDims = dims.clone();
-      outDims[outDims.length - 1] = out;
-      return y.transpose(1, 0, 2).reshape(new Shape(outDims));
-    }
-  }
+  /** One lane's part of the model: its heads, MLP columns and vocabulary rows, and its own KV cache. */
+  private record Shard(ShardLayer[] layers, NDArray headT, KvCache cache, int heads, int kvHeads, int inter) {}
 
   private final ModelConfig cfg;
   private final NDManager manager;
@@ -87,33 +55,70 @@ public final class LlamaModel implements AutoCloseable {
   private final int maxBatch;
   private final int context;
   private final NDArray embed;
-  private final Layer[] layers;
+  private final Norms[] norms;
+  private final Shard[] shards;
   private final NDArray finalNorm;
-  private final Proj lmHeadT;
   private final int retained;
   private final NDArray cos;
   /** rotate_half as a matrix: x @ R = concat(-x2, x1) (one signed 1 per column, so the product is exact). */
   private final NDArray rotateHalf;
   private final NDArray sin;
-  private final KvCache cache;
+  private final Lanes lanes;
+  /** Each helper lane's scope for the arrays of the forward pass in progress (index 0, the caller's, is unused). */
+  private final NDScope[] laneScopes;
 
   private LlamaModel(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, int retained, NDArray embed,
-                     Layer[] layers, NDArray finalNorm, Proj lmHeadT) {
+                     Norms[] norms, ShardLayer[][] shardLayers, NDArray[] heads, NDArray finalNorm) {
     this.cfg = cfg;
     this.manager = manager;
     this.dtype = dtype;
     this.maxBatch = maxBatch;
     this.context = context;
     this.embed = embed;
-    this.layers = layers;
+    this.norms = norms;
     this.finalNorm = finalNorm;
-    this.lmHeadT = lmHeadT;
     float[][] tables = ropeTables(cfg, context);
     this.cos = manager.create(tables[0], new Shape(context, cfg.headDim())).toType(dtype, false);
     this.sin = manager.create(tables[1], new Shape(context, cfg.headDim())).toType(dtype, false);
     this.rotateHalf = rotateHalf(manager, cfg.headDim()).toType(dtype, false);
     this.retained = retained;
-    this.cache = new KvCache(manager, cfg.layers(), maxBatch + 1 + retained, cfg.kvHeads(), context, cfg.headDim(), dtype);
+    int n = shardLayers.length;
+    this.shards = new Shard[n];
+    for (int s = 0; s < n; s++) {
+      KvCache cache = new KvCache(manager, cfg.layers(), maxBatch + 1 + retained, cfg.kvHeads() / n, context, cfg.headDim(), dtype);
+      shards[s] = new Shard(shardLayers[s], heads[s], cache, cfg.heads() / n, cfg.kvHeads() / n, part(cfg.intermediateSize(), n, s + 1) - part(cfg.intermediateSize(), n, s));
+    }
+    this.lanes = new Lanes(n, "model");
+    this.laneScopes = new NDScope[n];
+  }
+
+  /** Where lane {@code s} of {@code n} starts in {@code size} rows (the last lane takes the remainder). */
+  private static int part(int size, int n, int s) {
+    return (int) ((long) size * s / n);
+  }
+
+  /** Below this many weights a step costs its op dispatch, which more lanes only add to (stories260K). */
+  static final long AUTO_LANES_PARAMS = 8L << 20;
+
+  /**
+   * The lanes a model is split into on this machine when its config says "auto": one per core
+   * (at most 8) for a model big enough that reading its weights, not dispatching its ops,
+   * is the cost; one on a GPU or for a small model. The number must divide the key/value heads.
+   */
+  public static int autoLanes(ModelConfig cfg, Device device, int cores) {
+    if (!Device.Type.CPU.equals(device.getDeviceType()) || cfg.matmulParams() < AUTO_LANES_PARAMS) {
+      return 1;
+    }
+    return lanesFor(cfg, Math.min(8, cores));
+  }
+
+  /** The most lanes, at most {@code wanted}, that split the key/value heads evenly. */
+  public static int lanesFor(ModelConfig cfg, int wanted) {
+    int n = Math.max(1, wanted);
+    while (cfg.kvHeads() % n != 0) {
+      n--;
+    }
+    return n;
   }
 
   /**
@@ -123,13 +128,19 @@ public final class LlamaModel implements AutoCloseable {
    */
   public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, IntConsumer progress)
       throws IOException {
-    return load(dir, device, dtype, maxBatch, context, 0, progress);
+    return load(dir, device, dtype, maxBatch, context, 0, 1, progress);
   }
 
-  /** As above, with {@code retained} extra cache slots for prefix reuse. */
-  public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, int retained,
+  /**
+   * As above, with {@code retained} extra cache slots for prefix reuse, split into {@code lanes}
+   * tensor-parallel shards that run on as many threads (it must divide the key/value heads).
+   */
+  public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, int retained, int lanes,
                                 IntConsumer progress) throws IOException {
     ModelConfig cfg = ModelConfig.read(dir);
+    if (lanes < 1 || cfg.kvHeads() % lanes != 0) {
+      throw new IllegalArgumentException("lanes must divide the model's " + cfg.kvHeads() + " key/value heads, not " + lanes);
+    }
     Map<String, Safetensors.Tensor> t = Safetensors.readDirectory(dir);
     int ctx = Math.min(context, cfg.maxPositions());
     NDManager manager = NDManager.newBaseManager(device);
@@ -137,45 +148,89 @@ public final class LlamaModel implements AutoCloseable {
       Loader l = new Loader(manager, t, dtype, dir);
       NDArray embed = l.tensor("model.embed_tokens.weight", cfg.vocabSize(), cfg.hiddenSize());
       float scale = (float) (1.0 / Math.sqrt(cfg.headDim()));
-      int qRows = cfg.heads() * cfg.headDim();
-      int kvRows = cfg.kvHeads() * cfg.headDim();
-      Layer[] layers = new Layer[cfg.layers()];
+      int hd = cfg.headDim();
+      int qRows = cfg.heads() * hd;
+      int kvRows = cfg.kvHeads() * hd;
+      int inter = cfg.intermediateSize();
+      Norms[] norms = new Norms[cfg.layers()];
+      ShardLayer[][] shardLayers = new ShardLayer[lanes][cfg.layers()];
       for (int i = 0; i < cfg.layers(); i++) {
         String p = "model.layers." + i + ".";
         // 1/sqrt(head_dim) is folded into the query weights once, instead of a multiply per step.
         NDArray wq = l.tensor(p + "self_attn.q_proj.weight", qRows, cfg.hiddenSize()).mul(scale);
         NDArray wk = l.tensor(p + "self_attn.k_proj.weight", kvRows, cfg.hiddenSize());
         NDArray wv = l.tensor(p + "self_attn.v_proj.weight", kvRows, cfg.hiddenSize());
-        NDArray bqkv = null;
+        NDArray bq = null;
+        NDArray bk = null;
+        NDArray bv = null;
         if (cfg.qkvBias()) {
-          bqkv = NDArrays.concat(new NDList(l.tensor(p + "self_attn.q_proj.bias", qRows).mul(scale),
-              l.tensor(p + "self_attn.k_proj.bias", kvRows), l.tensor(p + "self_attn.v_proj.bias", kvRows)), 0);
+          bq = l.tensor(p + "self_attn.q_proj.bias", qRows).mul(scale);
+          bk = l.tensor(p + "self_attn.k_proj.bias", kvRows);
+          bv = l.tensor(p + "self_attn.v_proj.bias", kvRows);
         }
-        NDArray wgate = l.tensor(p + "mlp.gate_proj.weight", cfg.intermediateSize(), cfg.hiddenSize());
-        NDArray wup = l.tensor(p + "mlp.up_proj.weight", cfg.intermediateSize(), cfg.hiddenSize());
-        layers[i] = new Layer(
-            l.tensor(p + "input_layernorm.weight", cfg.hiddenSize()),
-            new Proj(NDArrays.concat(new NDList(wq, wk, wv), 0).transpose()),
-            bqkv,
-            new Proj(l.tensor(p + "self_attn.o_proj.weight", cfg.hiddenSize(), qRows).transpose()),
-            l.tensor(p + "post_attention_layernorm.weight", cfg.hiddenSize()),
-            new Proj(NDArrays.concat(new NDList(wgate, wup), 0).transpose()),
-            new Proj(l.tensor(p + "mlp.down_proj.weight", cfg.hiddenSize(), cfg.intermediateSize()).transpose()));
-        wq.close();
-        wk.close();
-        wv.close();
-        wgate.close();
-        wup.close();
+        NDArray wo = l.tensor(p + "self_attn.o_proj.weight", cfg.hiddenSize(), qRows);
+        NDArray wgate = l.tensor(p + "mlp.gate_proj.weight", inter, cfg.hiddenSize());
+        NDArray wup = l.tensor(p + "mlp.up_proj.weight", inter, cfg.hiddenSize());
+        NDArray wdown = l.tensor(p + "mlp.down_proj.weight", cfg.hiddenSize(), inter);
+        // Fused weights with each lane's rows together: [q_0 k_0 v_0 q_1 k_1 v_1 ...], [gate_0 up_0 gate_1 up_1 ...].
+        NDList qkvParts = new NDList();
+        NDList biasParts = new NDList();
+        NDList guParts = new NDList();
+        for (int s = 0; s < lanes; s++) {
+          NDIndex q = rows(part(qRows, lanes, s), part(qRows, lanes, s + 1));
+          NDIndex kv = rows(part(kvRows, lanes, s), part(kvRows, lanes, s + 1));
+          qkvParts.addAll(new NDList(wq.get(q), wk.get(kv), wv.get(kv)));
+          if (bq != null) {
+            biasParts.addAll(new NDList(bq.get(q), bk.get(kv), bv.get(kv)));
+          }
+          NDIndex m = rows(part(inter, lanes, s), part(inter, lanes, s + 1));
+          guParts.addAll(new NDList(wgate.get(m), wup.get(m)));
+        }
+        NDArray wqkv = NDArrays.concat(qkvParts, 0);
+        NDArray bqkv = bq == null ? null : NDArrays.concat(biasParts, 0);
+        NDArray wgu = NDArrays.concat(guParts, 0);
+        long qkvPerLane = (qRows + 2L * kvRows) / lanes;
+        long guPerLane = 0;
+        for (int s = 0; s < lanes; s++) {
+          long mRows = 2L * (part(inter, lanes, s + 1) - part(inter, lanes, s));
+          int q0 = part(qRows, lanes, s);
+          int q1 = part(qRows, lanes, s + 1);
+          int m0 = part(inter, lanes, s);
+          int m1 = part(inter, lanes, s + 1);
+          shardLayers[s][i] = new ShardLayer(
+              wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)).transpose(),
+              bqkv == null ? null : bqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)),
+              wo.transpose().get(rows(q0, q1)),                      // [q rows of the lane, dim]: a strided view
+              wgu.get(rows(guPerLane, guPerLane + mRows)).transpose(),
+              wdown.transpose().get(rows(m0, m1)));
+          guPerLane += mRows;
+        }
+        norms[i] = new Norms(l.tensor(p + "input_layernorm.weight", cfg.hiddenSize()),
+            l.tensor(p + "post_attention_layernorm.weight", cfg.hiddenSize()));
+        for (NDArray a : new NDArray[] {wq, wk, wv, wgate, wup, bq, bk, bv}) {
+          if (a != null) {
+            a.close();
+          }
+        }
         progress.accept(i + 1);
       }
       NDArray norm = l.tensor("model.norm.weight", cfg.hiddenSize());
       NDArray head = cfg.tiedEmbeddings() || !t.containsKey("lm_head.weight")
           ? embed : l.tensor("lm_head.weight", cfg.vocabSize(), cfg.hiddenSize());
-      return new LlamaModel(cfg, manager, dtype, maxBatch, ctx, retained, embed, layers, norm, new Proj(head.transpose()));
+      NDArray[] heads = new NDArray[lanes];
+      for (int s = 0; s < lanes; s++) {
+        heads[s] = lanes == 1 ? head.transpose()
+            : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose();
+      }
+      return new LlamaModel(cfg, manager, dtype, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
     }
+  }
+
+  private static NDIndex rows(long from, long to) {
+    return new NDIndex("{}:{}", from, to);
   }
 
   /** Creates NDArrays from mapped safetensors, checking names and shapes. */
@@ -311,29 +366,75 @@ public final class LlamaModel implements AutoCloseable {
     NDArray sinAt = sin.get(new NDIndex("{}", positions)).reshape(rows, len, 1, cfg.headDim());
 
     NDArray x = embed.get(new NDIndex("{}", manager.create(tokens))).reshape(rows, len, cfg.hiddenSize()); // [rows, len, dim]
-    for (int li = 0; li < layers.length; li++) {
-      Layer layer = layers[li];
-      x = x.add(attention(li, layer, rmsNorm(x, layer.inNorm()), rows, len, step, mask, cosAt, sinAt));
-      x = x.add(feedForward(layer, rmsNorm(x, layer.postNorm())));
+    openLaneScopes();
+    try {
+      for (int li = 0; li < norms.length; li++) {
+        int layer = li;
+        NDArray h = rmsNorm(x, norms[li].in());
+        x = plus(x, lanes.map(s -> attention(shards[s], layer, h, rows, len, step, mask, cosAt, sinAt)));
+        NDArray h2 = rmsNorm(x, norms[li].post());
+        x = plus(x, lanes.map(s -> feedForward(shards[s], layer, h2)));
+      }
+      if (!allLogits) {
+        x = x.get(new NDIndex(":, -1, :"));                                                  // [rows, dim]
+      }
+      NDArray normed = rmsNorm(x, finalNorm);
+      Object[] parts = lanes.map(s -> normed.matMul(shards[s].headT()));                    // [rows, (len,) vocab/lanes]
+      NDArray logits = parts.length == 1 ? (NDArray) parts[0] : NDArrays.concat(list(parts), -1);
+      return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    } finally {
+      closeLaneScopes();
     }
-    if (!allLogits) {
-      x = x.get(new NDIndex(":, -1, :"));                                                    // [rows, dim]
+  }
+
+  /** {@code x} plus each lane's part of a layer's output (a lane's rows of o or down give a partial sum). */
+  private static NDArray plus(NDArray x, Object[] parts) {
+    for (Object p : parts) {
+      x = x.add((NDArray) p);
     }
-    NDArray logits = lmHeadT.apply(rmsNorm(x, finalNorm));                                  // [rows, (len,) vocab]
-    return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    return x;
+  }
+
+  private static NDList list(Object[] arrays) {
+    NDList l = new NDList(arrays.length);
+    for (Object a : arrays) {
+      l.add((NDArray) a);
+    }
+    return l;
+  }
+
+  /** Helper lanes keep what they compute for this forward pass in their own scope, closed when it ends. */
+  private void openLaneScopes() {
+    if (laneScopes.length > 1) {
+      lanes.map(s -> s == 0 ? null : (laneScopes[s] = new NDScope()));
+    }
+  }
+
+  private void closeLaneScopes() {
+    if (laneScopes.length > 1) {
+      lanes.map(s -> {
+        if (s > 0 && laneScopes[s] != null) {
+          laneScopes[s].close();
+          laneScopes[s] = null;
+        }
+        return null;
+      });
+    }
   }
 
   /**
-   * Grouped-query self-attention of one layer over the cache, for normalised input {@code h}
-   * [rows, len, dim]; writes the new keys and values into the cache and returns [rows, len, dim].
+   * One lane's share of a layer's grouped-query self-attention over its own heads and cache, for
+   * normalised input {@code h} [rows, len, dim]; writes the new keys and values into the lane's
+   * cache and returns the lane's partial sum of the output projection, [rows, len, dim].
    */
-  private NDArray attention(int li, Layer layer, NDArray h, int rows, int len, KvCache.Step step, NDArray mask,
+  private NDArray attention(Shard shard, int li, NDArray h, int rows, int len, KvCache.Step step, NDArray mask,
                             NDArray cosAt, NDArray sinAt) {
-    int heads = cfg.heads();
-    int kvHeads = cfg.kvHeads();
+    ShardLayer layer = shard.layers()[li];
+    int heads = shard.heads();
+    int kvHeads = shard.kvHeads();
     int groups = cfg.groups(); // query heads per kv head
     int headDim = cfg.headDim();
-    NDArray qkv = layer.wqkvT().apply(h);                                    // [rows, len, (heads + 2*kvHeads)*headDim]
+    NDArray qkv = h.matMul(layer.wqkvT());                                  // [rows, len, (heads + 2*kvHeads)*headDim]
     if (layer.bqkv() != null) {
       qkv = qkv.add(layer.bqkv());
     }
@@ -342,9 +443,9 @@ public final class LlamaModel implements AutoCloseable {
     qk = qk.mul(cosAt).add(qk.matMul(rotateHalf).mul(sinAt));                // RoPE on queries and keys together
     NDArray q = qk.get(new NDIndex(":, :, :{}", heads));                      // [rows, len, heads, headDim]
     NDArray k = qk.get(new NDIndex(":, :, {}:", heads)).reshape((long) rows * len, kvHeads, headDim);
-    cache.write(li, step, k, v);
-    NDArray keys = cache.keys(li, step);                                      // [rows, kvHeads, visible, headDim]
-    NDArray values = cache.values(li, step);
+    shard.cache().write(li, step, k, v);
+    NDArray keys = shard.cache().keys(li, step);                              // [rows, kvHeads, visible, headDim]
+    NDArray values = shard.cache().values(li, step);
     // each kv head with its group of query heads: [rows, len, kvHeads*groups, hd] -> [rows, kvHeads, len*groups, hd]
     NDArray qByKv = len == 1 ? q.reshape(rows, kvHeads, groups, headDim) // one token: the transpose moves a dim of 1
         : q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, kvHeads, (long) len * groups, headDim);
@@ -352,17 +453,17 @@ public final class LlamaModel implements AutoCloseable {
     NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
     NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)
         : attended.reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
-    return layer.woT().apply(out);
+    return out.matMul(layer.woT());
   }
 
-  /** SwiGLU: down(silu(gate(h)) * up(h)), for normalised input [rows, len, dim]. */
-  private NDArray feedForward(Layer layer, NDArray h) {
-    NDArray gateUp = layer.wguT().apply(h);                                  // [rows, len, 2*intermediate]
-    int inter = cfg.intermediateSize();
-    NDList gu = gateUp.split(new long[] {inter}, gateUp.getShape().dimension() - 1);
+  /** One lane's share of SwiGLU, down(silu(gate(h)) * up(h)): its partial sum, [rows, len, dim]. */
+  private NDArray feedForward(Shard shard, int li, NDArray h) {
+    ShardLayer layer = shard.layers()[li];
+    NDArray gateUp = h.matMul(layer.wguT());                                // [rows, len, 2*inter of the lane]
+    NDList gu = gateUp.split(new long[] {shard.inter()}, gateUp.getShape().dimension() - 1);
     NDArray gate = gu.get(0);
     NDArray up = gu.get(1);
-    return layer.wdownT().apply(gate.mul(Activation.sigmoid(gate)).mul(up)); // [rows, len, dim]
+    return gate.mul(Activation.sigmoid(gate)).mul(up).matMul(layer.wdownT()); // [rows, len, dim]
   }
 
   /** 0 where row r's query l (at position startPos[r] + l) may look (cache positions 0..that), -inf elsewhere. */
@@ -404,12 +505,20 @@ public final class LlamaModel implements AutoCloseable {
   /** Copies one slot's cache into another (all layers): admission from staging, and compaction. */
   public void moveSlot(int from, int to) {
     if (from != to) {
-      cache.move(from, to);
+      for (Shard s : shards) {
+        s.cache().move(from, to);
+      }
     }
+  }
+
+  /** The tensor-parallel lanes (threads) a step runs on. */
+  public int lanes() {
+    return shards.length;
   }
 
   @Override
   public void close() {
+    lanes.close();
     manager.close();
   }
 }

@@ -74,4 +74,12 @@ public record ModelConfig(String modelType, int hiddenSize, int intermediateSize
   public int groups() {
     return heads / kvHeads;
   }
+
+  /** The parameters every decode step reads and multiplies: the layers' matrices and the output head (not the embedding lookup). */
+  public long matmulParams() {
+    long q = (long) heads * headDim;
+    long kv = (long) kvHeads * headDim;
+    long perLayer = hiddenSize * (q + 2 * kv) + q * hiddenSize + 3L * hiddenSize * intermediateSize;
+    return layers * perLayer + (long) vocabSize * hiddenSize;
+  }
 }

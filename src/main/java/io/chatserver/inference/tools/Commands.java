@@ -85,6 +85,8 @@ public final class Commands {
     @Option(names = "--max-batch", defaultValue = "32") int maxBatch;
     @Option(names = "--context", defaultValue = "512") int context;
     @Option(names = "--out", defaultValue = "benchmarks/results") Path out;
+    @Option(names = "--lanes", defaultValue = "0",
+        description = "tensor-parallel lanes (threads) per model; 0: auto, one per core for a big model") int lanes;
     @Option(names = "--prefix-history", defaultValue = "0",
         description = "also measure prefix reuse: a next turn after this many tokens of history (0: not)") int prefixHistory;
 
@@ -94,7 +96,7 @@ public final class Commands {
       List<ModelRuntime.Spec> specs = new ArrayList<>();
       for (String m : models) {
         String[] kv = m.split("=", 2);
-        specs.add(new ModelRuntime.Spec(kv[0], Path.of(kv[1]), "auto", "auto", maxBatch, context, 0, 64, 100_000));
+        specs.add(new ModelRuntime.Spec(kv[0], Path.of(kv[1]), "auto", "auto", maxBatch, context, 0, 64, 100_000, 0, lanes));
       }
       int[] n = Arrays.stream(streams.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
       InferenceBenchmark bench = new InferenceBenchmark(System.out);

@@ -69,17 +69,9 @@ public final class InferenceBenchmark {
     }
   }
 
-  /** The parameters every decode step reads and multiplies: the layers' matrices and the output head (not the embedding lookup). */
-  static long matmulParams(io.chatserver.inference.model.ModelConfig c) {
-    long q = (long) c.heads() * c.headDim();
-    long kv = (long) c.kvHeads() * c.headDim();
-    long perLayer = c.hiddenSize() * (q + 2 * kv) + q * c.hiddenSize() + 3L * c.hiddenSize() * c.intermediateSize();
-    return c.layers() * perLayer + (long) c.vocabSize() * c.hiddenSize();
-  }
-
   /** The floor of one decode step of {@code batch} rows: reading the weights once, or doing their FLOPs, whichever is slower. */
   static double floorMs(io.chatserver.inference.model.ModelConfig c, int bytesPerParam, int batch, Limits limits) {
-    long params = matmulParams(c);
+    long params = c.matmulParams();
     double read = params * (double) bytesPerParam / limits.bytesPerSecond();
     double compute = 2.0 * params * batch / limits.flopsPerSecond();
     return 1000 * Math.max(read, compute);
@@ -106,7 +98,7 @@ public final class InferenceBenchmark {
       for (String mode : List.of("batched", "sequential")) {
         int batch = mode.equals("batched") ? maxBatch : 1;
         ModelRuntime.Spec spec = new ModelRuntime.Spec(base.name(), base.path(), base.device(), base.dtype(), batch,
-            base.contextLength(), 0, base.prefillChunk(), 100_000);
+            base.contextLength(), 0, base.prefillChunk(), 100_000, 0, base.lanes());
         try (ModelRuntime rt = ModelRuntime.load(spec, msg -> out.println("  " + msg))) {
           measure(rt, 1, 4); // warm-up
           for (int n : streams) {
@@ -218,7 +210,7 @@ public final class InferenceBenchmark {
   public void prefixTurns(ModelRuntime.Spec base, int history) throws IOException {
     int context = Math.min(base.contextLength(), history + 128);
     ModelRuntime.Spec spec = new ModelRuntime.Spec(base.name(), base.path(), base.device(), base.dtype(), 4, context, 0,
-        base.prefillChunk(), 1000, 2);
+        base.prefillChunk(), 1000, 2, base.lanes());
     try (ModelRuntime rt = ModelRuntime.load(spec, msg -> out.println("  " + msg))) {
       long[] para = rt.textPrompt("Once upon a time, there was a little girl named Lily. She loved to play outside in the park "
           + "with her friends, and every day she found something new to look at under the big old trees.");
