@@ -361,9 +361,10 @@ public final class LlamaModel implements AutoCloseable {
     }
     NDArray positions = manager.create(positionOf);
     KvCache.Step step = KvCache.Step.of(manager.create(slotOf), positions, firstSlot, rows, visible);
-    NDArray mask = causalMask(rows, len, startPos, visible);                              // [rows, 1, len*groups, visible]
-    NDArray cosAt = cos.get(new NDIndex("{}", positions)).reshape(rows, len, 1, cfg.headDim()); // [rows, len, 1, headDim]
-    NDArray sinAt = sin.get(new NDIndex("{}", positions)).reshape(rows, len, 1, cfg.headDim());
+    NDArray mask = causalMask(rows, len, startPos, visible);                              // [rows, 1, len*groups, visible] or null
+    NDIndex atPositions = new NDIndex("{}", positions);
+    NDArray cosAt = cos.get(atPositions).expandDims(1);                                 // [rows*len, 1, headDim]
+    NDArray sinAt = sin.get(atPositions).expandDims(1);
 
     NDArray x = embed.get(new NDIndex("{}", manager.create(tokens))).reshape(rows, len, cfg.hiddenSize()); // [rows, len, dim]
     openLaneScopes();
@@ -438,18 +439,20 @@ public final class LlamaModel implements AutoCloseable {
     if (layer.bqkv() != null) {
       qkv = qkv.add(layer.bqkv());
     }
-    NDArray qk = qkv.get(new NDIndex("..., :{}", (heads + kvHeads) * headDim)).reshape(rows, len, heads + kvHeads, headDim);
-    NDArray v = qkv.get(new NDIndex("..., {}:", (heads + kvHeads) * headDim)).reshape((long) rows * len, kvHeads, headDim);
-    qk = qk.mul(cosAt).add(qk.matMul(rotateHalf).mul(sinAt));                // RoPE on queries and keys together
-    NDArray q = qk.get(new NDIndex(":, :, :{}", heads));                      // [rows, len, heads, headDim]
-    NDArray k = qk.get(new NDIndex(":, :, {}:", heads)).reshape((long) rows * len, kvHeads, headDim);
+    NDList qkAndV = qkv.reshape((long) rows * len, heads + 2L * kvHeads, headDim).split(new long[] {heads + kvHeads}, 1);
+    NDArray qk = qkAndV.get(0).mul(cosAt).add(qkAndV.get(0).matMul(rotateHalf).mul(sinAt)); // RoPE on queries and keys together
+    NDList qAndK = qk.split(new long[] {heads}, 1);
+    NDArray q = qAndK.get(0);                                                 // [rows*len, heads, headDim]
+    NDArray k = qAndK.get(1);                                                 // [rows*len, kvHeads, headDim]
+    NDArray v = qkAndV.get(1);
     shard.cache().write(li, step, k, v);
     NDArray keys = shard.cache().keys(li, step);                              // [rows, kvHeads, visible, headDim]
     NDArray values = shard.cache().values(li, step);
     // each kv head with its group of query heads: [rows, len, kvHeads*groups, hd] -> [rows, kvHeads, len*groups, hd]
     NDArray qByKv = len == 1 ? q.reshape(rows, kvHeads, groups, headDim) // one token: the transpose moves a dim of 1
         : q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, kvHeads, (long) len * groups, headDim);
-    NDArray probs = qByKv.matMul(keys.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // [rows, kvHeads, len*groups, visible]
+    NDArray scores = qByKv.matMul(keys.transpose(0, 1, 3, 2));               // [rows, kvHeads, len*groups, visible]
+    NDArray probs = (mask == null ? scores : scores.add(mask)).softmax(-1);
     NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
     NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)
         : attended.reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
@@ -460,14 +463,25 @@ public final class LlamaModel implements AutoCloseable {
   private NDArray feedForward(Shard shard, int li, NDArray h) {
     ShardLayer layer = shard.layers()[li];
     NDArray gateUp = h.matMul(layer.wguT());                                // [rows, len, 2*inter of the lane]
-    NDList gu = gateUp.split(new long[] {shard.inter()}, gateUp.getShape().dimension() - 1);
+    NDList gu = gateUp.split(new long[] {shard.inter()}, 2);
     NDArray gate = gu.get(0);
     NDArray up = gu.get(1);
     return gate.mul(Activation.sigmoid(gate)).mul(up).matMul(layer.wdownT()); // [rows, len, dim]
   }
 
-  /** 0 where row r's query l (at position startPos[r] + l) may look (cache positions 0..that), -inf elsewhere. */
+  /**
+   * 0 where row r's query l (at position startPos[r] + l) may look (cache positions 0..that), -inf
+   * elsewhere; null when every query may look at every visible position (one token per row, all
+   * rows at the same position: a single stream's decode step), so that nothing is added.
+   */
   private NDArray causalMask(int rows, int len, int[] startPos, int visible) {
+    boolean needed = len > 1;
+    for (int r = 0; r < rows && !needed; r++) {
+      needed = startPos[r] + 1 != visible;
+    }
+    if (!needed) {
+      return null;
+    }
     int groups = cfg.groups();
     float[] data = new float[rows * len * groups * visible];
     int i = 0;
