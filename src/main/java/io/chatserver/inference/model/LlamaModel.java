@@ -92,6 +92,8 @@ public final class LlamaModel implements AutoCloseable {
     this.laneScopes = new NDScope[n];
   }
 
+  private static final NDIndex LAST_TOKEN = new NDIndex(":, -1, :");
+
   /** Where lane {@code s} of {@code n} starts in {@code size} rows (the last lane takes the remainder). */
   private static int part(int size, int n, int s) {
     return (int) ((long) size * s / n);
@@ -446,12 +448,12 @@ public final class LlamaModel implements AutoCloseable {
     NDArray k = qAndK.get(1);                                                 // [rows*len, kvHeads, headDim]
     NDArray v = qkAndV.get(1);
     shard.cache().write(li, step, k, v);
-    NDArray keys = shard.cache().keys(li, step);                              // [rows, kvHeads, visible, headDim]
+    NDArray keysT = shard.cache().keysTransposed(li, step);                   // [rows, kvHeads, headDim, visible]
     NDArray values = shard.cache().values(li, step);
     // each kv head with its group of query heads: [rows, len, kvHeads*groups, hd] -> [rows, kvHeads, len*groups, hd]
     NDArray qByKv = len == 1 ? q.reshape(rows, kvHeads, groups, headDim) // one token: the transpose moves a dim of 1
         : q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, kvHeads, (long) len * groups, headDim);
-    NDArray scores = qByKv.matMul(keys.transpose(0, 1, 3, 2));               // [rows, kvHeads, len*groups, visible]
+    NDArray scores = qByKv.matMul(keysT);                                     // [rows, kvHeads, len*groups, visible]
     NDArray probs = (mask == null ? scores : scores.add(mask)).softmax(-1);
     NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
     NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)

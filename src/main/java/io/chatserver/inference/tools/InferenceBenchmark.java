@@ -100,11 +100,11 @@ public final class InferenceBenchmark {
         ModelRuntime.Spec spec = new ModelRuntime.Spec(base.name(), base.path(), base.device(), base.dtype(), batch,
             base.contextLength(), 0, base.prefillChunk(), 100_000, 0, base.lanes());
         try (ModelRuntime rt = ModelRuntime.load(spec, msg -> out.println("  " + msg))) {
-          measure(rt, 1, 4); // warm-up
+          measure(rt, 1, 200, 1); // warm-up: the JIT settles over a few hundred steps
           for (int n : streams) {
             out.printf("  %s, %s, %d stream(s) x %d tokens ...%n", base.name(), mode, n, tokens);
-            Row r = measure(rt, n, tokens);
             int rowsPerStep = mode.equals("batched") ? Math.min(n, maxBatch) : 1;
+            Row r = measure(rt, n, tokens, rowsPerStep);
             double floor = floorMs(rt.model().config(), rt.model().bytesPerParam(), rowsPerStep, limits);
             r = new Row(base.name(), random, mode, n, tokens, r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(),
                 r.ttftP99(), r.peakRssMb(), r.stepMs(), floor);
@@ -122,7 +122,21 @@ public final class InferenceBenchmark {
     return rows;
   }
 
-  private Row measure(ModelRuntime rt, int n, int tokens) {
+  /**
+   * Runs {@code n} streams of {@code tokens} tokens; the decode step reported is the median of the
+   * scheduler's own timings (forward pass and sampling) of the steps that ran {@code rowsPerStep}
+   * rows, the batch its roofline floor is computed for.
+   */
+  private Row measure(ModelRuntime rt, int n, int tokens, int rowsPerStep) {
+    List<Long> stepNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    rt.scheduler().observe(new io.chatserver.inference.engine.SchedulerObserver() {
+      @Override
+      public void step(int batch, long nanos) {
+        if (batch == rowsPerStep) {
+          stepNanos.add(nanos);
+        }
+      }
+    });
     AtomicLong peak = new AtomicLong(rssMb());
     Thread sampler = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
@@ -138,7 +152,6 @@ public final class InferenceBenchmark {
     sampler.start();
     List<CompletableFuture<GenerationListener.Finish>> done = new ArrayList<>();
     long t0 = System.nanoTime();
-    long steps0 = rt.scheduler().steps();
     for (int i = 0; i < n; i++) {
       CompletableFuture<GenerationListener.Finish> f = new CompletableFuture<>();
       done.add(f);
@@ -169,11 +182,13 @@ public final class InferenceBenchmark {
       perStream += f.tokensPerSecond();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    long steps = Math.max(1, rt.scheduler().steps() - steps0);
     sampler.interrupt();
+    rt.scheduler().observe(null);
     Arrays.sort(ttft);
+    long[] steps = stepNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+    double stepMs = steps.length == 0 ? 0 : percentile(steps, 50) / 1e6;
     return new Row(rt.name(), false, "", n, tokens, seconds, generated / seconds, perStream / n, percentile(ttft, 50),
-        percentile(ttft, 99), peak.get(), seconds * 1000 / steps, 0);
+        percentile(ttft, 99), peak.get(), stepMs, 0);
   }
 
   static long percentile(long[] sorted, int p) {
