@@ -64,7 +64,8 @@ public final class AppConfig {
       new EnvVar("MODEL_ALLOW_NATIVE_DOWNLOAD", null, Boolean.class, "true: DJL may download its CUDA native library once (read at start, before the engine)"),
       new EnvVar("MODEL_DTYPE", "models.defaults.dtype", String.class, "auto, float32, float16 or bfloat16 (GPU only)"),
       new EnvVar("MODEL_MAX_BATCH", "models.defaults.maxBatch", Integer.class, "sequences decoded together per model"),
-      new EnvVar("MODEL_CONTEXT", "models.defaults.contextLength", Integer.class, "context length (capped by the model's own)"));
+      new EnvVar("MODEL_CONTEXT", "models.defaults.contextLength", Integer.class, "context length (capped by the model's own)"),
+      new EnvVar("MODEL_LANES", "models.defaults.lanes", String.class, "auto, or the threads a model is split over"));
 
   private AppConfig() {}
 

@@ -53,13 +53,16 @@ public final class ModelRuntime implements AutoCloseable {
           o.getInteger("prefixCacheSlots", 2), lanes(o.getValue("lanes", "auto")));
     }
 
-    /** {@code "auto"} (0: one per core for a big model on a CPU) or a number of lanes. */
+    /** {@code "auto"} (0: one per core for a big model on a CPU) or a number of lanes (also as text, from the environment). */
     static int lanes(Object v) {
       if (v instanceof Number n && n.intValue() >= 1) {
         return n.intValue();
       }
       if ("auto".equals(v)) {
         return 0;
+      }
+      if (v instanceof String s && s.matches("[1-9][0-9]{0,2}")) {
+        return Integer.parseInt(s);
       }
       throw new IllegalArgumentException("lanes must be \"auto\" or a positive number, not " + v);
     }

@@ -23,4 +23,19 @@ class DeviceTest {
     }
     assertThrows(IllegalArgumentException.class, () -> ModelRuntime.device("tpu"));
   }
+
+  @Test
+  void lanesAreAutoOrAPositiveNumberAndAnythingElseSaysSo() {
+    java.nio.file.Path base = java.nio.file.Path.of("/models");
+    io.vertx.core.json.JsonObject entry = new io.vertx.core.json.JsonObject().put("name", "m").put("path", "m");
+    assertEquals(0, ModelRuntime.Spec.fromJson(entry, base).lanes(), "auto by default");
+    assertEquals(0, ModelRuntime.Spec.fromJson(entry.copy().put("lanes", "auto"), base).lanes());
+    assertEquals(2, ModelRuntime.Spec.fromJson(entry.copy().put("lanes", 2), base).lanes());
+    assertEquals(3, ModelRuntime.Spec.fromJson(entry.copy().put("lanes", "3"), base).lanes(), "MODEL_LANES=3 from the environment");
+    for (Object bad : new Object[] {0, -1, "two", "0"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> ModelRuntime.Spec.fromJson(entry.copy().put("lanes", bad), base));
+      assertTrue(e.getMessage().contains("lanes must be \"auto\" or a positive number"), e.getMessage());
+    }
+  }
 }
