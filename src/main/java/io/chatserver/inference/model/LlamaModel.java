@@ -31,8 +31,14 @@ import java.util.function.IntConsumer;
  * per-sequence loops inside a layer, and few ops per step (the op count, not the FLOPs, is the
  * cost of small models).
  *
+ * <p>On a CPU a big model is split, tensor-parallel, into {@link Lanes}: lane s holds its share of
+ * the query and key/value heads (with its own KV cache), of the MLP's columns and of the output
+ * head's vocabulary, and runs on its own thread; the lanes' partial sums of o and down are added
+ * to the residual stream, twice per layer. One lane is the plain model on the caller's thread.
+ *
  * <p>Every forward call must run inside an {@code NDScope} (the scheduler does), so per-step
- * arrays are freed each step.
+ * arrays are freed each step; helper lanes keep theirs in scopes of their own, closed when the
+ * forward pass ends.
  */
 public final class LlamaModel implements AutoCloseable {
 
