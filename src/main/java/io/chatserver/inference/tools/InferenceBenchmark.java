@@ -26,10 +26,16 @@ public final class InferenceBenchmark {
 
   /** One measured configuration. */
   public record Row(String model, boolean random, String mode, int streams, int tokens, double seconds, double aggregateTps,
-                    double perStreamTps, long ttftP50, long ttftP99, long peakRssMb, double stepMs, double floorMs) {
+                    double perStreamTps, long ttftP50, long ttftP99, long peakRssMb, double stepMs, double floorMs,
+                    double matmulMs) {
     /** How close a decode step came to the machine's floor for it (100 = at the limit). */
     public double percentOfFloor() {
       return stepMs > 0 ? 100 * floorMs / stepMs : 0;
+    }
+
+    /** How close the step's matmuls alone, with nothing else, came to the same floor: the ceiling of this engine's kernels. */
+    public double matmulPercentOfFloor() {
+      return matmulMs > 0 ? 100 * floorMs / matmulMs : 0;
     }
   }
 
@@ -107,12 +113,12 @@ public final class InferenceBenchmark {
             Row r = measure(rt, n, tokens, rowsPerStep);
             double floor = floorMs(rt.model().config(), rt.model().bytesPerParam(), rowsPerStep, limits);
             r = new Row(base.name(), random, mode, n, tokens, r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(),
-                r.ttftP99(), r.peakRssMb(), r.stepMs(), floor);
+                r.ttftP99(), r.peakRssMb(), r.stepMs(), floor, matmulMs(rt, rowsPerStep));
             rows.add(r);
             out.printf("    %.1f tok/s aggregate, %.1f tok/s per stream, TTFT p50 %d ms p99 %d ms, peak RSS %d MB; "
-                    + "decode step %.2f ms, floor %.2f ms (%.0f %% of the machine's limit)%n",
+                    + "decode step %.2f ms, floor %.2f ms (%.0f %% of the machine's limit; its matmuls alone: %.2f ms, %.0f %%)%n",
                 r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(),
-                r.percentOfFloor());
+                r.percentOfFloor(), r.matmulMs(), r.matmulPercentOfFloor());
           }
         } catch (IOException e) {
           throw new IllegalStateException("cannot load " + base.path() + ": " + e.getMessage(), e);
@@ -120,6 +126,20 @@ public final class InferenceBenchmark {
       }
     }
     return rows;
+  }
+
+  /** The median time of a decode step's matmuls alone at {@code rows} rows, on the model's lanes (after two warm-up runs). */
+  private static double matmulMs(ModelRuntime rt, int rows) {
+    long[] t = new long[9];
+    for (int i = -2; i < t.length; i++) {
+      long t0 = System.nanoTime();
+      rt.model().matmulsOnly(rows);
+      if (i >= 0) {
+        t[i] = System.nanoTime() - t0;
+      }
+    }
+    Arrays.sort(t);
+    return t[t.length / 2] / 1e6;
   }
 
   /**
@@ -188,7 +208,7 @@ public final class InferenceBenchmark {
     long[] steps = stepNanos.stream().mapToLong(Long::longValue).sorted().toArray();
     double stepMs = steps.length == 0 ? 0 : percentile(steps, 50) / 1e6;
     return new Row(rt.name(), false, "", n, tokens, seconds, generated / seconds, perStream / n, percentile(ttft, 50),
-        percentile(ttft, 99), peak.get(), stepMs, 0);
+        percentile(ttft, 99), peak.get(), stepMs, 0, 0);
   }
 
   static long percentile(long[] sorted, int p) {
@@ -282,23 +302,25 @@ public final class InferenceBenchmark {
   public void report(List<Row> rows, Path dir) throws IOException {
     Files.createDirectories(dir);
     StringBuilder csv = new StringBuilder("model,weights,mode,streams,tokens_per_stream,seconds,aggregate_tok_s,per_stream_tok_s,"
-        + "ttft_p50_ms,ttft_p99_ms,peak_rss_mb,step_ms,floor_ms,percent_of_floor\n");
+        + "ttft_p50_ms,ttft_p99_ms,peak_rss_mb,step_ms,floor_ms,percent_of_floor,matmul_ms,matmul_percent_of_floor\n");
     JsonArray json = new JsonArray();
     out.println();
     if (limits != null) {
       out.printf("machine: memory read %.1f GB/s, float32 GEMM %.1f GFLOP/s (measured in this run)%n", limits.bytesPerSecond() / 1e9,
           limits.flopsPerSecond() / 1e9);
     }
-    out.printf("%-22s %-7s %-10s %7s %12s %12s %9s %9s %9s %9s %9s %7s%n", "model", "weights", "mode", "streams", "agg tok/s",
-        "tok/s/strm", "ttft p50", "ttft p99", "RSS MB", "step ms", "floor ms", "% floor");
+    out.printf("%-22s %-7s %-10s %7s %12s %12s %9s %9s %9s %9s %9s %7s %9s %7s%n", "model", "weights", "mode", "streams", "agg tok/s",
+        "tok/s/strm", "ttft p50", "ttft p99", "RSS MB", "step ms", "floor ms", "% floor", "mm ms", "mm %");
     for (Row r : rows) {
       String weights = r.random() ? "RANDOM" : "real";
-      out.printf("%-22s %-7s %-10s %7d %12.1f %12.1f %9d %9d %9d %9.2f %9.2f %6.0f%%%n", r.model(), weights, r.mode(), r.streams(),
-          r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(), r.percentOfFloor());
-      csv.append(String.format("%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%d,%d,%d,%.3f,%.3f,%.1f%n", r.model(), weights, r.mode(), r.streams(),
-          r.tokens(), r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(),
-          r.floorMs(), r.percentOfFloor()));
-      json.add(JsonObject.mapFrom(r).put("weights", weights).put("percentOfFloor", r.percentOfFloor()));
+      out.printf("%-22s %-7s %-10s %7d %12.1f %12.1f %9d %9d %9d %9.2f %9.2f %6.0f%% %9.2f %6.0f%%%n", r.model(), weights, r.mode(),
+          r.streams(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(),
+          r.percentOfFloor(), r.matmulMs(), r.matmulPercentOfFloor());
+      csv.append(String.format("%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%d,%d,%d,%.3f,%.3f,%.1f,%.3f,%.1f%n", r.model(), weights, r.mode(),
+          r.streams(), r.tokens(), r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(),
+          r.stepMs(), r.floorMs(), r.percentOfFloor(), r.matmulMs(), r.matmulPercentOfFloor()));
+      json.add(JsonObject.mapFrom(r).put("weights", weights).put("percentOfFloor", r.percentOfFloor())
+          .put("matmulPercentOfFloor", r.matmulPercentOfFloor()));
     }
     for (Row one : rows) {
       if (one.mode().equals("batched") && one.streams() == 1) {
@@ -307,7 +329,8 @@ public final class InferenceBenchmark {
                 one.model(), r16.aggregateTps() / one.aggregateTps()));
       }
     }
-    out.println("(models marked RANDOM have random weights of a realistic shape: their speed is real, their text is noise)");
+    out.println("(models marked RANDOM have random weights of a realistic shape: their speed is real, their text is noise;"
+        + " mm: the step's matmuls alone on the same lanes, what PyTorch's kernels take with nothing else around them)");
     Files.writeString(dir.resolve("results.csv"), csv);
     Files.writeString(dir.resolve("results.json"), json.encodePrettily());
     out.println("wrote " + dir.resolve("results.csv") + " and " + dir.resolve("results.json"));
