@@ -9,14 +9,18 @@ import java.util.function.IntFunction;
  * multiplies a row by a matrix on one core (measured: 16 GB/s of weights against the 39 GB/s two
  * cores read), so the model is split into shards, tensor-parallel, and each core multiplies its own.
  *
- * <p>A step hands work over about twice per layer, so a helper waits for its next shard spinning
- * (a hand-over then costs well under a microsecond), and parks after {@link #SPIN_NANOS} without
- * work so that an idle model costs no CPU.
+ * <p>A step hands work over about twice per layer, so a waiting thread spins for its next shard
+ * (a hand-over then costs well under a microsecond) for {@link #BUSY_NANOS}, then yields its core
+ * to any other thread that wants it (the server's event loops share these cores) while it keeps
+ * checking, and a helper parks after {@link #SPIN_NANOS} without work so that an idle model
+ * costs no CPU.
  */
 final class Lanes implements AutoCloseable {
 
-  /** How long an idle helper spins before it parks. */
+  /** How long an idle helper keeps checking for work before it parks. */
   static final long SPIN_NANOS = 2_000_000;
+  /** How long a waiting thread spins before it starts yielding between checks. */
+  static final long BUSY_NANOS = 20_000;
 
   private final Helper[] helpers;
 
@@ -98,10 +102,13 @@ final class Lanes implements AutoCloseable {
     }
 
     void awaitDone() {
-      long spins = 0;
+      long start = System.nanoTime();
       while (task != null) {
-        if (++spins < 1_000_000) {
+        long waited = System.nanoTime() - start;
+        if (waited < BUSY_NANOS) {
           Thread.onSpinWait();
+        } else if (waited < SPIN_NANOS) {
+          Thread.yield();
         } else {
           LockSupport.parkNanos(20_000); // a long shard (a big prefill): stop burning the core
         }
@@ -114,8 +121,11 @@ final class Lanes implements AutoCloseable {
       while (!stopped) {
         IntFunction<?> t = task;
         if (t == null) {
-          if (System.nanoTime() - idleSince < SPIN_NANOS) {
+          long idle = System.nanoTime() - idleSince;
+          if (idle < BUSY_NANOS) {
             Thread.onSpinWait();
+          } else if (idle < SPIN_NANOS) {
+            Thread.yield();
           } else {
             parked = true;
             if (task == null && !stopped) {
