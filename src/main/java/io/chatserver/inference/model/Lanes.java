@@ -80,6 +80,19 @@ final class Lanes implements AutoCloseable {
     }
   }
 
+  /** Spins, then yields, while a wait that has lasted {@code waited} is short; false once it has lasted {@link #SPIN_NANOS}. */
+  private static boolean waitBriefly(long waited) {
+    if (waited < BUSY_NANOS) {
+      Thread.onSpinWait();
+      return true;
+    }
+    if (waited < SPIN_NANOS) {
+      Thread.yield();
+      return true;
+    }
+    return false;
+  }
+
   private static final class Helper implements Runnable {
     final int shard;
     Thread thread;
@@ -104,12 +117,7 @@ final class Lanes implements AutoCloseable {
     void awaitDone() {
       long start = System.nanoTime();
       while (task != null) {
-        long waited = System.nanoTime() - start;
-        if (waited < BUSY_NANOS) {
-          Thread.onSpinWait();
-        } else if (waited < SPIN_NANOS) {
-          Thread.yield();
-        } else {
+        if (!waitBriefly(System.nanoTime() - start)) {
           LockSupport.parkNanos(20_000); // a long shard (a big prefill): stop burning the core
         }
       }
@@ -121,12 +129,7 @@ final class Lanes implements AutoCloseable {
       while (!stopped) {
         IntFunction<?> t = task;
         if (t == null) {
-          long idle = System.nanoTime() - idleSince;
-          if (idle < BUSY_NANOS) {
-            Thread.onSpinWait();
-          } else if (idle < SPIN_NANOS) {
-            Thread.yield();
-          } else {
+          if (!waitBriefly(System.nanoTime() - idleSince)) {
             parked = true;
             if (task == null && !stopped) {
               LockSupport.park(this);
