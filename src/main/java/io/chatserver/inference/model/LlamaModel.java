@@ -165,14 +165,14 @@ public final class LlamaModel implements AutoCloseable {
       for (int i = 0; i < cfg.layers(); i++) {
         String p = "model.layers." + i + ".";
         // 1/sqrt(head_dim) is folded into the query weights once, instead of a multiply per step.
-        NDArray wq = l.tensor(p + "self_attn.q_proj.weight", qRows, cfg.hiddenSize()).mul(scale);
+        NDArray wq = l.scaled(l.tensor(p + "self_attn.q_proj.weight", qRows, cfg.hiddenSize()), scale);
         NDArray wk = l.tensor(p + "self_attn.k_proj.weight", kvRows, cfg.hiddenSize());
         NDArray wv = l.tensor(p + "self_attn.v_proj.weight", kvRows, cfg.hiddenSize());
         NDArray bq = null;
         NDArray bk = null;
         NDArray bv = null;
         if (cfg.qkvBias()) {
-          bq = l.tensor(p + "self_attn.q_proj.bias", qRows).mul(scale);
+          bq = l.scaled(l.tensor(p + "self_attn.q_proj.bias", qRows), scale);
           bk = l.tensor(p + "self_attn.k_proj.bias", kvRows);
           bv = l.tensor(p + "self_attn.v_proj.bias", kvRows);
         }
@@ -197,6 +197,10 @@ public final class LlamaModel implements AutoCloseable {
         NDArray wqkv = NDArrays.concat(qkvParts, 0);
         NDArray bqkv = bq == null ? null : NDArrays.concat(biasParts, 0);
         NDArray wgu = NDArrays.concat(guParts, 0);
+        // the slices hold their sources' memory: close them with the sources, once the fused copies exist
+        qkvParts.close();
+        biasParts.close();
+        guParts.close();
         long qkvPerLane = (qRows + 2L * kvRows) / lanes;
         long guPerLane = 0;
         for (int s = 0; s < lanes; s++) {
@@ -243,6 +247,13 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Creates NDArrays from mapped safetensors, checking names and shapes. */
   private record Loader(NDManager manager, Map<String, Safetensors.Tensor> tensors, DataType dtype, Path dir) {
+    /** {@code a * factor}, freeing {@code a}. */
+    NDArray scaled(NDArray a, float factor) {
+      try (a) {
+        return a.mul(factor);
+      }
+    }
+
     NDArray tensor(String name, long... shape) throws IOException {
       Safetensors.Tensor t = tensors.get(name);
       if (t == null) {
