@@ -67,10 +67,6 @@ public final class ModelRuntime implements AutoCloseable {
       throw new IllegalArgumentException("lanes must be \"auto\" or a positive number, not " + v);
     }
 
-    /** A copy with {@code lanes} lanes (0: auto). */
-    public Spec withLanes(int lanes) {
-      return new Spec(name, path, device, dtype, maxBatch, contextLength, kvCacheBytes, prefillChunk, maxQueue, prefixSlots, lanes);
-    }
   }
 
   private final Spec spec;

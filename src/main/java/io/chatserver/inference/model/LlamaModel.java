@@ -98,8 +98,6 @@ public final class LlamaModel implements AutoCloseable {
     this.laneScopes = new NDScope[n];
   }
 
-  private static final NDIndex LAST_TOKEN = new NDIndex(":, -1, :");
-
   /** Where lane {@code s} of {@code n} starts in {@code size} rows (the last lane takes the remainder). */
   private static int part(int size, int n, int s) {
     return (int) ((long) size * s / n);
@@ -396,7 +394,7 @@ public final class LlamaModel implements AutoCloseable {
         x = plus(x, lanes.map(s -> feedForward(shards[s], layer, h2)));
       }
       if (!allLogits) {
-        x = x.get(new NDIndex(":, -1, :"));                                                  // [rows, dim]
+        x = len == 1 ? x.reshape(rows, cfg.hiddenSize()) : x.get(new NDIndex(":, -1, :")); // [rows, dim]
       }
       NDArray normed = rmsNorm(x, finalNorm);
       Object[] parts = lanes.map(s -> normed.matMul(shards[s].headT()));                    // [rows, (len,) vocab/lanes]
