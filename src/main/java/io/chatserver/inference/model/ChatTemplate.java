@@ -1,19 +1,20 @@
 package io.chatserver.inference.model;
 
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.chatserver.inference.template.Jinja;
+import io.chatserver.inference.template.JinjaException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Renders a conversation into a prompt with the model's own Jinja chat template
- * ({@code tokenizer_config.json: chat_template}), as Hugging Face's apply_chat_template does.
+ * ({@code tokenizer_config.json: chat_template}, or a GGUF file's), byte for byte as Hugging
+ * Face's {@code apply_chat_template} does: the same Jinja semantics ({@link Jinja}), the messages
+ * as sent (tool calls and tool results included), {@code tools}, {@code add_generation_prompt},
+ * {@code bos_token}/{@code eos_token}, and extra variables ({@code chat_template_kwargs}).
  * Base models without a template get {@link #PLAIN}: the system text, then "User: ..." /
  * "Assistant: ..." lines, ending with "Assistant:"; generation then stops at "\nUser:".
  */
@@ -29,82 +30,88 @@ public final class ChatTemplate {
   /** Stop strings that go with {@link #PLAIN}, so a base model does not write the user's next turn. */
   public static final List<String> PLAIN_STOPS = List.of("\nUser:");
 
-  /** Thrown by a template's raise_exception(). */
+  /** A conversation the template refuses (its raise_exception message) or cannot render: the request's fault. */
   public static final class TemplateError extends RuntimeException {
     public TemplateError(String message) {
       super(message, null, false, false);
     }
   }
 
-  private final String template;
   private final boolean plain;
   private final String bos;
   private final String eos;
-  private final Jinjava jinjava;
+  private final Jinja jinja;
+  private final String source;
 
   public ChatTemplate(String template, String bos, String eos) {
     this.plain = template == null || template.isBlank();
-    this.template = plain ? PLAIN : template;
+    this.source = plain ? PLAIN : template;
     this.bos = bos == null ? "" : bos;
     this.eos = eos == null ? "" : eos;
-    this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-        .withFailOnUnknownTokens(false).build());
-    jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
-        "raiseException", String.class));
+    Jinja compiled;
+    try {
+      compiled = Jinja.compile(source);
+    } catch (JinjaException e) {
+      throw new IllegalArgumentException("the chat template cannot be parsed: " + e.getMessage());
+    }
+    this.jinja = compiled;
   }
 
   /** The template of a tokenizer config (a string, or a list of named templates: "default" is taken). */
   public static ChatTemplate of(TextTokenizer tokenizer) {
-    Object t = tokenizer.config().getValue("chat_template");
-    String text = null;
+    return new ChatTemplate(templateText(tokenizer.config().getValue("chat_template")), tokenizer.bosText(), tokenizer.eosText());
+  }
+
+  static String templateText(Object t) {
     if (t instanceof String s) {
-      text = s;
-    } else if (t instanceof JsonArray list) {
+      return s;
+    }
+    if (t instanceof JsonArray list) {
       for (Object o : list) {
         if (o instanceof JsonObject named && "default".equals(named.getString("name"))) {
-          text = named.getString("template");
+          return named.getString("template");
         }
       }
     }
-    return new ChatTemplate(text, tokenizer.bosText(), tokenizer.eosText());
-  }
-
-  public static String raiseException(String message) {
-    throw new TemplateError("chat template: " + message);
+    return null;
   }
 
   public boolean isPlain() {
     return plain;
   }
 
-  /** messages: [{role, content}]; ends with the assistant's turn opened when {@code addGenerationPrompt}. */
+  public String source() {
+    return source;
+  }
+
+  /** messages: [{role, content, ...}]; ends with the assistant's turn opened when {@code addGenerationPrompt}. */
   public String render(JsonArray messages, boolean addGenerationPrompt) {
-    List<Map<String, Object>> list = new ArrayList<>();
-    for (Object o : messages) {
-      JsonObject m = (JsonObject) o;
-      Map<String, Object> entry = new HashMap<>();
-      entry.put("role", m.getString("role"));
-      entry.put("content", m.getString("content"));
-      list.add(entry);
-    }
+    return render(messages, null, addGenerationPrompt, null);
+  }
+
+  /**
+   * As above with the tools the model may call (OpenAI's {@code tools}, passed to the template as
+   * they are) and extra template variables; kwargs cannot replace messages, tools or the
+   * generation prompt flag.
+   */
+  public String render(JsonArray messages, JsonArray tools, boolean addGenerationPrompt, JsonObject kwargs) {
     Map<String, Object> ctx = new HashMap<>();
-    ctx.put("messages", list);
+    if (kwargs != null) {
+      ctx.putAll(kwargs.getMap());
+    }
+    ctx.put("messages", messages);
+    if (tools != null) {
+      ctx.put("tools", tools);
+    }
     ctx.put("add_generation_prompt", addGenerationPrompt);
-    ctx.put("bos_token", bos);
-    ctx.put("eos_token", eos);
+    ctx.putIfAbsent("bos_token", bos);
+    ctx.putIfAbsent("eos_token", eos);
     try {
-      return jinjava.render(template, ctx);
-    } catch (TemplateError e) {
-      throw e;
-    } catch (RuntimeException e) {
-      Throwable c = e;
-      while (c.getCause() != null) {
-        c = c.getCause();
-        if (c instanceof TemplateError te) {
-          throw te;
-        }
-      }
-      throw new TemplateError("chat template could not be rendered: " + e.getMessage());
+      return jinja.render(ctx);
+    } catch (JinjaException.Raised e) {
+      throw new TemplateError(e.getMessage());
+    } catch (JinjaException e) {
+      throw new TemplateError("the chat template could not be rendered: " + e.getMessage());
     }
   }
 }
