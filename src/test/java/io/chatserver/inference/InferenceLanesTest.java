@@ -3,7 +3,8 @@ package io.chatserver.inference;
 import ai.djl.Device;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import io.chatserver.inference.model.LlamaModel;
+import io.chatserver.inference.model.Decoder;
+import io.chatserver.inference.model.family.Checkpoints;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,8 +26,8 @@ class InferenceLanesTest extends InferenceTest {
   @Test
   void twoLanesGiveTheLogitsOfOne() throws Exception {
     long[] ids = runtime.textPrompt(REFERENCE);
-    try (LlamaModel one = LlamaModel.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0, 1, x -> { });
-         LlamaModel two = LlamaModel.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0, 2, x -> { })) {
+    try (Decoder one = Checkpoints.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0, 1, x -> { });
+         Decoder two = Checkpoints.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0, 2, x -> { })) {
       assertEquals(2, two.lanes());
       float[] a;
       float[] b;
@@ -46,7 +47,7 @@ class InferenceLanesTest extends InferenceTest {
 
   @Test
   void theHelperLaneLeavesNoArraysBehind() throws Exception {
-    try (LlamaModel m = LlamaModel.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0, 2, x -> { })) {
+    try (Decoder m = Checkpoints.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0, 2, x -> { })) {
       int before = m.manager().getManagedArrays().size();
       for (int p = 0; p < 20; p++) {
         try (NDScope s = new NDScope()) {

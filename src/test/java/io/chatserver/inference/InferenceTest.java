@@ -10,7 +10,8 @@ import io.chatserver.inference.engine.BatchScheduler;
 import io.chatserver.inference.engine.GenerationListener.Finish;
 import io.chatserver.inference.engine.ModelRuntime;
 import io.chatserver.inference.engine.SamplingParams;
-import io.chatserver.inference.model.LlamaModel;
+import io.chatserver.inference.model.Decoder;
+import io.chatserver.inference.model.family.Checkpoints;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -101,7 +102,7 @@ class InferenceTest {
   void incrementalDecodingMatchesFullRecompute() throws Exception {
     long[] ids = runtime.textPrompt(REFERENCE);
     int n = ids.length;
-    try (LlamaModel m = LlamaModel.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0,
+    try (Decoder m = Checkpoints.load(SharedModels.stories260k(), Device.cpu(), DataType.FLOAT32, 2, 512, 0,
         Math.max(1, lanes()), x -> { })) {
       float[] full;
       try (NDScope s = new NDScope()) {

@@ -2,7 +2,7 @@ package io.chatserver.inference.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
-import io.chatserver.inference.model.LlamaModel;
+import io.chatserver.inference.model.Decoder;
 import io.chatserver.inference.model.TextTokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +28,7 @@ public final class BatchScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchScheduler.class);
 
   private final String name;
-  private final LlamaModel model;
+  private final Decoder model;
   private final TextTokenizer tokenizer;
   private final Set<Long> eos;
   private final int prefillChunk;
@@ -50,7 +50,7 @@ public final class BatchScheduler implements AutoCloseable {
   /** Test hook: prefix reuse on (default) or off. */
   private volatile boolean reuse = true;
 
-  public BatchScheduler(String name, LlamaModel model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
+  public BatchScheduler(String name, Decoder model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
     this.name = name;
     this.model = model;
     this.tokenizer = tokenizer;
@@ -238,7 +238,7 @@ public final class BatchScheduler implements AutoCloseable {
     long[] chunk = Arrays.copyOfRange(s.prompt, s.prefilled, s.prefilled + len);
     long token;
     try (NDScope scope = new NDScope()) {
-      NDArray logits = model.forward(chunk, model.stagingSlot(), 1, len, new int[] {s.prefilled}, false);
+      NDArray logits = model.forward(chunk, model.stagingSlot(), 1, len, new int[] {s.prefilled}, new int[] {s.prompt.length}, false);
       s.prefilled += len;
       s.cached = s.prefilled;
       if (s.prefilled < s.prompt.length) {

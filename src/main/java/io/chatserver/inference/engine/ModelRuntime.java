@@ -4,9 +4,11 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import io.chatserver.inference.model.ChatTemplate;
-import io.chatserver.inference.model.LlamaModel;
+import io.chatserver.inference.model.Decoder;
 import io.chatserver.inference.model.ModelConfig;
 import io.chatserver.inference.model.TextTokenizer;
+import io.chatserver.inference.model.family.Checkpoints;
+import io.chatserver.inference.model.family.Families;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -70,13 +72,13 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   private final Spec spec;
-  private final LlamaModel model;
+  private final Decoder model;
   private final TextTokenizer tokenizer;
   private final ChatTemplate template;
   private final BatchScheduler scheduler;
   private final String deviceName;
 
-  private ModelRuntime(Spec spec, LlamaModel model, TextTokenizer tokenizer, ChatTemplate template,
+  private ModelRuntime(Spec spec, Decoder model, TextTokenizer tokenizer, ChatTemplate template,
                        BatchScheduler scheduler, String deviceName) {
     this.spec = spec;
     this.model = model;
@@ -89,13 +91,13 @@ public final class ModelRuntime implements AutoCloseable {
   /** Loads the model (blocking); {@code progress} hears human-readable steps. */
   public static ModelRuntime load(Spec spec, Consumer<String> progress) throws IOException {
     Path dir = spec.path();
-    ModelConfig cfg = ModelConfig.read(dir);
+    ModelConfig cfg = Families.read(dir);
     Device device = device(spec.device());
     DataType dtype = dtype(spec.dtype(), device);
     int context = Math.min(spec.contextLength(), cfg.maxPositions());
     int maxBatch = batchForBudget(spec, cfg, context, dtype);
-    int lanes = spec.lanes() > 0 ? LlamaModel.lanesFor(cfg, spec.lanes())
-        : LlamaModel.autoLanes(cfg, device, Runtime.getRuntime().availableProcessors());
+    int lanes = spec.lanes() > 0 ? Decoder.lanesFor(cfg, spec.lanes())
+        : Decoder.autoLanes(cfg, device, Runtime.getRuntime().availableProcessors());
     if (lanes > 1) {
       // Each lane multiplies on its own core: PyTorch's own threads would only contend with the lanes.
       ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / lanes));
@@ -104,7 +106,7 @@ public final class ModelRuntime implements AutoCloseable {
         spec.name(), dir, device, dtype, cfg.layers(), maxBatch, context, lanes, lanes == 1 ? "" : "s"));
     TextTokenizer tok = TextTokenizer.load(dir, cfg);
     try {
-      LlamaModel model = LlamaModel.load(dir, device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()), lanes,
+      Decoder model = Checkpoints.load(dir, cfg, device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()), lanes,
           n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
       Set<Long> eos = new HashSet<>();
       cfg.eosIds().forEach(id -> eos.add(id.longValue()));
@@ -227,7 +229,7 @@ public final class ModelRuntime implements AutoCloseable {
     return spec;
   }
 
-  public LlamaModel model() {
+  public Decoder model() {
     return model;
   }
 

@@ -1,75 +1,33 @@
 package io.chatserver.inference.model;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The architecture of a Hugging Face Llama-family checkpoint, from its {@code config.json}
- * (and {@code generation_config.json} for end-of-sequence ids). Llama and Mistral share it;
- * Qwen2 adds biases on q/k/v ({@code attention_bias}, or implied by {@code model_type: qwen2}).
+ * What the decoder needs to know about a checkpoint: its shape, and the knobs in which the
+ * families differ (read from {@code config.json} by the family's adapter in
+ * {@code inference.model.family}, or from a GGUF file's metadata).
+ *
+ * @param ropes          per layer, its rotary embedding; null for a layer without one (NoPE)
+ * @param slidingWindows per layer, how many positions a query sees (itself included); 0 for all
+ * @param normPlusOne    RMSNorm multiplies by (1 + w) (Gemma) instead of w
+ * @param embedScale     the embeddings are multiplied by this on the way in (Gemma: sqrt(hidden))
+ * @param sandwichNorms  norms after attention and after the MLP too (Gemma 2/3)
+ * @param activation     the MLP's gate activation: "silu" or "gelu_tanh"
+ * @param qkNorm         RMSNorm of each query and key head before RoPE (Qwen 3, Gemma 3)
+ * @param attnScale      the factor of q.k (1/sqrt(head_dim), or Gemma's query_pre_attn_scalar^-0.5)
+ * @param attnSoftcap    cap * tanh(score / cap) on attention scores; 0 for none
+ * @param finalSoftcap   the same on the output logits; 0 for none
+ * @param weightPrefix   where the decoder's tensors are ("model." usually)
+ * @param fusedQkv       one qkv_proj tensor instead of q/k/v (Phi-3)
+ * @param fusedGateUp    one gate_up_proj tensor instead of gate/up (Phi-3)
  */
 public record ModelConfig(String modelType, int hiddenSize, int intermediateSize, int layers, int heads, int kvHeads,
-                          int headDim, int vocabSize, double rmsNormEps, double ropeTheta, JsonObject ropeScaling,
-                          int maxPositions, boolean tiedEmbeddings, boolean qkvBias, Integer bosId, List<Integer> eosIds) {
-
-  public static ModelConfig read(Path dir) throws IOException {
-    Path file = dir.resolve("config.json");
-    if (!Files.isRegularFile(file)) {
-      throw new IOException(file + " is missing: a model directory needs config.json");
-    }
-    JsonObject c = new JsonObject(Files.readString(file));
-    JsonObject gen = Files.isRegularFile(dir.resolve("generation_config.json"))
-        ? new JsonObject(Files.readString(dir.resolve("generation_config.json"))) : new JsonObject();
-    return parse(c, gen, file);
-  }
-
-  static ModelConfig parse(JsonObject c, JsonObject gen, Path file) throws IOException {
-    String type = c.getString("model_type", "llama");
-    if (!List.of("llama", "mistral", "qwen2").contains(type)) {
-      throw new IOException(file + ": model_type '" + type + "' is not supported (llama, mistral, qwen2 are)");
-    }
-    int hidden = need(c, "hidden_size", file);
-    int heads = need(c, "num_attention_heads", file);
-    int kv = c.getInteger("num_key_value_heads", heads);
-    int headDim = c.getInteger("head_dim", hidden / heads);
-    if (heads % kv != 0) {
-      throw new IOException(file + ": num_attention_heads must be a multiple of num_key_value_heads");
-    }
-    List<Integer> eos = ids(gen.getValue("eos_token_id"));
-    if (eos.isEmpty()) {
-      eos = ids(c.getValue("eos_token_id"));
-    }
-    Object bos = gen.getValue("bos_token_id") != null ? gen.getValue("bos_token_id") : c.getValue("bos_token_id");
-    return new ModelConfig(type, hidden, need(c, "intermediate_size", file), need(c, "num_hidden_layers", file), heads, kv,
-        headDim, need(c, "vocab_size", file), c.getDouble("rms_norm_eps", 1e-6), c.getDouble("rope_theta", 10000.0),
-        c.getJsonObject("rope_scaling"), c.getInteger("max_position_embeddings", 2048),
-        c.getBoolean("tie_word_embeddings", false), c.getBoolean("attention_bias", type.equals("qwen2")),
-        bos instanceof Number n ? n.intValue() : null, eos);
-  }
-
-  private static int need(JsonObject c, String key, Path file) throws IOException {
-    Integer v = c.getInteger(key);
-    if (v == null || v <= 0) {
-      throw new IOException(file + ": " + key + " is missing or not a positive integer");
-    }
-    return v;
-  }
-
-  private static List<Integer> ids(Object v) {
-    List<Integer> out = new ArrayList<>();
-    if (v instanceof Number n) {
-      out.add(n.intValue());
-    } else if (v instanceof JsonArray a) {
-      a.forEach(x -> out.add(((Number) x).intValue()));
-    }
-    return out;
-  }
+                          int headDim, int vocabSize, double rmsNormEps, int maxPositions, boolean tiedEmbeddings,
+                          boolean qkvBias, Integer bosId, List<Integer> eosIds, Rope[] ropes, int[] slidingWindows,
+                          boolean normPlusOne, double embedScale, boolean sandwichNorms, String activation, boolean qkNorm,
+                          double attnScale, double attnSoftcap, double finalSoftcap, String weightPrefix, boolean fusedQkv,
+                          boolean fusedGateUp) {
 
   public int groups() {
     return heads / kvHeads;
@@ -81,5 +39,84 @@ public record ModelConfig(String modelType, int hiddenSize, int intermediateSize
     long kv = (long) kvHeads * headDim;
     long perLayer = hiddenSize * (q + 2 * kv) + q * hiddenSize + 3L * hiddenSize * intermediateSize;
     return layers * perLayer + (long) vocabSize * hiddenSize;
+  }
+
+  /** True when some layer attends over a sliding window. */
+  public boolean slides() {
+    return Arrays.stream(slidingWindows).anyMatch(w -> w > 0);
+  }
+
+  /** A builder with Llama's defaults for every knob. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Collects the shape and knobs; {@link #build()} checks that they fit together. */
+  public static final class Builder {
+    public String modelType = "llama";
+    public int hiddenSize;
+    public int intermediateSize;
+    public int layers;
+    public int heads;
+    public int kvHeads;
+    public int headDim;
+    public int vocabSize;
+    public double rmsNormEps = 1e-6;
+    public int maxPositions = 2048;
+    public boolean tiedEmbeddings;
+    public boolean qkvBias;
+    public Integer bosId;
+    public List<Integer> eosIds = List.of();
+    public Rope[] ropes;
+    public int[] slidingWindows;
+    public boolean normPlusOne;
+    public double embedScale = 1.0;
+    public boolean sandwichNorms;
+    public String activation = "silu";
+    public boolean qkNorm;
+    public Double attnScale;
+    public double attnSoftcap;
+    public double finalSoftcap;
+    public String weightPrefix = "model.";
+    public boolean fusedQkv;
+    public boolean fusedGateUp;
+
+    public ModelConfig build() {
+      if (hiddenSize <= 0 || intermediateSize <= 0 || layers <= 0 || heads <= 0 || vocabSize <= 0) {
+        throw new IllegalArgumentException("hidden_size, intermediate_size, num_hidden_layers, num_attention_heads and "
+            + "vocab_size must be positive");
+      }
+      if (kvHeads <= 0) {
+        kvHeads = heads;
+      }
+      if (headDim <= 0) {
+        headDim = hiddenSize / heads;
+      }
+      if (heads % kvHeads != 0) {
+        throw new IllegalArgumentException("num_attention_heads (" + heads + ") must be a multiple of num_key_value_heads ("
+            + kvHeads + ")");
+      }
+      if (headDim % 2 != 0) {
+        throw new IllegalArgumentException("head_dim must be even for rotary embeddings, not " + headDim);
+      }
+      if (layers > 1024 || heads > 4096 || headDim > 4096 || hiddenSize > 1 << 20 || vocabSize > 1 << 24) {
+        throw new IllegalArgumentException("the model's shape is out of range (layers " + layers + ", heads " + heads
+            + ", head_dim " + headDim + ", hidden " + hiddenSize + ", vocab " + vocabSize + ")");
+      }
+      if (ropes == null) {
+        ropes = new Rope[layers];
+        Arrays.fill(ropes, Rope.standard(10000.0));
+      }
+      if (slidingWindows == null) {
+        slidingWindows = new int[layers];
+      }
+      if (ropes.length != layers || slidingWindows.length != layers) {
+        throw new IllegalArgumentException("per-layer settings must list " + layers + " layers");
+      }
+      double scale = attnScale != null ? attnScale : 1.0 / Math.sqrt(headDim);
+      return new ModelConfig(modelType, hiddenSize, intermediateSize, layers, heads, kvHeads, headDim, vocabSize, rmsNormEps,
+          maxPositions, tiedEmbeddings, qkvBias, bosId, eosIds, ropes, slidingWindows, normPlusOne, embedScale, sandwichNorms,
+          activation, qkNorm, scale, attnSoftcap, finalSoftcap, weightPrefix, fusedQkv, fusedGateUp);
+    }
   }
 }

@@ -24,7 +24,7 @@ class TextStreamTest {
   @BeforeAll
   void load() throws Exception {
     Offline.enforce();
-    tokenizer = TextTokenizer.load(SharedModels.stories260k(), ModelConfig.read(SharedModels.stories260k()));
+    tokenizer = TextTokenizer.load(SharedModels.stories260k(), io.chatserver.inference.model.family.Families.read(SharedModels.stories260k()));
   }
 
   @AfterAll

@@ -53,19 +53,19 @@ class LanesTest {
   }
 
   private static ModelConfig shape(int dim, int layers, int heads, int kvHeads, int vocab) throws Exception {
-    return ModelConfig.parse(new io.vertx.core.json.JsonObject().put("hidden_size", dim).put("intermediate_size", dim * 8 / 3)
+    return io.chatserver.inference.model.family.Families.parse(new io.vertx.core.json.JsonObject().put("hidden_size", dim).put("intermediate_size", dim * 8 / 3)
         .put("num_hidden_layers", layers).put("num_attention_heads", heads).put("num_key_value_heads", kvHeads)
-        .put("vocab_size", vocab), new io.vertx.core.json.JsonObject(), java.nio.file.Path.of("config.json"));
+        .put("vocab_size", vocab), new io.vertx.core.json.JsonObject(), "config.json");
   }
 
   @Test
   void autoGivesBigModelsOneLanePerCoreThatDividesTheirKeyValueHeads() throws Exception {
     ai.djl.Device cpu = ai.djl.Device.cpu();
-    assertEquals(1, LlamaModel.autoLanes(shape(64, 5, 8, 4, 512), cpu, 2), "stories260K is all op dispatch");
-    assertEquals(2, LlamaModel.autoLanes(shape(768, 12, 12, 12, 32000), cpu, 2));
-    assertEquals(1, LlamaModel.autoLanes(shape(768, 12, 12, 12, 32000), ai.djl.Device.gpu(), 2), "one lane on a GPU");
-    assertEquals(4, LlamaModel.autoLanes(shape(2048, 16, 32, 4, 32000), cpu, 16), "at most the 4 key/value heads");
-    assertEquals(8, LlamaModel.autoLanes(shape(2048, 16, 32, 32, 32000), cpu, 64), "at most 8");
-    assertEquals(3, LlamaModel.lanesFor(shape(768, 12, 12, 3, 32000), 4), "the most that divide 3 heads");
+    assertEquals(1, Decoder.autoLanes(shape(64, 5, 8, 4, 512), cpu, 2), "stories260K is all op dispatch");
+    assertEquals(2, Decoder.autoLanes(shape(768, 12, 12, 12, 32000), cpu, 2));
+    assertEquals(1, Decoder.autoLanes(shape(768, 12, 12, 12, 32000), ai.djl.Device.gpu(), 2), "one lane on a GPU");
+    assertEquals(4, Decoder.autoLanes(shape(2048, 16, 32, 4, 32000), cpu, 16), "at most the 4 key/value heads");
+    assertEquals(8, Decoder.autoLanes(shape(2048, 16, 32, 32, 32000), cpu, 64), "at most 8");
+    assertEquals(3, Decoder.lanesFor(shape(768, 12, 12, 3, 32000), 4), "the most that divide 3 heads");
   }
 }

@@ -10,7 +10,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,9 +18,11 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * A Llama-family decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU, tied or separate
- * head; Qwen2's q/k/v biases) written with DJL NDArray ops over PyTorch, with a slot-based KV
- * cache for continuous batching.
+ * A decoder-only transformer of the Llama lineage, with the knobs in which the families differ
+ * ({@link ModelConfig}: Qwen's q/k/v biases and q/k norms, Mistral's and Gemma's sliding windows,
+ * Gemma's (1 + w) norms, sandwich norms, GELU, embedding scale and soft-capping, Phi-3's LongRoPE
+ * and fused weights, SmolLM3's layers without RoPE), written with DJL NDArray ops over PyTorch,
+ * with a slot-based KV cache for continuous batching.
  *
  * <p>The cache has {@code maxBatch + 1 + retained} slots: rows {@code [0, n)} are the sequences
  * being decoded together, slot {@link #stagingSlot()} is where one new prompt is prefilled, chunk
@@ -40,20 +41,23 @@ import java.util.function.IntConsumer;
  * arrays are freed each step; helper lanes keep theirs in scopes of their own, closed when the
  * forward pass ends.
  */
-public final class LlamaModel implements AutoCloseable {
+public final class Decoder implements AutoCloseable {
 
-  /** The weights every lane reads: the norms of one layer. */
-  private record Norms(NDArray in, NDArray post) {}
+  /** The norms of one layer: before attention and before the MLP, and (Gemma) after each. */
+  private record Norms(NDArray preAttn, NDArray postAttn, NDArray preMlp, NDArray postMlp) {}
 
   /**
    * One lane's part of a layer: its query heads and their key/value heads (q/k/v rows, and the
-   * matching columns of o), and its slice of the MLP (gate/up rows, the matching columns of down).
-   * All are views of the layer's weights, laid out so that a lane's rows are contiguous.
+   * matching columns of o), and its slice of the MLP (gate/up rows, the matching columns of down);
+   * {@code qkNorm} is the per-head norm weight of its query and key heads, [heads + kvHeads, headDim].
    */
-  private record ShardLayer(NDArray wqkvT, NDArray bqkv, NDArray woT, NDArray wguT, NDArray wdownT) {}
+  private record ShardLayer(NDArray wqkvT, NDArray bqkv, NDArray qkNorm, NDArray woT, NDArray wguT, NDArray wdownT) {}
 
   /** One lane's part of the model: its heads, MLP columns and vocabulary rows, and its own KV cache. */
   private record Shard(ShardLayer[] layers, NDArray headT, KvCache cache, int heads, int kvHeads, int inter) {}
+
+  /** A RoPE's cos/sin tables on the device: [context (x2 for LongRoPE), headDim]. */
+  private record RopeTables(Rope rope, NDArray cos, NDArray sin) {}
 
   private final ModelConfig cfg;
   private final NDManager manager;
@@ -65,16 +69,17 @@ public final class LlamaModel implements AutoCloseable {
   private final Shard[] shards;
   private final NDArray finalNorm;
   private final int retained;
-  private final NDArray cos;
+  /** The distinct RoPEs, and each layer's index into them (-1: no RoPE). */
+  private final RopeTables[] ropes;
+  private final int[] ropeOf;
   /** rotate_half as a matrix: x @ R = concat(-x2, x1) (one signed 1 per column, so the product is exact). */
   private final NDArray rotateHalf;
-  private final NDArray sin;
   private final Lanes lanes;
   /** Each helper lane's scope for the arrays of the forward pass in progress (index 0, the caller's, is unused). */
   private final NDScope[] laneScopes;
 
-  private LlamaModel(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, int retained, NDArray embed,
-                     Norms[] norms, ShardLayer[][] shardLayers, NDArray[] heads, NDArray finalNorm) {
+  private Decoder(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, int retained, NDArray embed,
+                  Norms[] norms, ShardLayer[][] shardLayers, NDArray[] heads, NDArray finalNorm) {
     this.cfg = cfg;
     this.manager = manager;
     this.dtype = dtype;
@@ -83,9 +88,28 @@ public final class LlamaModel implements AutoCloseable {
     this.embed = embed;
     this.norms = norms;
     this.finalNorm = finalNorm;
-    float[][] tables = ropeTables(cfg, context);
-    this.cos = manager.create(tables[0], new Shape(context, cfg.headDim())).toType(dtype, false);
-    this.sin = manager.create(tables[1], new Shape(context, cfg.headDim())).toType(dtype, false);
+    java.util.List<RopeTables> distinct = new java.util.ArrayList<>();
+    this.ropeOf = new int[cfg.layers()];
+    for (int li = 0; li < cfg.layers(); li++) {
+      Rope r = cfg.ropes()[li];
+      ropeOf[li] = -1;
+      if (r == null) {
+        continue;
+      }
+      for (int k = 0; k < distinct.size() && ropeOf[li] < 0; k++) {
+        if (distinct.get(k).rope() == r) {
+          ropeOf[li] = k;
+        }
+      }
+      if (ropeOf[li] < 0) {
+        float[][] t = r.tables(cfg.headDim(), context);
+        long rows = t[0].length / cfg.headDim();
+        distinct.add(new RopeTables(r, manager.create(t[0], new Shape(rows, cfg.headDim())).toType(dtype, false),
+            manager.create(t[1], new Shape(rows, cfg.headDim())).toType(dtype, false)));
+        ropeOf[li] = distinct.size() - 1;
+      }
+    }
+    this.ropes = distinct.toArray(new RopeTables[0]);
     this.rotateHalf = rotateHalf(manager, cfg.headDim()).toType(dtype, false);
     this.retained = retained;
     int n = shardLayers.length;
@@ -127,33 +151,57 @@ public final class LlamaModel implements AutoCloseable {
     return n;
   }
 
-  /**
-   * Loads a Hugging Face-format directory onto {@code device}, in {@code dtype} (float32 on CPU;
-   * float16 or bfloat16 on a GPU: half-precision weights are widened in Java, then cast there).
-   * {@code progress} hears the number of layers loaded so far.
-   */
-  public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, IntConsumer progress)
-      throws IOException {
-    return load(dir, device, dtype, maxBatch, context, 0, 1, progress);
+  /** Where a checkpoint's tensors come from: by Hugging Face name, as little-endian float32. */
+  public interface Weights {
+    boolean has(String name);
+
+    /** The tensor's shape, or null when there is none of that name. */
+    long[] shape(String name);
+
+    /** The tensor's values, little-endian float32, in a buffer that may be dropped after the call. */
+    ByteBuffer f32(String name) throws IOException;
+  }
+
+  /** A Hugging Face folder's safetensors files (one or sharded) as weights. */
+  public static Weights safetensors(Path dir) throws IOException {
+    Map<String, Safetensors.Tensor> t = Safetensors.readDirectory(dir);
+    return new Weights() {
+      @Override
+      public boolean has(String name) {
+        return t.containsKey(name);
+      }
+
+      @Override
+      public long[] shape(String name) {
+        Safetensors.Tensor x = t.get(name);
+        return x == null ? null : x.shape();
+      }
+
+      @Override
+      public ByteBuffer f32(String name) throws IOException {
+        return Safetensors.toF32(t.get(name));
+      }
+    };
   }
 
   /**
-   * As above, with {@code retained} extra cache slots for prefix reuse, split into {@code lanes}
-   * tensor-parallel shards that run on as many threads (it must divide the key/value heads).
+   * Loads a model onto {@code device}, in {@code dtype} (float32 on CPU; float16 or bfloat16 on a
+   * GPU: half-precision weights are widened in Java, then cast there), with {@code retained} extra
+   * cache slots for prefix reuse, split into {@code lanes} tensor-parallel shards that run on as
+   * many threads (it must divide the key/value heads). {@code progress} hears the number of layers loaded so far.
    */
-  public static LlamaModel load(Path dir, Device device, DataType dtype, int maxBatch, int context, int retained, int lanes,
-                                IntConsumer progress) throws IOException {
-    ModelConfig cfg = ModelConfig.read(dir);
+  public static Decoder load(ModelConfig cfg, Weights t, String source, Device device, DataType dtype, int maxBatch, int context,
+                             int retained, int lanes, IntConsumer progress) throws IOException {
     if (lanes < 1 || cfg.kvHeads() % lanes != 0) {
       throw new IllegalArgumentException("lanes must divide the model's " + cfg.kvHeads() + " key/value heads, not " + lanes);
     }
-    Map<String, Safetensors.Tensor> t = Safetensors.readDirectory(dir);
     int ctx = Math.min(context, cfg.maxPositions());
     NDManager manager = NDManager.newBaseManager(device);
     try {
-      Loader l = new Loader(manager, t, dtype, dir);
-      NDArray embed = l.tensor("model.embed_tokens.weight", cfg.vocabSize(), cfg.hiddenSize());
-      float scale = (float) (1.0 / Math.sqrt(cfg.headDim()));
+      Loader l = new Loader(manager, t, dtype, source, cfg.weightPrefix());
+      int dim = cfg.hiddenSize();
+      NDArray embed = l.tensor("embed_tokens.weight", cfg.vocabSize(), dim);
+      float scale = (float) cfg.attnScale();
       int hd = cfg.headDim();
       int qRows = cfg.heads() * hd;
       int kvRows = cfg.kvHeads() * hd;
@@ -161,23 +209,59 @@ public final class LlamaModel implements AutoCloseable {
       Norms[] norms = new Norms[cfg.layers()];
       ShardLayer[][] shardLayers = new ShardLayer[lanes][cfg.layers()];
       for (int i = 0; i < cfg.layers(); i++) {
-        String p = "model.layers." + i + ".";
-        // 1/sqrt(head_dim) is folded into the query weights once, instead of a multiply per step.
-        NDArray wq = l.scaled(l.tensor(p + "self_attn.q_proj.weight", qRows, cfg.hiddenSize()), scale);
-        NDArray wk = l.tensor(p + "self_attn.k_proj.weight", kvRows, cfg.hiddenSize());
-        NDArray wv = l.tensor(p + "self_attn.v_proj.weight", kvRows, cfg.hiddenSize());
+        String p = "layers." + i + ".";
+        NDArray wq;
+        NDArray wk;
+        NDArray wv;
+        if (cfg.fusedQkv()) {
+          try (NDArray fused = l.tensor(p + "self_attn.qkv_proj.weight", qRows + 2L * kvRows, dim)) {
+            NDList parts = fused.split(new long[] {qRows, qRows + kvRows}, 0);
+            wq = parts.get(0).duplicate();
+            wk = parts.get(1).duplicate();
+            wv = parts.get(2).duplicate();
+            parts.close();
+          }
+        } else {
+          wq = l.tensor(p + "self_attn.q_proj.weight", qRows, dim);
+          wk = l.tensor(p + "self_attn.k_proj.weight", kvRows, dim);
+          wv = l.tensor(p + "self_attn.v_proj.weight", kvRows, dim);
+        }
         NDArray bq = null;
         NDArray bk = null;
         NDArray bv = null;
         if (cfg.qkvBias()) {
-          bq = l.scaled(l.tensor(p + "self_attn.q_proj.bias", qRows), scale);
+          bq = l.tensor(p + "self_attn.q_proj.bias", qRows);
           bk = l.tensor(p + "self_attn.k_proj.bias", kvRows);
           bv = l.tensor(p + "self_attn.v_proj.bias", kvRows);
         }
-        NDArray wo = l.tensor(p + "self_attn.o_proj.weight", cfg.hiddenSize(), qRows);
-        NDArray wgate = l.tensor(p + "mlp.gate_proj.weight", inter, cfg.hiddenSize());
-        NDArray wup = l.tensor(p + "mlp.up_proj.weight", inter, cfg.hiddenSize());
-        NDArray wdown = l.tensor(p + "mlp.down_proj.weight", cfg.hiddenSize(), inter);
+        NDArray qNorm = null;
+        NDArray kNorm = null;
+        if (cfg.qkNorm()) {
+          // 1/sqrt(head_dim) (or Gemma's scale) goes into the query norm, which comes after the projection
+          qNorm = l.scaled(l.norm(p + "self_attn.q_norm.weight", hd, cfg.normPlusOne()), scale);
+          kNorm = l.norm(p + "self_attn.k_norm.weight", hd, cfg.normPlusOne());
+        } else {
+          // the attention scale is folded into the query weights once, instead of a multiply per step
+          wq = l.scaled(wq, scale);
+          if (bq != null) {
+            bq = l.scaled(bq, scale);
+          }
+        }
+        NDArray wo = l.tensor(p + "self_attn.o_proj.weight", dim, qRows);
+        NDArray wgate;
+        NDArray wup;
+        if (cfg.fusedGateUp()) {
+          try (NDArray fused = l.tensor(p + "mlp.gate_up_proj.weight", 2L * inter, dim)) {
+            NDList parts = fused.split(2, 0);
+            wgate = parts.get(0).duplicate();
+            wup = parts.get(1).duplicate();
+            parts.close();
+          }
+        } else {
+          wgate = l.tensor(p + "mlp.gate_proj.weight", inter, dim);
+          wup = l.tensor(p + "mlp.up_proj.weight", inter, dim);
+        }
+        NDArray wdown = l.tensor(p + "mlp.down_proj.weight", dim, inter);
         // Fused weights with each lane's rows together: [q_0 k_0 v_0 q_1 k_1 v_1 ...], [gate_0 up_0 gate_1 up_1 ...].
         NDList qkvParts = new NDList();
         NDList biasParts = new NDList();
@@ -207,32 +291,44 @@ public final class LlamaModel implements AutoCloseable {
           int q1 = part(qRows, lanes, s + 1);
           int m0 = part(inter, lanes, s);
           int m1 = part(inter, lanes, s + 1);
+          NDArray laneNorm = null;
+          if (qNorm != null) {
+            long laneHeads = cfg.heads() / lanes;
+            long laneKv = cfg.kvHeads() / lanes;
+            laneNorm = NDArrays.concat(new NDList(qNorm.reshape(1, hd).repeat(0, laneHeads),
+                kNorm.reshape(1, hd).repeat(0, laneKv)), 0);                    // [heads + kvHeads of the lane, headDim]
+          }
           shardLayers[s][i] = new ShardLayer(
               wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)).transpose(),
               bqkv == null ? null : bqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)),
+              laneNorm,
               wo.transpose().get(rows(q0, q1)),                      // [q rows of the lane, dim]: a strided view
               wgu.get(rows(guPerLane, guPerLane + mRows)).transpose(),
               wdown.transpose().get(rows(m0, m1)));
           guPerLane += mRows;
         }
-        norms[i] = new Norms(l.tensor(p + "input_layernorm.weight", cfg.hiddenSize()),
-            l.tensor(p + "post_attention_layernorm.weight", cfg.hiddenSize()));
-        for (NDArray a : new NDArray[] {wq, wk, wv, wgate, wup, bq, bk, bv}) {
+        boolean plus = cfg.normPlusOne();
+        norms[i] = cfg.sandwichNorms()
+            ? new Norms(l.norm(p + "input_layernorm.weight", dim, plus), l.norm(p + "post_attention_layernorm.weight", dim, plus),
+                l.norm(p + "pre_feedforward_layernorm.weight", dim, plus), l.norm(p + "post_feedforward_layernorm.weight", dim, plus))
+            : new Norms(l.norm(p + "input_layernorm.weight", dim, plus), null,
+                l.norm(p + "post_attention_layernorm.weight", dim, plus), null);
+        for (NDArray a : new NDArray[] {wq, wk, wv, wgate, wup, bq, bk, bv, qNorm, kNorm}) {
           if (a != null) {
             a.close();
           }
         }
         progress.accept(i + 1);
       }
-      NDArray norm = l.tensor("model.norm.weight", cfg.hiddenSize());
-      NDArray head = cfg.tiedEmbeddings() || !t.containsKey("lm_head.weight")
-          ? embed : l.tensor("lm_head.weight", cfg.vocabSize(), cfg.hiddenSize());
+      NDArray norm = l.norm("norm.weight", dim, cfg.normPlusOne());
+      NDArray head = cfg.tiedEmbeddings() || !t.has("lm_head.weight")
+          ? embed : l.tensorAt("lm_head.weight", cfg.vocabSize(), dim);
       NDArray[] heads = new NDArray[lanes];
       for (int s = 0; s < lanes; s++) {
         heads[s] = lanes == 1 ? head.transpose()
             : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose();
       }
-      return new LlamaModel(cfg, manager, dtype, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
+      return new Decoder(cfg, manager, dtype, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
@@ -243,8 +339,8 @@ public final class LlamaModel implements AutoCloseable {
     return new NDIndex("{}:{}", from, to);
   }
 
-  /** Creates NDArrays from mapped safetensors, checking names and shapes. */
-  private record Loader(NDManager manager, Map<String, Safetensors.Tensor> tensors, DataType dtype, Path dir) {
+  /** Creates NDArrays from the checkpoint's tensors, checking names and shapes. */
+  private record Loader(NDManager manager, Weights tensors, DataType dtype, String source, String prefix) {
     /** {@code a * factor}, freeing {@code a}. */
     NDArray scaled(NDArray a, float factor) {
       try (a) {
@@ -252,16 +348,37 @@ public final class LlamaModel implements AutoCloseable {
       }
     }
 
+    /** A norm's weight, as (1 + w) for the families that scale by it. */
+    NDArray norm(String name, long size, boolean plusOne) throws IOException {
+      NDArray w = tensor(name, size);
+      if (!plusOne) {
+        return w;
+      }
+      try (w) {
+        return w.add(1f);
+      }
+    }
+
+    /** A tensor of the decoder stack (under the config's prefix, e.g. "model."). */
     NDArray tensor(String name, long... shape) throws IOException {
-      Safetensors.Tensor t = tensors.get(name);
-      if (t == null) {
-        throw new IOException(dir + ": the checkpoint has no tensor " + name);
+      for (String p : new String[] {prefix, "model.", "model.language_model.", "language_model.model."}) {
+        if (tensors.has(p + name)) {
+          return tensorAt(p + name, shape);
+        }
       }
-      if (!java.util.Arrays.equals(t.shape(), shape)) {
-        throw new IOException(dir + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.shape())
-            + ", config.json implies " + java.util.Arrays.toString(shape));
+      throw new IOException(source + ": the checkpoint has no tensor " + prefix + name);
+    }
+
+    NDArray tensorAt(String name, long... shape) throws IOException {
+      long[] actual = tensors.shape(name);
+      if (actual == null) {
+        throw new IOException(source + ": the checkpoint has no tensor " + name);
       }
-      ByteBuffer src = Safetensors.toF32(t).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      if (!java.util.Arrays.equals(actual, shape)) {
+        throw new IOException(source + ": tensor " + name + " has shape " + java.util.Arrays.toString(actual)
+            + ", the config implies " + java.util.Arrays.toString(shape));
+      }
+      ByteBuffer src = tensors.f32(name).order(java.nio.ByteOrder.LITTLE_ENDIAN);
       ByteBuffer copy = ByteBuffer.allocateDirect(src.remaining()).order(java.nio.ByteOrder.nativeOrder());
       copy.asFloatBuffer().put(src.asFloatBuffer());
       // duplicate(): the tensor owns its memory, whatever the JNI does with the direct buffer.
@@ -276,54 +393,6 @@ public final class LlamaModel implements AutoCloseable {
         return a.toType(dtype, false);
       }
     }
-  }
-
-  /** cos/sin tables [context, head_dim] in Hugging Face's rotate-half layout, with the config's RoPE scaling. */
-  static float[][] ropeTables(ModelConfig cfg, int context) {
-    int hd = cfg.headDim();
-    int half = hd / 2;
-    double[] inv = new double[half];
-    for (int i = 0; i < half; i++) {
-      inv[i] = 1.0 / Math.pow(cfg.ropeTheta(), (2.0 * i) / hd);
-    }
-    double posScale = 1.0;
-    JsonObject rs = cfg.ropeScaling();
-    if (rs != null) {
-      String type = rs.getString("rope_type", rs.getString("type", ""));
-      double factor = rs.getDouble("factor", 1.0);
-      if (type.equals("linear")) {
-        posScale = 1.0 / factor;
-      } else if (type.equals("llama3")) {
-        double low = rs.getDouble("low_freq_factor", 1.0);
-        double high = rs.getDouble("high_freq_factor", 4.0);
-        double orig = rs.getDouble("original_max_position_embeddings", 8192.0);
-        double lowWavelen = orig / low;
-        double highWavelen = orig / high;
-        for (int i = 0; i < half; i++) {
-          double wavelen = 2 * Math.PI / inv[i];
-          if (wavelen > lowWavelen) {
-            inv[i] = inv[i] / factor;
-          } else if (wavelen >= highWavelen) {
-            double smooth = (orig / wavelen - low) / (high - low);
-            inv[i] = (1 - smooth) * inv[i] / factor + smooth * inv[i];
-          }
-        }
-      }
-    }
-    float[] c = new float[context * hd];
-    float[] s = new float[context * hd];
-    for (int p = 0; p < context; p++) {
-      for (int i = 0; i < half; i++) {
-        double a = p * posScale * inv[i];
-        float cv = (float) Math.cos(a);
-        float sv = (float) Math.sin(a);
-        c[p * hd + i] = cv;
-        c[p * hd + i + half] = cv;
-        s[p * hd + i] = sv;
-        s[p * hd + i + half] = sv;
-      }
-    }
-    return new float[][] {c, s};
   }
 
   /** Bytes of one weight in memory (the model's dtype). */
@@ -363,6 +432,15 @@ public final class LlamaModel implements AutoCloseable {
    * [rows, len, vocab] for every token when {@code allLogits}.
    */
   public NDArray forward(long[] tokens, int firstSlot, int rows, int len, int[] startPos, boolean allLogits) {
+    return forward(tokens, firstSlot, rows, len, startPos, null, allLogits);
+  }
+
+  /**
+   * As above; {@code seqLength[row]} is how long the row's sequence is taken to be for LongRoPE's
+   * choice of factors (transformers decides by the longest position of a forward pass, so a prompt
+   * prefilled in chunks passes its whole length); null means each row's last new position + 1.
+   */
+  public NDArray forward(long[] tokens, int firstSlot, int rows, int len, int[] startPos, int[] seqLength, boolean allLogits) {
     int visible = 0; // cache positions any row attends to: 0 .. the longest row's last new position
     long[] slotOf = new long[rows * len];
     long[] positionOf = new long[rows * len];
@@ -378,20 +456,35 @@ public final class LlamaModel implements AutoCloseable {
     }
     NDArray positions = manager.create(positionOf);
     KvCache.Step step = KvCache.Step.of(manager.create(slotOf), positions, firstSlot, rows, visible);
-    NDArray mask = causalMask(rows, len, startPos, visible);                              // [rows, 1, len*groups, visible] or null
-    NDIndex atPositions = new NDIndex("{}", positions);
-    NDArray cosAt = cos.get(atPositions).expandDims(1);                                 // [rows*len, 1, headDim]
-    NDArray sinAt = sin.get(atPositions).expandDims(1);
+    // each distinct sliding window (0: none) has its mask: [rows, 1, len*groups, visible], or null when nothing is hidden
+    java.util.Map<Integer, NDArray> masks = new java.util.HashMap<>();
+    for (int w : cfg.slidingWindows()) {
+      if (!masks.containsKey(w)) {
+        masks.put(w, causalMask(rows, len, startPos, visible, w));
+      }
+    }
+    NDArray[][] rope = new NDArray[ropes.length][];
+    for (int k = 0; k < ropes.length; k++) {
+      rope[k] = ropeAt(ropes[k], positionOf, rows, len, seqLength);
+    }
 
     NDArray x = embed.get(new NDIndex("{}", manager.create(tokens))).reshape(rows, len, cfg.hiddenSize()); // [rows, len, dim]
+    if (cfg.embedScale() != 1.0) {
+      x = x.mul((float) cfg.embedScale());
+    }
     openLaneScopes();
     try {
       for (int li = 0; li < norms.length; li++) {
         int layer = li;
-        NDArray h = rmsNorm(x, norms[li].in());
-        x = plus(x, lanes.map(s -> attention(shards[s], layer, h, rows, len, step, mask, cosAt, sinAt)));
-        NDArray h2 = rmsNorm(x, norms[li].post());
-        x = plus(x, lanes.map(s -> feedForward(shards[s], layer, h2)));
+        Norms n = norms[li];
+        NDArray mask = masks.get(cfg.slidingWindows()[li]);
+        NDArray[] cosSin = ropeOf[li] < 0 ? null : rope[ropeOf[li]];
+        NDArray h = rmsNorm(x, n.preAttn());
+        Object[] attended = lanes.map(s -> attention(shards[s], layer, h, rows, len, step, mask, cosSin));
+        x = n.postAttn() == null ? plus(x, attended) : x.add(rmsNorm(sum(attended), n.postAttn()));
+        NDArray h2 = rmsNorm(x, n.preMlp());
+        Object[] mlp = lanes.map(s -> feedForward(shards[s], layer, h2));
+        x = n.postMlp() == null ? plus(x, mlp) : x.add(rmsNorm(sum(mlp), n.postMlp()));
       }
       if (!allLogits) {
         x = len == 1 ? x.reshape(rows, cfg.hiddenSize()) : x.get(new NDIndex(":, -1, :")); // [rows, dim]
@@ -399,10 +492,35 @@ public final class LlamaModel implements AutoCloseable {
       NDArray normed = rmsNorm(x, finalNorm);
       Object[] parts = lanes.map(s -> normed.matMul(shards[s].headT()));                    // [rows, (len,) vocab/lanes]
       NDArray logits = parts.length == 1 ? (NDArray) parts[0] : NDArrays.concat(list(parts), -1);
-      return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+      if (logits.getDataType() != DataType.FLOAT32) {
+        logits = logits.toType(DataType.FLOAT32, false);
+      }
+      if (cfg.finalSoftcap() > 0) {
+        float cap = (float) cfg.finalSoftcap();
+        logits = logits.div(cap).tanh().mul(cap);
+      }
+      return logits;
     } finally {
       closeLaneScopes();
     }
+  }
+
+  /** cos and sin of a RoPE at each new token's position, [rows*len, 1, headDim] (LongRoPE: per row, short or long). */
+  private NDArray[] ropeAt(RopeTables t, long[] positionOf, int rows, int len, int[] seqLength) {
+    long[] at = positionOf;
+    if (t.rope().hasLong()) {
+      at = positionOf.clone();
+      for (int r = 0; r < rows; r++) {
+        int seq = seqLength != null ? seqLength[r] : (int) positionOf[r * len + len - 1] + 1;
+        if (seq > t.rope().originalMax()) {
+          for (int l = 0; l < len; l++) {
+            at[r * len + l] += context; // the long factors' rows
+          }
+        }
+      }
+    }
+    NDIndex index = new NDIndex("{}", manager.create(at));
+    return new NDArray[] {t.cos().get(index).expandDims(1), t.sin().get(index).expandDims(1)};
   }
 
   /**
@@ -441,6 +559,15 @@ public final class LlamaModel implements AutoCloseable {
     return x;
   }
 
+  /** The lanes' partial sums added up. */
+  private static NDArray sum(Object[] parts) {
+    NDArray out = (NDArray) parts[0];
+    for (int i = 1; i < parts.length; i++) {
+      out = out.add((NDArray) parts[i]);
+    }
+    return out;
+  }
+
   private static NDList list(Object[] arrays) {
     NDList l = new NDList(arrays.length);
     for (Object a : arrays) {
@@ -472,9 +599,10 @@ public final class LlamaModel implements AutoCloseable {
    * One lane's share of a layer's grouped-query self-attention over its own heads and cache, for
    * normalised input {@code h} [rows, len, dim]; writes the new keys and values into the lane's
    * cache and returns the lane's partial sum of the output projection, [rows, len, dim].
+   * {@code cosSin} is null for a layer without RoPE.
    */
   private NDArray attention(Shard shard, int li, NDArray h, int rows, int len, KvCache.Step step, NDArray mask,
-                            NDArray cosAt, NDArray sinAt) {
+                            NDArray[] cosSin) {
     ShardLayer layer = shard.layers()[li];
     int heads = shard.heads();
     int kvHeads = shard.kvHeads();
@@ -485,7 +613,13 @@ public final class LlamaModel implements AutoCloseable {
       qkv = qkv.add(layer.bqkv());
     }
     NDList qkAndV = qkv.reshape((long) rows * len, heads + 2L * kvHeads, headDim).split(new long[] {heads + kvHeads}, 1);
-    NDArray qk = qkAndV.get(0).mul(cosAt).add(qkAndV.get(0).matMul(rotateHalf).mul(sinAt)); // RoPE on queries and keys together
+    NDArray qk = qkAndV.get(0);
+    if (layer.qkNorm() != null) {
+      qk = normalize(qk).mul(layer.qkNorm());                               // each query and key head, over headDim
+    }
+    if (cosSin != null) {
+      qk = qk.mul(cosSin[0]).add(qk.matMul(rotateHalf).mul(cosSin[1]));    // RoPE on queries and keys together
+    }
     NDList qAndK = qk.split(new long[] {heads}, 1);
     NDArray q = qAndK.get(0);                                                 // [rows*len, heads, headDim]
     NDArray k = qAndK.get(1);                                                 // [rows*len, kvHeads, headDim]
@@ -497,6 +631,10 @@ public final class LlamaModel implements AutoCloseable {
     NDArray qByKv = len == 1 ? q.reshape(rows, kvHeads, groups, headDim) // one token: the transpose moves a dim of 1
         : q.reshape(rows, len, kvHeads, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, kvHeads, (long) len * groups, headDim);
     NDArray scores = qByKv.matMul(keysT);                                     // [rows, kvHeads, len*groups, visible]
+    if (cfg.attnSoftcap() > 0) {
+      float cap = (float) cfg.attnSoftcap();
+      scores = scores.div(cap).tanh().mul(cap);
+    }
     NDArray probs = (mask == null ? scores : scores.add(mask)).softmax(-1);
     NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
     NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)
@@ -504,23 +642,33 @@ public final class LlamaModel implements AutoCloseable {
     return out.matMul(layer.woT());
   }
 
-  /** One lane's share of SwiGLU, down(silu(gate(h)) * up(h)): its partial sum, [rows, len, dim]. */
+  /** One lane's share of the gated MLP, down(act(gate(h)) * up(h)): its partial sum, [rows, len, dim]. */
   private NDArray feedForward(Shard shard, int li, NDArray h) {
     ShardLayer layer = shard.layers()[li];
     NDArray gateUp = h.matMul(layer.wguT());                                // [rows, len, 2*inter of the lane]
     NDList gu = gateUp.split(new long[] {shard.inter()}, 2);
     NDArray gate = gu.get(0);
     NDArray up = gu.get(1);
-    return gate.mul(Activation.sigmoid(gate)).mul(up).matMul(layer.wdownT()); // [rows, len, dim]
+    NDArray act = cfg.activation().equals("gelu_tanh") ? geluTanh(gate) : gate.mul(Activation.sigmoid(gate));
+    return act.mul(up).matMul(layer.wdownT()); // [rows, len, dim]
+  }
+
+  private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+  /** GELU with the tanh approximation (PyTorch's gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+  private static NDArray geluTanh(NDArray x) {
+    NDArray inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
+    return inner.tanh().add(1f).mul(x).mul(0.5f);
   }
 
   /**
-   * 0 where row r's query l (at position startPos[r] + l) may look (cache positions 0..that), -inf
-   * elsewhere; null when every query may look at every visible position (one token per row, all
-   * rows at the same position: a single stream's decode step), so that nothing is added.
+   * 0 where row r's query l (at position startPos[r] + l) may look (cache positions up to its own,
+   * and within the last {@code window} of them when the layer slides), -inf elsewhere; null when
+   * every query may look at every visible position (one token per row, all rows at the same
+   * position, inside the window), so that nothing is added.
    */
-  private NDArray causalMask(int rows, int len, int[] startPos, int visible) {
-    boolean needed = len > 1;
+  private NDArray causalMask(int rows, int len, int[] startPos, int visible, int window) {
+    boolean needed = len > 1 || (window > 0 && visible > window);
     for (int r = 0; r < rows && !needed; r++) {
       needed = startPos[r] + 1 != visible;
     }
@@ -533,9 +681,10 @@ public final class LlamaModel implements AutoCloseable {
     for (int r = 0; r < rows; r++) {
       for (int l = 0; l < len; l++) {
         int last = startPos[r] + l;
+        int first = window > 0 ? last - window + 1 : 0;
         for (int g = 0; g < groups; g++) {
           for (int t = 0; t < visible; t++) {
-            data[i++] = t <= last ? 0f : Float.NEGATIVE_INFINITY;
+            data[i++] = t <= last && t >= first ? 0f : Float.NEGATIVE_INFINITY;
           }
         }
       }
@@ -545,9 +694,14 @@ public final class LlamaModel implements AutoCloseable {
 
   /** x * rsqrt(mean(x^2) + eps) * w, computed in float32 even when the model runs in half precision. */
   private NDArray rmsNorm(NDArray x, NDArray w) {
+    return normalize(x).mul(w);
+  }
+
+  /** x * rsqrt(mean(x^2) + eps) over the last dimension, in float32, back in the model's dtype. */
+  private NDArray normalize(NDArray x) {
     NDArray xf = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     NDArray normed = xf.mul(xf.square().mean(new int[] {-1}, true).add((float) cfg.rmsNormEps()).pow(-0.5f));
-    return (dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false)).mul(w);
+    return dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false);
   }
 
   /** The [hd, hd] matrix of rotate-half: output j < hd/2 is -x[j + hd/2], output j >= hd/2 is x[j - hd/2]. */
