@@ -59,6 +59,8 @@ public final class ApiRouter {
 
     router.route("/api/*").handler(f.auth());
     router.route("/v1/*").handler(f.auth());
+    router.route("/tokenize").handler(f.auth());
+    router.route("/detokenize").handler(f.auth());
     // admin routes check the role before any validation: a user learns nothing there
     router.route("/api/admin/*").handler(Caller.requireAdmin());
     router.put("/api/system/status").handler(Caller.requireAdmin());

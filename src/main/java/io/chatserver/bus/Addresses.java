@@ -7,8 +7,12 @@ package io.chatserver.bus;
  * <pre>
  * jobsOn(model, nodeId)  request  {jobId, userId, model, options{...}, replyTo, attempt, chatId?, messageId? (the message
  *                        regenerated or continued), and one of: prompt (raw text);
- *                        prompt + suffix (fill-in-the-middle); messages[{role, content}] (+ assistantPrefix
- *                        to continue a partial answer)}
+ *                        promptIds[] (token ids; + prompt: text to append, a failover's answer so far);
+ *                        prompt + suffix (fill-in-the-middle); messages[{role, content, tool_calls?, tool_call_id?,
+ *                        name?}] (+ tools[], chatTemplateKwargs{}, assistantPrefix to continue a partial answer);
+ *                        logprobs? (alternatives per token, 0-20: each token's log probability comes back),
+ *                        logprobsFormat? ("chat" | "completion": OpenAI's shape of them), tokenIds? (tokens named
+ *                        "token_id:N"), ignoreEos?}
  *               reply    {jobId, model, promptTokens}            (accepted: the stream follows)
  *               failure  ReplyException(JobFailure code, message): INVALID (bad options or messages),
  *                        TOO_LONG (prompt longer than the context), BUSY (queue full, shutting down),
@@ -21,6 +25,10 @@ package io.chatserver.bus;
  *               {type: "done",  jobId, seq, finishReason: stop|length|tool_calls|cancelled|error, error?,
  *                usage: {promptTokens, completionTokens, ttftMs, tokensPerSecond},
  *                openai? (the whole answer's {tool_calls, logprobs}, merged)}
+ * tokenizeOn(model, nodeId) request {prompt, addSpecialTokens?} or {messages, tools?, addGenerationPrompt?,
+ *                        chatTemplateKwargs?} or {tokens[]} (detokenize)
+ *               reply    {tokens, count, maxModelLen, prompt? (the rendered template)} / {prompt} (detokenize);
+ *                        failure INVALID (bad ids, a template's refusal)
  * CANCEL        publish  {jobId}                                   (the worker holding it stops it)
  *               (the API side's WorkerRegistry picks the node from the heartbeats)
  * WORKERS       publish, every heartbeat, by each worker node:
@@ -74,6 +82,11 @@ public final class Addresses {
 
   public static String jobReplay(String jobId) {
     return "job.replay." + jobId;
+  }
+
+  /** Tokenizing and detokenizing with one model's tokenizer and template on one worker node. */
+  public static String tokenizeOn(String model, String nodeId) {
+    return "inference.tokenize." + model + "@" + nodeId;
   }
 
   /** Jobs for one model on one worker node. */

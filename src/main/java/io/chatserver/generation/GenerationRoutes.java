@@ -236,7 +236,23 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
       if (content == null) {
         throw ApiError.badRequest(field + ".content", field + ".content must be a string");
       }
-      out.add(new JsonObject().put("role", role).put("content", content));
+      JsonObject kept = new JsonObject().put("role", role).put("content", content);
+      // what tool conversations carry: an assistant's calls, a tool result's call id and name
+      Object calls = m.getValue("tool_calls");
+      if (calls != null) {
+        if (!(calls instanceof JsonArray list) || list.size() > 128
+            || !list.stream().allMatch(c -> c instanceof JsonObject call && call.getValue("function") instanceof JsonObject)) {
+          throw ApiError.badRequest(field + ".tool_calls", field + ".tool_calls must be an array of {id, type, function: {name, arguments}}");
+        }
+        kept.put("tool_calls", list.copy());
+      }
+      for (String key : new String[] {"tool_call_id", "name"}) {
+        String v = Body.wrap(m).optionalString(key, 0, 1000);
+        if (v != null) {
+          kept.put(key, v);
+        }
+      }
+      out.add(kept);
     }
     return out;
   }

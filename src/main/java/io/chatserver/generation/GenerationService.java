@@ -146,6 +146,30 @@ public final class GenerationService extends VerticleBase {
     return Future.succeededFuture(workers.models().put("reachable", workers.workerCount() > 0));
   }
 
+  /**
+   * Tokenizes or detokenizes with a local model's own tokenizer and chat template, on a worker that
+   * holds it (see {@link Addresses#tokenizeOn}); an upstream service's model cannot (400).
+   */
+  public Future<JsonObject> tokenize(String model, JsonObject request) {
+    return resolveModel(model, null).compose(m -> {
+      String node = workers.pick(m, null);
+      if (node == null) {
+        return Future.failedFuture(new ApiError(503, "no_worker", "no worker serves model '" + m + "' right now"));
+      }
+      io.vertx.core.eventbus.DeliveryOptions opts = new io.vertx.core.eventbus.DeliveryOptions()
+          .setSendTimeout(Math.max(5_000, settings.workerTimeoutMs()));
+      return vertx.eventBus().<JsonObject>request(Addresses.tokenizeOn(m, node), request, opts).map(r -> r.body())
+          .recover(e -> {
+            if (e instanceof io.vertx.core.eventbus.ReplyException re
+                && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+              return Future.failedFuture(ApiError.badRequest("model", "model '" + m
+                  + "' is served by an upstream service, whose tokenizer this server does not have"));
+            }
+            return Future.failedFuture(Dispatcher.mapWorkerFailure(e));
+          });
+    });
+  }
+
   /** Starts a job; the future completes once a worker accepted it and {@code onAccepted} succeeded. */
   public Future<Job> start(Spec spec) {
     return confined(() -> startHere(spec));

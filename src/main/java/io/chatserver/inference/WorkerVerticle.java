@@ -7,6 +7,7 @@ import io.chatserver.inference.engine.BatchScheduler;
 import io.chatserver.inference.engine.GenerationListener;
 import io.chatserver.inference.engine.ModelRuntime;
 import io.chatserver.inference.engine.SamplingParams;
+import io.chatserver.inference.engine.GenerationListener.Token;
 import io.chatserver.inference.model.ChatTemplate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -30,6 +31,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final String nodeId;
   private MessageConsumer<JsonObject> jobs;
   private MessageConsumer<JsonObject> cancels;
+  private MessageConsumer<JsonObject> tokenizer;
 
   public WorkerVerticle(ModelRuntime runtime, String nodeId) {
     this.runtime = runtime;
@@ -45,7 +47,79 @@ public final class WorkerVerticle extends VerticleBase {
         runtime.scheduler().cancel(id);
       }
     });
-    return Future.all(jobs.completion(), cancels.completion());
+    tokenizer = vertx.eventBus().consumer(Addresses.tokenizeOn(runtime.name(), nodeId), this::onTokenize);
+    return Future.all(jobs.completion(), cancels.completion(), tokenizer.completion());
+  }
+
+  /** Tokenize (a prompt, or a conversation through the template) or detokenize, off the event loop. */
+  private void onTokenize(Message<JsonObject> msg) {
+    JsonObject req = msg.body() == null ? new JsonObject() : msg.body();
+    vertx.<JsonObject>executeBlocking(() -> tokenize(req), false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else if (ar.cause() instanceof InvalidJob || ar.cause() instanceof ChatTemplate.TemplateError) {
+        msg.fail(JobFailure.INVALID.code, ar.cause().getMessage());
+      } else {
+        msg.fail(JobFailure.FAILED.code, String.valueOf(ar.cause().getMessage()));
+      }
+    });
+  }
+
+  private JsonObject tokenize(JsonObject req) {
+    int maxLen = runtime.model().context();
+    if (req.getValue("tokens") != null) {
+      long[] ids = tokenIds(req.getValue("tokens"), "tokens");
+      return new JsonObject().put("prompt", runtime.tokenizer().decode(ids, false));
+    }
+    if (req.getValue("messages") != null) {
+      JsonArray messages = checkedMessages(req.getValue("messages"));
+      String text = runtime.renderChat(messages, req.getJsonArray("tools"), req.getBoolean("addGenerationPrompt", true),
+          req.getJsonObject("chatTemplateKwargs"));
+      long[] ids = runtime.tokenizer().encode(text, req.getBoolean("addSpecialTokens", runtime.template().isPlain()));
+      return new JsonObject().put("tokens", toJson(ids)).put("count", ids.length).put("max_model_len", maxLen).put("prompt", text);
+    }
+    if (!(req.getValue("prompt") instanceof String prompt)) {
+      throw new InvalidJob("tokenize needs prompt (a string), messages, or tokens");
+    }
+    long[] ids = runtime.tokenizer().encode(prompt, req.getBoolean("addSpecialTokens", true));
+    return new JsonObject().put("tokens", toJson(ids)).put("count", ids.length).put("max_model_len", maxLen);
+  }
+
+  private static JsonArray toJson(long[] ids) {
+    JsonArray a = new JsonArray();
+    for (long id : ids) {
+      a.add(id);
+    }
+    return a;
+  }
+
+  /** Token ids from a request: integers within the model's vocabulary. */
+  private long[] tokenIds(Object value, String field) {
+    if (!(value instanceof JsonArray a)) {
+      throw new InvalidJob(field + " must be an array of token ids");
+    }
+    int vocab = runtime.model().config().vocabSize();
+    long[] ids = new long[a.size()];
+    for (int i = 0; i < ids.length; i++) {
+      Object v = a.getValue(i);
+      if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0 || n.longValue() >= vocab) {
+        throw new InvalidJob(field + "[" + i + "] must be a token id from 0 to " + (vocab - 1) + ", not " + v);
+      }
+      ids[i] = n.longValue();
+    }
+    return ids;
+  }
+
+  private static JsonArray checkedMessages(Object value) {
+    if (!(value instanceof JsonArray messages)) {
+      throw new InvalidJob("messages must be an array");
+    }
+    for (Object o : messages) {
+      if (!(o instanceof JsonObject m) || !(m.getValue("role") instanceof String) || !(m.getValue("content") instanceof String)) {
+        throw new InvalidJob("each message needs a role and a string content");
+      }
+    }
+    return messages;
   }
 
   /** Stops taking jobs; cancels still reach the running ones (they keep streaming until they end). */
@@ -87,16 +161,24 @@ public final class WorkerVerticle extends VerticleBase {
   /** Tokenizes (off the event loop) and queues; returns the prompt's token count. */
   private int submit(JsonObject job, String jobId, String replyTo) {
     SamplingParams params = SamplingParams.fromJson(job.getJsonObject("options"));
+    Integer logprobs = job.getInteger("logprobs");
+    if (logprobs != null && (logprobs < 0 || logprobs > SamplingParams.MAX_LOGPROBS)) {
+      throw new InvalidJob("logprobs must be from 0 to " + SamplingParams.MAX_LOGPROBS);
+    }
+    params = params.withLogprobs(logprobs == null ? -1 : logprobs, job.getBoolean("ignoreEos", false));
     long[] prompt;
     JsonArray messages = job.getJsonArray("messages");
     if (messages != null) {
-      for (Object o : messages) {
-        if (!(o instanceof JsonObject m) || !(m.getValue("role") instanceof String) || !(m.getValue("content") instanceof String)) {
-          throw new InvalidJob("each message needs a role and a string content");
-        }
-      }
-      prompt = runtime.chatPrompt(messages, params.maxTokens(), job.getString("assistantPrefix"));
+      checkedMessages(messages);
+      prompt = runtime.chatPrompt(messages, job.getJsonArray("tools"), job.getJsonObject("chatTemplateKwargs"),
+          params.maxTokens(), job.getString("assistantPrefix"));
       params = params.withStop(runtime.templateStops());
+    } else if (job.getValue("promptIds") != null) {
+      long[] ids = tokenIds(job.getValue("promptIds"), "prompt");
+      String more = job.getString("prompt", "");
+      long[] tail = more.isEmpty() ? new long[0] : runtime.tokenizer().encode(more, false);
+      prompt = java.util.Arrays.copyOf(ids, ids.length + tail.length);
+      System.arraycopy(tail, 0, prompt, ids.length, tail.length);
     } else if (job.getString("suffix") != null) {
       prompt = runtime.fimPrompt(job.getString("prompt", ""), job.getString("suffix"));
       if (prompt == null) {
@@ -109,8 +191,13 @@ public final class WorkerVerticle extends VerticleBase {
       }
       prompt = runtime.textPrompt(text);
     }
+    if (prompt.length == 0) {
+      throw new InvalidJob("the prompt is empty");
+    }
+    Logprobs lp = params.logprobs() < 0 ? null
+        : new Logprobs(runtime.tokenizer(), "chat".equals(job.getString("logprobsFormat")), job.getBoolean("tokenIds", false));
     runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo,
-        job.getInteger("attempt", 0), nodeId));
+        job.getInteger("attempt", 0), nodeId, lp));
     return prompt.length;
   }
 
@@ -122,23 +209,43 @@ public final class WorkerVerticle extends VerticleBase {
     private final int attempt;
     private final String nodeId;
     private final AtomicLong seq = new AtomicLong();
+    /** Formats the tokens' log probabilities when the job asked for them, else null. */
+    private final Logprobs logprobs;
 
-    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId) {
+    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId, Logprobs logprobs) {
       this.bus = bus;
       this.jobId = jobId;
       this.address = address;
       this.attempt = attempt;
       this.nodeId = nodeId;
+      this.logprobs = logprobs;
+    }
+
+    @Override
+    public void onToken(Token token) {
+      if (logprobs != null) {
+        logprobs.add(token);
+      }
     }
 
     @Override
     public void onDelta(String text) {
-      bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
-          .put("seq", seq.incrementAndGet()).put("text", text));
+      JsonObject delta = new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
+          .put("seq", seq.incrementAndGet()).put("text", text);
+      JsonObject lp = logprobs == null ? null : logprobs.pending();
+      if (lp != null) {
+        delta.put("openai", new JsonObject().put("logprobs", lp));
+      }
+      bus.send(address, delta);
     }
 
     @Override
     public void onFinish(Finish f) {
+      JsonObject rest = logprobs == null ? null : logprobs.pending();
+      if (rest != null) { // tokens whose text never came (a stop string cut it): their log probabilities still do
+        bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
+            .put("seq", seq.incrementAndGet()).put("text", "").put("openai", new JsonObject().put("logprobs", rest)));
+      }
       JsonObject usage = new JsonObject().put("promptTokens", f.promptTokens()).put("completionTokens", f.completionTokens())
           .put("ttftMs", f.ttftMs()).put("tokensPerSecond", Math.round(f.tokensPerSecond() * 100) / 100.0);
       JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("attempt", attempt)
@@ -146,6 +253,9 @@ public final class WorkerVerticle extends VerticleBase {
           .put("finishReason", f.reason()).put("usage", usage);
       if (f.error() != null) {
         done.put("error", f.error());
+      }
+      if (logprobs != null) {
+        done.put("openai", new JsonObject().put("logprobs", logprobs.all()));
       }
       bus.send(address, done);
     }

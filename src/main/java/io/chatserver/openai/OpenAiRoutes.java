@@ -39,6 +39,55 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     router.get("/v1/models").handler(this::models);
     router.post("/v1/chat/completions").handler(ctx -> complete(ctx, true));
     router.post("/v1/completions").handler(ctx -> complete(ctx, false));
+    for (String path : new String[] {"/tokenize", "/detokenize"}) {
+      router.route(path).failureHandler(OpenAiRoutes::error);
+    }
+    router.post("/tokenize").handler(this::tokenize);
+    router.post("/detokenize").handler(this::detokenize);
+  }
+
+  /**
+   * vLLM's {@code POST /tokenize}: {@code {model, prompt, add_special_tokens}} or {@code {model,
+   * messages, tools, add_generation_prompt, chat_template_kwargs}} (then the rendered prompt comes
+   * back too) gives {@code {tokens, count, max_model_len}}.
+   */
+  private void tokenize(RoutingContext ctx) {
+    Body body = Body.of(ctx);
+    JsonObject req = new JsonObject();
+    if (body.has("messages")) {
+      req.put("messages", GenerationRoutes.validMessages(textMessages(body.optionalArray("messages")), maxContentChars));
+      JsonArray tools = body.optionalArray("tools");
+      if (tools != null) {
+        req.put("tools", tools);
+      }
+      Boolean gen = body.optionalBoolean("add_generation_prompt");
+      req.put("addGenerationPrompt", gen == null || gen);
+      JsonObject kwargs = body.optionalObject("chat_template_kwargs");
+      if (kwargs != null) {
+        req.put("chatTemplateKwargs", kwargs);
+      }
+      Boolean special = body.optionalBoolean("add_special_tokens");
+      if (special != null) {
+        req.put("addSpecialTokens", special);
+      }
+    } else {
+      req.put("prompt", body.requiredString("prompt", 0, maxContentChars));
+      Boolean special = body.optionalBoolean("add_special_tokens");
+      req.put("addSpecialTokens", special == null || special);
+    }
+    gen.tokenize(body.optionalString("model", 1, 200), req).onFailure(ctx::fail)
+        .onSuccess(r -> ctx.response().putHeader("Content-Type", "application/json").end(r.encode()));
+  }
+
+  /** vLLM's {@code POST /detokenize}: {@code {model, tokens}} gives {@code {prompt}} (special tokens kept). */
+  private void detokenize(RoutingContext ctx) {
+    Body body = Body.of(ctx);
+    JsonArray tokens = body.optionalArray("tokens");
+    if (tokens == null || tokens.size() > 1_000_000) {
+      throw ApiError.badRequest("tokens", "tokens must be an array of token ids");
+    }
+    gen.tokenize(body.optionalString("model", 1, 200), new JsonObject().put("tokens", tokens)).onFailure(ctx::fail)
+        .onSuccess(r -> ctx.response().putHeader("Content-Type", "application/json").end(r.encode()));
   }
 
   /** Errors as OpenAI clients expect them: {error: {message, type, param, code}}. */
@@ -95,26 +144,45 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     JsonObject payload = new JsonObject();
     if (chat) {
       payload.put("messages", GenerationRoutes.validMessages(textMessages(body.optionalArray("messages")), maxContentChars));
+      JsonObject kwargs = body.optionalObject("chat_template_kwargs");
+      if (kwargs != null) {
+        payload.put("chatTemplateKwargs", kwargs);
+      }
     } else {
-      payload.put("prompt", prompt(req.getValue("prompt")));
+      Object prompt = req.getValue("prompt");
+      JsonArray ids = promptIds(prompt);
+      if (ids != null) {
+        payload.put("promptIds", ids);
+      } else {
+        payload.put("prompt", prompt(prompt));
+      }
       String suffix = body.optionalString("suffix", 0, maxContentChars);
       if (suffix != null) {
+        if (ids != null) {
+          throw ApiError.badRequest("suffix", "suffix needs a text prompt, not token ids");
+        }
         payload.put("suffix", suffix);
       }
     }
+    localExtras(body, chat, payload);
     String model = body.optionalString("model", 1, 200);
     long created = System.currentTimeMillis() / 1000;
     JsonObject passed = passthrough(req);
     gen.resolveModel(model, null)
-        .compose(m -> passed.isEmpty() ? Future.succeededFuture(m) : gen.models().map(list -> {
+        .compose(m -> passed.isEmpty() && !payload.containsKey("openaiShared") ? Future.succeededFuture(m) : gen.models().map(list -> {
           boolean upstream = list.getJsonArray("models", new JsonArray()).stream().anyMatch(o -> o instanceof JsonObject e
               && m.equals(e.getString("name")) && "upstream".equals(e.getString("origin")));
+          if (!upstream && passed.isEmpty()) {
+            payload.remove("openaiShared");
+            return m;
+          }
           if (!upstream) {
             String unsupported = passed.fieldNames().iterator().next();
             throw ApiError.badRequest(unsupported, unsupported + " is not supported by model " + m
                 + " (a local model); upstream services' models take it");
           }
-          payload.put("openai", passed);
+          JsonObject shared = (JsonObject) payload.remove("openaiShared");
+          payload.put("openai", shared == null ? passed : passed.copy().mergeIn(shared));
           return m;
         }))
         .compose(m -> gen.start(new GenerationService.Spec(user, m, payload, options, chat, job -> Future.succeededFuture())))
@@ -170,16 +238,82 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   /** OpenAI parameters the local engine has no use for: passed on to an upstream service's model, else a 400. */
   private static final java.util.List<String> PASSED = java.util.List.of("presence_penalty", "frequency_penalty", "logit_bias",
-      "user", "response_format", "tools", "tool_choice", "logprobs", "top_logprobs");
+      "user", "response_format", "tools", "tool_choice");
+
+  /** OpenAI parameters both the local engine and an upstream service take (passed on to the latter as they are). */
+  private static final java.util.List<String> SHARED = java.util.List.of("logprobs", "top_logprobs");
 
   private static JsonObject passthrough(JsonObject req) {
     JsonObject out = new JsonObject();
     for (String key : PASSED) {
-      if (req.getValue(key) != null && !(Boolean.FALSE.equals(req.getValue(key)) && key.equals("logprobs"))) {
+      if (req.getValue(key) != null) {
         out.put(key, req.getValue(key));
       }
     }
     return out;
+  }
+
+  /**
+   * What the local engine reads besides sampling: log probabilities (completions: {@code logprobs}
+   * 0-20 alternatives; chat: {@code logprobs: true} with {@code top_logprobs} 0-20), and vLLM's
+   * {@code ignore_eos} and {@code return_tokens_as_token_ids}. An upstream service's model gets
+   * the OpenAI ones passed on instead.
+   */
+  private static void localExtras(Body body, boolean chat, JsonObject payload) {
+    JsonObject openai = new JsonObject();
+    Integer top = null;
+    if (chat) {
+      Boolean on = body.optionalBoolean("logprobs");
+      Long n = body.optionalLong("top_logprobs", 0, 20);
+      if (n != null && !Boolean.TRUE.equals(on)) {
+        throw ApiError.badRequest("top_logprobs", "top_logprobs needs logprobs: true");
+      }
+      if (Boolean.TRUE.equals(on)) {
+        top = n == null ? 0 : n.intValue();
+        openai.put("logprobs", true);
+        if (n != null) {
+          openai.put("top_logprobs", n);
+        }
+      }
+    } else {
+      Long n = body.optionalLong("logprobs", 0, 20);
+      if (n != null) {
+        top = n.intValue();
+        openai.put("logprobs", n);
+      }
+    }
+    if (top != null) {
+      payload.put("logprobs", top).put("logprobsFormat", chat ? "chat" : "completion");
+    }
+    if (Boolean.TRUE.equals(body.optionalBoolean("return_tokens_as_token_ids"))) {
+      payload.put("tokenIds", true);
+    }
+    if (Boolean.TRUE.equals(body.optionalBoolean("ignore_eos"))) {
+      payload.put("ignoreEos", true);
+    }
+    if (!openai.isEmpty()) {
+      payload.put("openaiShared", openai);
+    }
+  }
+
+  /** A completions prompt given as token ids ([1, 2, 3], or [[1, 2, 3]]), or null for a text prompt. */
+  static JsonArray promptIds(Object p) {
+    if (p instanceof JsonArray a && a.size() == 1 && a.getValue(0) instanceof JsonArray inner) {
+      a = inner;
+      p = a;
+    }
+    if (!(p instanceof JsonArray a) || a.isEmpty() || !(a.getValue(0) instanceof Number)) {
+      return null;
+    }
+    if (a.size() > 1_000_000) {
+      throw ApiError.badRequest("prompt", "the prompt has too many tokens");
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!(a.getValue(i) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 0) {
+        throw ApiError.badRequest("prompt", "prompt[" + i + "] must be a token id (a non-negative integer)");
+      }
+    }
+    return a.copy();
   }
 
   /** Chat messages whose content may be a list of parts: the text parts are joined. */

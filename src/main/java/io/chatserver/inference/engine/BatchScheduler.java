@@ -237,6 +237,7 @@ public final class BatchScheduler implements AutoCloseable {
     int len = Math.min(budget, s.prompt.length - s.prefilled);
     long[] chunk = Arrays.copyOfRange(s.prompt, s.prefilled, s.prefilled + len);
     long token;
+    GenerationListener.Token info;
     try (NDScope scope = new NDScope()) {
       NDArray logits = model.forward(chunk, model.stagingSlot(), 1, len, new int[] {s.prefilled}, new int[] {s.prompt.length}, false);
       s.prefilled += len;
@@ -245,6 +246,7 @@ public final class BatchScheduler implements AutoCloseable {
         return len;
       }
       token = Sampler.sample(model.manager(), logits, List.of(s), model.config().vocabSize())[0];
+      info = Sampler.logprobs(model.manager(), logits, List.of(s), new long[] {token})[0];
     }
     staging = null;
     int row = running.size();
@@ -252,7 +254,7 @@ public final class BatchScheduler implements AutoCloseable {
     running.add(s);
     s.firstTokenNanos = System.nanoTime();
     observer.firstToken(s.firstTokenNanos - s.submittedNanos, s.prompt.length);
-    String reason = accept(s, token);
+    String reason = accept(s, token, info);
     if (reason != null) {
       removeRow(row);
       finish(s, reason, null);
@@ -270,10 +272,12 @@ public final class BatchScheduler implements AutoCloseable {
       pos[i] = s.cached;
     }
     long[] next;
+    GenerationListener.Token[] infos;
     long t0 = System.nanoTime();
     try (NDScope scope = new NDScope()) {
       NDArray logits = model.forward(last, 0, b, 1, pos, false);
       next = Sampler.sample(model.manager(), logits, running, model.config().vocabSize());
+      infos = Sampler.logprobs(model.manager(), logits, running, next);
     }
     observer.step(b, System.nanoTime() - t0);
     steps++;
@@ -282,7 +286,7 @@ public final class BatchScheduler implements AutoCloseable {
     for (int i = 0; i < b; i++) {
       Sequence s = running.get(i);
       s.cached++;
-      String reason = accept(s, next[i]);
+      String reason = accept(s, next[i], infos[i]);
       if (reason != null) {
         done.add(i);
         reasons.add(reason);
@@ -304,9 +308,12 @@ public final class BatchScheduler implements AutoCloseable {
   }
 
   /** Takes a sampled token; returns the finish reason when the sequence is done, else null. */
-  private String accept(Sequence s, long token) {
-    if (eos.contains(token)) {
+  private String accept(Sequence s, long token, GenerationListener.Token info) {
+    if (eos.contains(token) && !s.params.ignoreEos()) {
       return "stop";
+    }
+    if (info != null) {
+      s.listener.onToken(info);
     }
     s.append(token);
     s.generated++;

@@ -255,19 +255,24 @@ public final class ModelRuntime implements AutoCloseable {
    * oldest turns are dropped (system messages and the last message are kept).
    */
   public long[] chatPrompt(JsonArray messages, int answerRoom) {
-    return chatPrompt(messages, answerRoom, null);
+    return chatPrompt(messages, null, null, answerRoom, null);
   }
 
-  /** As above, continuing a partial assistant answer ({@code assistantPrefix}) when given. */
-  public long[] chatPrompt(JsonArray messages, int answerRoom, String assistantPrefix) {
+  /**
+   * As above, with the tools the model may call and extra template variables
+   * ({@code chat_template_kwargs}), continuing a partial assistant answer ({@code assistantPrefix})
+   * when given. The rendered text carries its special tokens, so none are added (as
+   * transformers' apply_chat_template tokenizes); the plain template of a base model gets BOS.
+   */
+  public long[] chatPrompt(JsonArray messages, JsonArray tools, JsonObject kwargs, int answerRoom, String assistantPrefix) {
     JsonArray kept = messages.copy();
     int room = Math.max(1, Math.min(answerRoom, model.context() / 4));
     while (true) {
-      String text = template.render(kept, true);
+      String text = template.render(kept, tools, true, kwargs);
       if (assistantPrefix != null && !assistantPrefix.isEmpty()) {
         text += (template.isPlain() ? " " : "") + assistantPrefix;
       }
-      long[] ids = tokenizer.encode(text);
+      long[] ids = tokenizer.encode(text, template.isPlain());
       if (ids.length + room <= model.context()) {
         return ids;
       }
@@ -283,6 +288,11 @@ public final class ModelRuntime implements AutoCloseable {
       }
       kept.remove(drop);
     }
+  }
+
+  /** The chat template's rendering, as /tokenize shows it. */
+  public String renderChat(JsonArray messages, JsonArray tools, boolean addGenerationPrompt, JsonObject kwargs) {
+    return template.render(messages, tools, addGenerationPrompt, kwargs);
   }
 
   public long[] textPrompt(String text) {

@@ -33,6 +33,10 @@ final class Sampler {
   static long[] sample(NDManager manager, NDArray logits, List<? extends Row> rows, int vocab) {
     int b = rows.size();
     logits = applyRepeatPenalty(manager, logits, rows);
+    return pick(manager, logits, rows, vocab, b);
+  }
+
+  private static long[] pick(NDManager manager, NDArray logits, List<? extends Row> rows, int vocab, int b) {
     long[] next = new long[b];
     boolean anyGreedy = false;
     int sampled = 0;
@@ -73,6 +77,54 @@ final class Sampler {
       next[(int) which[s]] = draw(vals, idx, s * k, k, row.params(), row.random());
     }
     return next;
+  }
+
+  /**
+   * Log probabilities under the model's own distribution (the logits before any penalty or
+   * temperature, as vLLM reports them) of each row's chosen token and its {@code logprobs} best
+   * alternatives; null for rows that did not ask. Only those rows' log-softmax is computed.
+   */
+  static GenerationListener.Token[] logprobs(NDManager manager, NDArray logits, List<? extends Row> rows, long[] chosen) {
+    int b = rows.size();
+    GenerationListener.Token[] out = new GenerationListener.Token[b];
+    int k = -1;
+    List<Integer> which = new java.util.ArrayList<>();
+    for (int i = 0; i < b; i++) {
+      if (rows.get(i).params().logprobs() >= 0) {
+        which.add(i);
+        k = Math.max(k, rows.get(i).params().logprobs());
+      }
+    }
+    if (which.isEmpty()) {
+      return out;
+    }
+    long[] idx = which.stream().mapToLong(Integer::longValue).toArray();
+    NDArray sub = which.size() == b ? logits : logits.get(new NDIndex("{}", manager.create(idx)));
+    NDArray logp = sub.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).logSoftmax(-1);
+    long[] picked = new long[which.size()];
+    for (int j = 0; j < picked.length; j++) {
+      picked[j] = chosen[which.get(j)];
+    }
+    float[] chosenLp = logp.gather(manager.create(picked, new Shape(picked.length, 1)), 1).toFloatArray();
+    float[] topVals = new float[0];
+    long[] topIds = new long[0];
+    int width = Math.max(1, k);
+    if (k > 0) {
+      NDList top = logp.topK(width, -1, true, true);
+      topVals = top.get(0).toFloatArray();
+      topIds = top.get(1).toLongArray();
+    }
+    for (int j = 0; j < picked.length; j++) {
+      int n = rows.get(which.get(j)).params().logprobs();
+      long[] ids = new long[Math.max(0, n)];
+      double[] lps = new double[ids.length];
+      for (int t = 0; t < ids.length; t++) {
+        ids[t] = topIds[j * width + t];
+        lps[t] = topVals[j * width + t];
+      }
+      out[which.get(j)] = new GenerationListener.Token(picked[j], chosenLp[j], ids, lps);
+    }
+    return out;
   }
 
   /** Softmax over the row's candidates (sorted, best first), top-k, top-p, min-p, then one draw. */

@@ -19,14 +19,15 @@ public final class TextTokenizer implements AutoCloseable {
   private final JsonObject tokenizerConfig;
   private final Integer bosId;
   private final String bosText;
-  private final boolean addBos;
+  /** The tokenizer.json has no post-processor, but its config says to add BOS (our llama2.c imports). */
+  private final boolean addBosByHand;
 
-  private TextTokenizer(HuggingFaceTokenizer hf, JsonObject tokenizerConfig, Integer bosId, String bosText, boolean addBos) {
+  private TextTokenizer(HuggingFaceTokenizer hf, JsonObject tokenizerConfig, Integer bosId, String bosText, boolean addBosByHand) {
     this.hf = hf;
     this.tokenizerConfig = tokenizerConfig;
     this.bosId = bosId;
     this.bosText = bosText;
-    this.addBos = addBos;
+    this.addBosByHand = addBosByHand;
   }
 
   public static TextTokenizer load(Path dir, ModelConfig cfg) throws IOException {
@@ -55,9 +56,20 @@ public final class TextTokenizer implements AutoCloseable {
         bosId = (int) ids[0];
       }
     }
-    // Llama tokenizers add BOS unless told otherwise; Qwen-style ones have no BOS at all.
-    boolean addBos = tc.getBoolean("add_bos_token", bosText != null) && bosId != null;
-    return new TextTokenizer(hf, tc, bosId, bosText, addBos);
+    boolean noPostProcessor = hasNoPostProcessor(file);
+    boolean byHand = noPostProcessor && tc.getBoolean("add_bos_token", false) && bosId != null;
+    return new TextTokenizer(hf, tc, bosId, bosText, byHand);
+  }
+
+  /** Whether tokenizer.json's post_processor is null (read without loading the whole vocabulary as JSON). */
+  private static boolean hasNoPostProcessor(Path file) throws IOException {
+    String text = Files.readString(file);
+    int at = text.indexOf("\"post_processor\"");
+    if (at < 0) {
+      return true;
+    }
+    int colon = text.indexOf(':', at);
+    return colon > 0 && text.substring(colon + 1, Math.min(text.length(), colon + 10)).strip().startsWith("null");
   }
 
   /** tokenizer_config.json writes special tokens as strings or as {"content": ...} objects. */
@@ -71,10 +83,19 @@ public final class TextTokenizer implements AutoCloseable {
     return null;
   }
 
-  /** Encodes text; special-token text inside it (e.g. from a chat template) becomes those tokens. */
+  /**
+   * Encodes a raw prompt as transformers does with {@code add_special_tokens=True}: the
+   * tokenizer's own post-processor adds what the family adds (BOS for Llama, Gemma, Mistral;
+   * nothing for Qwen). Special-token text inside the prompt becomes those tokens.
+   */
   public long[] encode(String text) {
-    long[] ids = hf.encode(text, false, false).getIds();
-    if (!addBos || (ids.length > 0 && ids[0] == bosId)) {
+    return encode(text, true);
+  }
+
+  /** Encodes text; {@code addSpecial} false for text that already carries them (a rendered chat template). */
+  public long[] encode(String text, boolean addSpecial) {
+    long[] ids = hf.encode(text, addSpecial, false).getIds();
+    if (!addSpecial || !addBosByHand || (ids.length > 0 && ids[0] == bosId)) {
       return ids;
     }
     long[] out = new long[ids.length + 1];
@@ -83,8 +104,14 @@ public final class TextTokenizer implements AutoCloseable {
     return out;
   }
 
+  /** The text of generated ids, special tokens left out. */
   public String decode(long[] ids) {
     return hf.decode(ids, true);
+  }
+
+  /** The text of ids, special tokens included unless {@code skipSpecial} (transformers' decode). */
+  public String decode(long[] ids, boolean skipSpecial) {
+    return hf.decode(ids, skipSpecial);
   }
 
   public JsonObject config() {

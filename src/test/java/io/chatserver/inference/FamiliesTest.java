@@ -1,0 +1,241 @@
+package io.chatserver.inference;
+
+import io.chatserver.Api;
+import io.chatserver.ServerTestBase;
+import io.chatserver.config.AppConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The eight model-family fixtures ({@code ../shared/models/families}: tiny random weights with
+ * each family's real tokenizer and chat template) served by one server, and every entry of their
+ * {@code reference.json} (Hugging Face transformers' own output) checked through the HTTP
+ * endpoints a user would use: /tokenize and /detokenize for the tokenizers and templates,
+ * /v1/completions with token-id prompts and /v1/chat/completions for greedy generation (ids up to
+ * the first step whose reference margin is below 1e-3, log probabilities within 2e-3).
+ */
+class FamiliesTest extends ServerTestBase {
+
+  static final List<String> FAMILIES = List.of("llama3", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "smollm3");
+  /** Logits agree to about 1e-3 in float32 (the fixtures' README); the issue allows 2e-3. */
+  static final double TOLERANCE = 2e-3;
+  static final double MIN_MARGIN = 1e-3;
+
+  private Api user;
+  /** Per family: steps compared and the largest log-probability difference seen (printed at the end). */
+  private static final Map<String, double[]> FIGURES = new TreeMap<>();
+
+  static Path fixtures() {
+    return SharedModels.sharedDir().resolve("families");
+  }
+
+  static JsonObject reference(String family) {
+    try {
+      return new JsonObject(Files.readString(fixtures().resolve(family).resolve("reference.json")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  protected boolean models() {
+    return true;
+  }
+
+  @Override
+  protected JsonObject configure(JsonObject conf) {
+    JsonArray list = new JsonArray();
+    for (String f : FAMILIES) {
+      list.add(new JsonObject().put("name", f).put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
+          .put("prefixCacheSlots", 0));
+    }
+    AppConfig.set(conf, "models.autoImport", false);
+    AppConfig.set(conf, "models.list", list);
+    return conf;
+  }
+
+  @BeforeAll
+  void signIn() {
+    user = api.as(api.register("families"));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> tokenizersMatchTransformers() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String family : FAMILIES) {
+      JsonObject ref = reference(family);
+      tests.add(DynamicTest.dynamicTest(family + " tokenize", () -> {
+        for (Object o : ref.getJsonArray("tokenize")) {
+          JsonObject t = (JsonObject) o;
+          JsonObject plain = user.post("/tokenize", new JsonObject().put("model", family).put("prompt", t.getString("text"))
+              .put("add_special_tokens", false)).expect(200).json();
+          assertEquals(t.getJsonArray("ids"), plain.getJsonArray("tokens"), family + ": " + t.getString("text"));
+          assertEquals(t.getJsonArray("ids").size(), plain.getInteger("count"));
+          JsonObject special = user.post("/tokenize", new JsonObject().put("model", family).put("prompt", t.getString("text")))
+              .expect(200).json();
+          assertEquals(t.getJsonArray("ids_with_special"), special.getJsonArray("tokens"), family + " (special): " + t.getString("text"));
+          assertTrue(special.getInteger("max_model_len") > 0);
+        }
+      }));
+      tests.add(DynamicTest.dynamicTest(family + " detokenize", () -> {
+        for (Object o : ref.getJsonArray("decode")) {
+          JsonObject d = (JsonObject) o;
+          JsonObject r = user.post("/detokenize", new JsonObject().put("model", family).put("tokens", d.getJsonArray("ids")))
+              .expect(200).json();
+          assertEquals(d.getString("text"), r.getString("prompt"), family + ": " + d.getJsonArray("ids"));
+        }
+      }));
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> chatTemplatesRenderAsTransformersDoes() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String family : FAMILIES) {
+      for (Object o : reference(family).getJsonArray("templates")) {
+        JsonObject t = (JsonObject) o;
+        tests.add(DynamicTest.dynamicTest(family + " template " + t.getString("name"), () -> {
+          JsonObject req = new JsonObject().put("model", family).put("messages", t.getJsonArray("messages"))
+              .put("add_generation_prompt", t.getBoolean("add_generation_prompt"))
+              .put("chat_template_kwargs", t.getJsonObject("kwargs", new JsonObject()));
+          if (t.getJsonArray("tools") != null) {
+            req.put("tools", t.getJsonArray("tools"));
+          }
+          Api.Resp r = user.post("/tokenize", req);
+          if (t.getString("error") != null) {
+            assertEquals(400, r.status(), r.body());
+            assertTrue(r.json().getJsonObject("error").getString("message").contains(t.getString("error")), r.body());
+            return;
+          }
+          assertEquals(200, r.status(), r.body());
+          assertEquals(t.getString("rendered"), r.json().getString("prompt"));
+          assertEquals(t.getJsonArray("ids"), r.json().getJsonArray("tokens"));
+        }));
+      }
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> greedyGenerationMatchesTransformers() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String family : FAMILIES) {
+      JsonObject ref = reference(family);
+      for (Object o : ref.getJsonArray("generate")) {
+        JsonObject g = (JsonObject) o;
+        tests.add(DynamicTest.dynamicTest(family + " completions " + g.getString("prompt"), () -> {
+          JsonObject body = new JsonObject().put("model", family).put("prompt", g.getJsonArray("prompt_ids"))
+              .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
+              .put("logprobs", 5).put("return_tokens_as_token_ids", true);
+          JsonObject r = user.post("/v1/completions", body).expect(200).json();
+          assertEquals(g.getJsonArray("prompt_ids").size(), r.getJsonObject("usage").getInteger("prompt_tokens"));
+          JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
+          compare(family, g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(), lp.getJsonArray("top_logprobs"));
+        }));
+      }
+      // the same conversations through the chat endpoint: the server renders the template itself
+      for (Object o : ref.getJsonArray("generate")) {
+        JsonObject g = (JsonObject) o;
+        JsonObject template = ref.getJsonArray("templates").stream().map(x -> (JsonObject) x)
+            .filter(t -> t.getString("name").equals(g.getString("prompt"))).findFirst().orElse(null);
+        if (template == null || !template.getBoolean("add_generation_prompt")) {
+          continue;
+        }
+        tests.add(DynamicTest.dynamicTest(family + " chat " + g.getString("prompt"), () -> {
+          JsonObject body = new JsonObject().put("model", family).put("messages", template.getJsonArray("messages"))
+              .put("chat_template_kwargs", template.getJsonObject("kwargs", new JsonObject()))
+              .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
+              .put("logprobs", true).put("top_logprobs", 5).put("return_tokens_as_token_ids", true);
+          JsonObject r = user.post("/v1/chat/completions", body).expect(200).json();
+          assertEquals(g.getJsonArray("prompt_ids").size(), r.getJsonObject("usage").getInteger("prompt_tokens"),
+              "the server's prompt is the template's rendering, token for token");
+          JsonArray content = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs").getJsonArray("content");
+          List<String> tokens = new ArrayList<>();
+          JsonArray tops = new JsonArray();
+          for (Object c : content) {
+            JsonObject e = (JsonObject) c;
+            tokens.add(e.getString("token"));
+            JsonObject top = new JsonObject();
+            e.getJsonArray("top_logprobs").forEach(t -> top.put(((JsonObject) t).getString("token"), ((JsonObject) t).getDouble("logprob")));
+            tops.add(top);
+          }
+          compare(family, g, tokens, tops);
+        }));
+      }
+      if (ref.getJsonObject("fim") != null) {
+        JsonObject fim = ref.getJsonObject("fim");
+        tests.add(DynamicTest.dynamicTest(family + " fill-in-the-middle", () -> {
+          JsonObject body = new JsonObject().put("model", family).put("prompt", fim.getString("prefix"))
+              .put("suffix", fim.getString("suffix")).put("max_tokens", fim.getJsonArray("ids").size()).put("temperature", 0)
+              .put("ignore_eos", true).put("logprobs", 5).put("return_tokens_as_token_ids", true);
+          JsonObject r = user.post("/v1/completions", body).expect(200).json();
+          assertEquals(fim.getJsonArray("prompt_ids").size(), r.getJsonObject("usage").getInteger("prompt_tokens"));
+          JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
+          compare(family, fim, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(), lp.getJsonArray("top_logprobs"));
+        }));
+      }
+    }
+    tests.add(DynamicTest.dynamicTest("figures", () -> FIGURES.forEach((f, v) ->
+        System.out.printf("families: %s: %d steps compared, largest log-probability difference %.2e%n", f, (long) v[0], v[1]))));
+    return tests.stream();
+  }
+
+  /**
+   * Our greedy tokens ("token_id:N") and top log probabilities against the reference steps, up to
+   * the first step whose margin is below {@link #MIN_MARGIN} (past it float rounding may pick either).
+   */
+  static void compare(String family, JsonObject g, List<String> tokens, JsonArray tops) {
+    JsonArray steps = g.getJsonArray("steps");
+    assertEquals(steps.size(), tokens.size(), family + ": one token per reference step (EOS ignored)");
+    double worst = 0;
+    int compared = 0;
+    for (int k = 0; k < steps.size(); k++) {
+      JsonObject step = steps.getJsonObject(k);
+      JsonObject top = tops.getJsonObject(k);
+      double lse = step.getDouble("logsumexp");
+      for (Object p : step.getJsonArray("top")) {
+        JsonArray pair = (JsonArray) p;
+        Object ours = top.getValue("token_id:" + pair.getLong(0));
+        double expected = pair.getDouble(1) - lse;
+        if (ours == null) {
+          if (step.getDouble("margin") >= MIN_MARGIN && pair.equals(step.getJsonArray("top").getJsonArray(0))) {
+            fail(family + " step " + k + ": the reference's best token " + pair.getLong(0) + " is not in our top 5 " + top);
+          }
+          continue;
+        }
+        double diff = Math.abs(((Number) ours).doubleValue() - expected);
+        worst = Math.max(worst, diff);
+        assertTrue(diff <= TOLERANCE, family + " step " + k + " token " + pair.getLong(0) + ": log probability "
+            + ours + ", transformers " + expected);
+      }
+      compared++;
+      if (step.getDouble("margin") < MIN_MARGIN) {
+        break; // this step's pick may go either way; everything after depends on it
+      }
+      assertEquals("token_id:" + step.getLong("id"), tokens.get(k), family + " step " + k);
+    }
+    synchronized (FIGURES) {
+      double[] f = FIGURES.computeIfAbsent(family, x -> new double[2]);
+      f[0] += compared;
+      f[1] = Math.max(f[1], worst);
+    }
+  }
+}
