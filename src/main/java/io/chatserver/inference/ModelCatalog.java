@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * Which models this node serves: the entries of {@code models.list}, plus every Hugging Face
- * folder (one holding config.json) under {@code models.dir}. On first start the shared
+ * folder (one holding config.json) and every GGUF file (served under its name without .gguf)
+ * under {@code models.dir}. On first start the shared
  * stories260K llama2.c weights, when present, are imported into {@code models.dir} so a fresh
  * checkout can chat at once.
  */
@@ -52,7 +53,11 @@ public final class ModelCatalog {
       try (Stream<Path> children = Files.list(dir)) {
         for (Path p : children.sorted().toList()) {
           String name = p.getFileName().toString();
-          if (!name.startsWith(".") && Files.isRegularFile(p.resolve("config.json")) && !specs.containsKey(name)) {
+          boolean gguf = name.toLowerCase().endsWith(".gguf") && Files.isRegularFile(p);
+          if (gguf) {
+            name = name.substring(0, name.length() - ".gguf".length()); // a GGUF file is served under its name
+          }
+          if (!name.startsWith(".") && (gguf || Files.isRegularFile(p.resolve("config.json"))) && !specs.containsKey(name)) {
             JsonObject entry = defaults.copy().put("name", name).put("path", p.toString());
             specs.put(name, ModelRuntime.Spec.fromJson(entry, dir));
           }

@@ -34,6 +34,24 @@ import static org.junit.jupiter.api.Assertions.fail;
 class FamiliesTest extends ServerTestBase {
 
   static final List<String> FAMILIES = List.of("llama3", "mistral", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "smollm3");
+
+  /**
+   * The GGUF files served beside them: model name, fixture folder, file, and the family whose
+   * tokenizer and template entries the file's own tokenizer and template must match.
+   */
+  record Gguf(String name, String folder, String file, String tokenizerOf) {}
+
+  static final List<Gguf> GGUFS = List.of(new Gguf("llama3-q8", "llama3", "llama3-Q8_0.gguf", "llama3"),
+      new Gguf("llama-gguf-q4km", "llama-gguf", "llama-gguf-Q4_K_M.gguf", "llama-gguf"),
+      new Gguf("llama-gguf-q6k", "llama-gguf", "llama-gguf-Q6_K.gguf", "llama-gguf"));
+
+  /** Every served model and the reference whose tokenizer and template entries it must match. */
+  static Map<String, String> tokenizerTargets() {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    FAMILIES.forEach(f -> out.put(f, f));
+    GGUFS.forEach(g -> out.put(g.name(), g.tokenizerOf()));
+    return out;
+  }
   /** Logits agree to about 1e-3 in float32 (the fixtures' README); the issue allows 2e-3. */
   static final double TOLERANCE = 2e-3;
   static final double MIN_MARGIN = 1e-3;
@@ -66,6 +84,11 @@ class FamiliesTest extends ServerTestBase {
       list.add(new JsonObject().put("name", f).put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
           .put("prefixCacheSlots", 0));
     }
+    for (Gguf g : GGUFS) {
+      // transformers' GGUF loader, the reference, leaves out llama.cpp's rope_freqs (Llama 3.1+ scaling): so do we here
+      list.add(new JsonObject().put("name", g.name()).put("path", fixtures().resolve(g.folder()).resolve(g.file()).toString())
+          .put("maxBatch", 2).put("prefixCacheSlots", 0).put("ggufRopeFreqs", false));
+    }
     AppConfig.set(conf, "models.autoImport", false);
     AppConfig.set(conf, "models.list", list);
     return conf;
@@ -79,8 +102,9 @@ class FamiliesTest extends ServerTestBase {
   @TestFactory
   Stream<DynamicTest> tokenizersMatchTransformers() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (String family : FAMILIES) {
-      JsonObject ref = reference(family);
+    for (Map.Entry<String, String> target : tokenizerTargets().entrySet()) {
+      String family = target.getKey();
+      JsonObject ref = reference(target.getValue());
       tests.add(DynamicTest.dynamicTest(family + " tokenize", () -> {
         for (Object o : ref.getJsonArray("tokenize")) {
           JsonObject t = (JsonObject) o;
@@ -109,8 +133,9 @@ class FamiliesTest extends ServerTestBase {
   @TestFactory
   Stream<DynamicTest> chatTemplatesRenderAsTransformersDoes() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (String family : FAMILIES) {
-      for (Object o : reference(family).getJsonArray("templates")) {
+    for (Map.Entry<String, String> target : tokenizerTargets().entrySet()) {
+      String family = target.getKey();
+      for (Object o : reference(target.getValue()).getJsonArray("templates")) {
         JsonObject t = (JsonObject) o;
         tests.add(DynamicTest.dynamicTest(family + " template " + t.getString("name"), () -> {
           JsonObject req = new JsonObject().put("model", family).put("messages", t.getJsonArray("messages"))
@@ -190,6 +215,22 @@ class FamiliesTest extends ServerTestBase {
           assertEquals(fim.getJsonArray("prompt_ids").size(), r.getJsonObject("usage").getInteger("prompt_tokens"));
           JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
           compare(family, fim, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(), lp.getJsonArray("top_logprobs"));
+        }));
+      }
+    }
+    for (Gguf gguf : GGUFS) {
+      for (Object o : reference(gguf.folder()).getJsonArray("gguf")) {
+        JsonObject g = (JsonObject) o;
+        if (!g.getString("file").equals(gguf.file())) {
+          continue;
+        }
+        tests.add(DynamicTest.dynamicTest(gguf.name() + " (" + g.getString("type") + ") completions", () -> {
+          JsonObject body = new JsonObject().put("model", gguf.name()).put("prompt", g.getJsonArray("prompt_ids"))
+              .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
+              .put("logprobs", 5).put("return_tokens_as_token_ids", true);
+          JsonObject r = user.post("/v1/completions", body).expect(200).json();
+          JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
+          compare(gguf.name(), g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(), lp.getJsonArray("top_logprobs"));
         }));
       }
     }

@@ -8,7 +8,6 @@ import io.chatserver.inference.model.Decoder;
 import io.chatserver.inference.model.ModelConfig;
 import io.chatserver.inference.model.TextTokenizer;
 import io.chatserver.inference.model.family.Checkpoints;
-import io.chatserver.inference.model.family.Families;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -28,7 +27,12 @@ public final class ModelRuntime implements AutoCloseable {
 
   /** How a model is configured ({@code conf/config.json: models.list[]}). */
   public record Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength,
-                     long kvCacheBytes, int prefillChunk, int maxQueue, int prefixSlots, int lanes) {
+                     long kvCacheBytes, int prefillChunk, int maxQueue, int prefixSlots, int lanes, boolean ggufRopeFreqs) {
+
+    public Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength, long kvCacheBytes,
+                int prefillChunk, int maxQueue, int prefixSlots, int lanes) {
+      this(name, path, device, dtype, maxBatch, contextLength, kvCacheBytes, prefillChunk, maxQueue, prefixSlots, lanes, true);
+    }
 
     /** A spec whose lanes are chosen for the machine ({@code lanes: "auto"}). */
     public Spec(String name, Path path, String device, String dtype, int maxBatch, int contextLength, long kvCacheBytes,
@@ -52,7 +56,7 @@ public final class ModelRuntime implements AutoCloseable {
       return new Spec(name, p.isAbsolute() ? p : baseDir.resolve(p).normalize(), o.getString("device", "auto"),
           o.getString("dtype", "auto"), o.getInteger("maxBatch", 16), o.getInteger("contextLength", 2048),
           o.getLong("kvCacheBytes", 0L), o.getInteger("prefillChunk", 64), o.getInteger("maxQueue", 256),
-          o.getInteger("prefixCacheSlots", 2), lanes(o.getValue("lanes", "auto")));
+          o.getInteger("prefixCacheSlots", 2), lanes(o.getValue("lanes", "auto")), o.getBoolean("ggufRopeFreqs", true));
     }
 
     /** {@code "auto"} (0: one per core for a big model on a CPU) or a number of lanes (also as text, from the environment). */
@@ -91,39 +95,41 @@ public final class ModelRuntime implements AutoCloseable {
   /** Loads the model (blocking); {@code progress} hears human-readable steps. */
   public static ModelRuntime load(Spec spec, Consumer<String> progress) throws IOException {
     Path dir = spec.path();
-    ModelConfig cfg = Families.read(dir);
-    Device device = device(spec.device());
-    DataType dtype = dtype(spec.dtype(), device);
-    int context = Math.min(spec.contextLength(), cfg.maxPositions());
-    int maxBatch = batchForBudget(spec, cfg, context, dtype);
-    int lanes = spec.lanes() > 0 ? Decoder.lanesFor(cfg, spec.lanes())
-        : Decoder.autoLanes(cfg, device, Runtime.getRuntime().availableProcessors());
-    if (lanes > 1) {
-      // Each lane multiplies on its own core: PyTorch's own threads would only contend with the lanes.
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / lanes));
-    }
-    progress.accept(String.format("loading %s from %s on %s (%s, %d layers, batch %d, context %d, %d lane%s)",
-        spec.name(), dir, device, dtype, cfg.layers(), maxBatch, context, lanes, lanes == 1 ? "" : "s"));
-    TextTokenizer tok = TextTokenizer.load(dir, cfg);
-    try {
-      Decoder model = Checkpoints.load(dir, cfg, device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()), lanes,
-          n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
-      Set<Long> eos = new HashSet<>();
-      cfg.eosIds().forEach(id -> eos.add(id.longValue()));
-      String eosText = tok.eosText();
-      if (eosText != null && tok.singleTokenId(eosText) != null) {
-        eos.add(tok.singleTokenId(eosText));
+    try (Checkpoints.Checkpoint ck = Checkpoints.open(dir, spec.ggufRopeFreqs())) {
+      ModelConfig cfg = ck.config();
+      Device device = device(spec.device());
+      DataType dtype = dtype(spec.dtype(), device);
+      int context = Math.min(spec.contextLength(), cfg.maxPositions());
+      int maxBatch = batchForBudget(spec, cfg, context, dtype);
+      int lanes = spec.lanes() > 0 ? Decoder.lanesFor(cfg, spec.lanes())
+          : Decoder.autoLanes(cfg, device, Runtime.getRuntime().availableProcessors());
+      if (lanes > 1) {
+        // Each lane multiplies on its own core: PyTorch's own threads would only contend with the lanes.
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / lanes));
       }
-      BatchScheduler scheduler = new BatchScheduler(spec.name(), model, tok, eos, spec.prefillChunk(), spec.maxQueue());
-      ModelRuntime rt = new ModelRuntime(spec, model, tok, ChatTemplate.of(tok), scheduler, device.toString());
-      progress.accept("warming up " + spec.name());
-      long t0 = System.nanoTime();
-      rt.warmUp();
-      progress.accept(String.format("warmed up %s in %d ms", spec.name(), (System.nanoTime() - t0) / 1_000_000));
-      return rt;
-    } catch (IOException | RuntimeException e) {
-      tok.close();
-      throw e;
+      progress.accept(String.format("loading %s (%s) from %s on %s (%s, %d layers, batch %d, context %d, %d lane%s)",
+          spec.name(), cfg.modelType(), dir, device, dtype, cfg.layers(), maxBatch, context, lanes, lanes == 1 ? "" : "s"));
+      TextTokenizer tok = ck.tokenizer();
+      try {
+        Decoder model = ck.load(device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()), lanes,
+            n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
+        Set<Long> eos = new HashSet<>();
+        cfg.eosIds().forEach(id -> eos.add(id.longValue()));
+        String eosText = tok.eosText();
+        if (eosText != null && tok.singleTokenId(eosText) != null) {
+          eos.add(tok.singleTokenId(eosText));
+        }
+        BatchScheduler scheduler = new BatchScheduler(spec.name(), model, tok, eos, spec.prefillChunk(), spec.maxQueue());
+        ModelRuntime rt = new ModelRuntime(spec, model, tok, ChatTemplate.of(tok), scheduler, device.toString());
+        progress.accept("warming up " + spec.name());
+        long t0 = System.nanoTime();
+        rt.warmUp();
+        progress.accept(String.format("warmed up %s in %d ms", spec.name(), (System.nanoTime() - t0) / 1_000_000));
+        return rt;
+      } catch (IOException | RuntimeException e) {
+        tok.close();
+        throw e;
+      }
     }
   }
 

@@ -6,7 +6,8 @@ package io.chatserver.inference.model;
  * {@code longrope}) in float32 as torch does, cos/sin in the rotate-half layout, times the
  * attention factor. LongRoPE has two sets: the short factors while a sequence is within
  * {@code originalMax} positions, the long ones once it is longer (decided per forward pass, as
- * transformers does from the longest position of the pass).
+ * transformers does from the longest position of the pass). {@code factors} divides each frequency
+ * by its own factor (a GGUF file's {@code rope_freqs}, held in {@code longFactor}).
  */
 public record Rope(String type, double theta, double factor, double lowFreqFactor, double highFreqFactor, int originalMax,
                    double[] shortFactor, double[] longFactor, double attentionFactor) {
@@ -53,6 +54,11 @@ public record Rope(String type, double theta, double factor, double lowFreqFacto
         for (int i = 0; i < half; i++) {
           float exponent = (float) (2 * i) / (float) headDim;
           inv[i] = (float) (1.0 / (float) ((float) ext[i] * (float) Math.pow(theta, exponent)));
+        }
+      }
+      case "factors" -> {
+        for (int i = 0; i < half; i++) {
+          inv[i] = (float) (inv[i] / longFactor[i]); // llama.cpp's rope_freqs: a divisor per frequency
         }
       }
       default -> { }

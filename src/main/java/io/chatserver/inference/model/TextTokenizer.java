@@ -61,6 +61,25 @@ public final class TextTokenizer implements AutoCloseable {
     return new TextTokenizer(hf, tc, bosId, bosText, byHand);
   }
 
+  /**
+   * A tokenizer from a tokenizer.json's text (e.g. built from a GGUF file's metadata) and its
+   * tokenizer_config; the post-processor in the JSON decides what encode adds.
+   */
+  public static TextTokenizer of(String tokenizerJson, JsonObject tokenizerConfig, Integer bosId) throws IOException {
+    Map<String, String> options = new HashMap<>();
+    options.put("addSpecialTokens", "false");
+    options.put("truncation", "false");
+    options.put("padding", "false");
+    options.put("maxLength", "100000000");
+    HuggingFaceTokenizer hf;
+    try (java.io.InputStream in = new java.io.ByteArrayInputStream(tokenizerJson.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      hf = HuggingFaceTokenizer.newInstance(in, options);
+    } catch (RuntimeException e) {
+      throw new IOException("the tokenizer could not be built: " + e.getMessage(), e);
+    }
+    return new TextTokenizer(hf, tokenizerConfig, bosId, tokenText(tokenizerConfig.getValue("bos_token")), false);
+  }
+
   /** Whether tokenizer.json's post_processor is null (read without loading the whole vocabulary as JSON). */
   private static boolean hasNoPostProcessor(Path file) throws IOException {
     String text = Files.readString(file);
