@@ -5,6 +5,7 @@ import io.chatserver.api.Body;
 import io.chatserver.api.Caller;
 import io.chatserver.api.Responses;
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.HubFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -72,14 +73,36 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
   }
 
   private Future<JsonObject> pull(RoutingContext ctx) {
-    Body b = Body.of(ctx).only(Set.of("repo", "revision", "name"));
-    String repo = b.requiredString("repo", 3, 200);
+    Body b = Body.of(ctx).only(Set.of("repo", "revision", "name", "file", "url"));
+    String url = b.optionalString("url", 10, 2000);
+    String repo;
+    String revision;
+    String file;
+    if (url != null) {
+      HubFiles.HubFile f;
+      try {
+        f = HubFiles.parseUrl(url);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("url", e.getMessage());
+      }
+      repo = f.repo();
+      revision = f.revision();
+      file = f.file();
+    } else {
+      repo = b.requiredString("repo", 3, 200);
+      revision = b.optionalString("revision", 1, 100);
+      file = b.optionalString("file", 1, 500);
+    }
     if (!REPO.matcher(repo).matches()) {
       throw ApiError.badRequest("repo", "repo must look like org/name (a Hugging Face repository)");
     }
-    String revision = b.optionalString("revision", 1, 100);
+    if (file != null && !HubFiles.isGgufPath(file)) {
+      throw ApiError.badRequest("file", "file must be the path of a .gguf file in the repository");
+    }
     String name = b.optionalString("name", 1, 64);
-    String finalName = name != null ? name : repo.substring(repo.indexOf('/') + 1).toLowerCase();
+    String base = file != null ? file.substring(file.lastIndexOf('/') + 1, file.length() - ".gguf".length())
+        : repo.substring(repo.indexOf('/') + 1);
+    String finalName = name != null ? name : base.toLowerCase().replaceAll("[^a-z0-9_.-]", "-");
     if (!NAME.matcher(finalName).matches()) {
       throw ApiError.badRequest("name", "name must be 1-64 characters of a-z, 0-9, '.', '_' and '-'");
     }
@@ -101,8 +124,12 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
         pulls.remove(pullId);
       });
       return events.completion().map(v -> {
-        vertx.eventBus().publish(Addresses.MODELS_MANAGE, new JsonObject().put("op", "pull").put("pullId", pullId)
-            .put("repo", repo).put("revision", revision == null ? "main" : revision).put("name", finalName));
+        JsonObject op = new JsonObject().put("op", "pull").put("pullId", pullId)
+            .put("repo", repo).put("revision", revision == null ? "main" : revision).put("name", finalName);
+        if (file != null) {
+          op.put("file", file);
+        }
+        vertx.eventBus().publish(Addresses.MODELS_MANAGE, op);
         return new JsonObject().put("pullId", pullId).put("name", finalName)
             .put("stream", "/api/admin/models/pulls/" + pullId + "/stream");
       });

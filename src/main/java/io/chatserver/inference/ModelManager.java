@@ -61,16 +61,21 @@ public final class ModelManager {
     String name = op.getString("name");
     String address = Addresses.modelPull(pullId);
     JsonObject base = new JsonObject().put("pullId", pullId).put("nodeId", inference.nodeId()).put("name", name);
-    Path out = dir.resolve(name).normalize();
+    String ggufFile = op.getString("file");
+    Path out = dir.resolve(ggufFile != null ? name + ".gguf" : name).normalize();
     try {
       if (!out.getParent().equals(dir)) {
         throw new IOException("model name " + name + " is not a plain folder name");
       }
       PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-      new ModelPull(hub, token, quiet).listener((file, index, count, done, total) -> vertx.eventBus().publish(address,
+      ModelPull puller = new ModelPull(hub, token, quiet).listener((file, index, count, done, total) -> vertx.eventBus().publish(address,
           base.copy().put("stage", "download").put("file", file).put("fileIndex", index).put("fileCount", count)
-              .put("bytes", done).put("totalBytes", total)))
-          .pull(op.getString("repo"), op.getString("revision", "main"), out);
+              .put("bytes", done).put("totalBytes", total)));
+      if (ggufFile != null) {
+        puller.pullFile(op.getString("repo"), op.getString("revision", "main"), ggufFile, out); // checked before it loads
+      } else {
+        puller.pull(op.getString("repo"), op.getString("revision", "main"), out);
+      }
       vertx.eventBus().publish(address, base.copy().put("stage", "load"));
       String error = inference.add(ModelRuntime.Spec.fromJson(defaults.copy().put("name", name).put("path", out.toString()), dir));
       vertx.eventBus().publish(address, error == null ? base.copy().put("stage", "ready")
@@ -84,6 +89,15 @@ public final class ModelManager {
 
   private void delete(String name) {
     inference.remove(name);
+    Path file = dir.resolve(name + ".gguf").normalize();
+    if (file.getParent().equals(dir) && Files.isRegularFile(file)) {
+      try {
+        Files.delete(file);
+        log.info("Deleted model file {}", file);
+      } catch (IOException e) {
+        log.warn("Could not delete {}: {}", file, e.toString());
+      }
+    }
     Path folder = dir.resolve(name).normalize();
     if (!folder.getParent().equals(dir) || !Files.isDirectory(folder)) {
       return;

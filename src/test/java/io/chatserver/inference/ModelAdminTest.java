@@ -122,4 +122,41 @@ class ModelAdminTest extends ServerTestBase {
     assertTrue(last.data().getString("error").contains("404"), last.data().encode());
     assertFalse("ready".equals(status("missing")));
   }
+
+  @Test
+  void aGgufFileIsPulledByItsUrlCheckedAndServedUnderItsName() throws Exception {
+    JsonObject started = api.as(admin).post("/api/admin/models/pull", new JsonObject()
+        .put("url", "https://huggingface.co/org/gguf/resolve/main/llama-gguf-Q4_K_M.gguf")).expect(202).json();
+    assertEquals("llama-gguf-q4_k_m", started.getString("name"));
+    List<SseClient.Event> events = SseClient.read(server.port(), started.getString("stream"), admin.token(), null,
+        e -> e.name().equals("ready") || e.name().equals("error"));
+    SseClient.Event last = events.get(events.size() - 1);
+    assertEquals("ready", last.name(), last.data().encode());
+    assertTrue(events.stream().anyMatch(e -> "download".equals(e.data().getString("stage")) && e.data().getLong("bytes") > 0));
+    io.chatserver.Await.until(() -> "ready".equals(status("llama-gguf-q4_k_m")), "the pulled GGUF model in /api/models");
+    // its own tokenizer, from the file: the reference ids of the Llama 2 vocabulary
+    assertEquals(new JsonArray().add(1).add(15043).add(3186), api.as(admin).post("/tokenize", new JsonObject()
+        .put("model", "llama-gguf-q4_k_m").put("prompt", "Hello world")).expect(200).json().getJsonArray("tokens"));
+    Path file = Path.of((String) AppConfig.get(conf, "models.dir")).resolve("llama-gguf-q4_k_m.gguf");
+    assertTrue(Files.isRegularFile(file));
+    assertEquals(202, api.as(admin).delete("/api/admin/models/llama-gguf-q4_k_m").status());
+    io.chatserver.Await.until(() -> !Files.exists(file), "its file to be deleted");
+  }
+
+  @Test
+  void aBrokenGgufFileIsRefusedBeforeItLoadsAndRemoved() throws Exception {
+    assertEquals("file", api.as(admin).post("/api/admin/models/pull", new JsonObject().put("repo", "org/gguf")
+        .put("file", "../etc/passwd.gguf")).errorField());
+    assertEquals("url", api.as(admin).post("/api/admin/models/pull", new JsonObject().put("url", "https://example.com/x"))
+        .errorField());
+    JsonObject started = api.as(admin).post("/api/admin/models/pull", new JsonObject().put("repo", "org/gguf")
+        .put("file", "broken.gguf")).expect(202).json();
+    List<SseClient.Event> events = SseClient.read(server.port(), started.getString("stream"), admin.token(), null,
+        e -> e.name().equals("ready") || e.name().equals("error"));
+    SseClient.Event last = events.get(events.size() - 1);
+    assertEquals("error", last.name());
+    assertTrue(last.data().getString("error").contains("not a usable GGUF file"), last.data().encode());
+    assertFalse(Files.exists(Path.of((String) AppConfig.get(conf, "models.dir")).resolve("broken.gguf")));
+    assertFalse("ready".equals(status("broken")));
+  }
 }

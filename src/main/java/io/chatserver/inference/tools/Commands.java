@@ -57,21 +57,37 @@ public final class Commands {
     }
   }
 
-  @Command(name = "pull", description = "Download a Hugging Face model repository (safetensors + tokenizer) into the models folder.")
+  @Command(name = "pull", description = "Download a Hugging Face model repository (safetensors + tokenizer), or one GGUF file of"
+      + " a repository, into the models folder.")
   public static final class Pull implements Callable<Integer> {
-    @Parameters(index = "0", description = "repository, e.g. TinyLlama/TinyLlama-1.1B-Chat-v1.0")
+    @Parameters(index = "0", description = "repository (e.g. TinyLlama/TinyLlama-1.1B-Chat-v1.0), or a GGUF file's URL on the hub")
     String repo;
     @Option(names = "--revision", defaultValue = "main") String revision;
+    @Option(names = "--file", description = "a GGUF file of the repository (e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf)") String file;
     @Option(names = "--dir", description = "models folder (default: DATA_DIR/models or ./data/models)") Path dir;
-    @Option(names = "--name", description = "folder name (default: the repository's name, lower-cased)") String name;
+    @Option(names = "--name", description = "model name (default: the repository's or GGUF file's name, lower-cased)") String name;
 
     @Override
     public Integer call() throws Exception {
       String endpoint = System.getenv().getOrDefault("HF_ENDPOINT", "https://huggingface.co");
       Path base = dir != null ? dir : Path.of(System.getenv().getOrDefault("DATA_DIR", "./data"), "models");
-      String folder = name != null ? name : repo.substring(repo.indexOf('/') + 1).toLowerCase();
-      new ModelPull(endpoint, System.getenv("HF_TOKEN"), System.err).pull(repo, revision, base.resolve(folder));
-      System.out.println("restart the server to serve it as model '" + folder + "'");
+      if (repo.startsWith("http://") || repo.startsWith("https://")) {
+        io.chatserver.bus.HubFiles.HubFile f = io.chatserver.bus.HubFiles.parseUrl(repo);
+        repo = f.repo();
+        revision = f.revision();
+        file = f.file();
+      }
+      ModelPull pull = new ModelPull(endpoint, System.getenv("HF_TOKEN"), System.err);
+      String model;
+      if (file != null) {
+        String stem = file.substring(file.lastIndexOf('/') + 1, file.length() - ".gguf".length());
+        model = name != null ? name : stem.toLowerCase().replaceAll("[^a-z0-9_.-]", "-");
+        pull.pullFile(repo, revision, file, base.resolve(model + ".gguf"));
+      } else {
+        model = name != null ? name : repo.substring(repo.indexOf('/') + 1).toLowerCase();
+        pull.pull(repo, revision, base.resolve(model));
+      }
+      System.out.println("restart the server to serve it as model '" + model + "'");
       return 0;
     }
   }

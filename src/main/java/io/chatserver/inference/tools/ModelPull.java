@@ -53,6 +53,28 @@ public final class ModelPull {
     return this;
   }
 
+  /**
+   * Downloads one GGUF file of {@code repo} to {@code target} (kept when already there with the
+   * right size), then checks it (magic, version, tensor table inside the file, known types) and
+   * deletes it if it is not a usable GGUF file.
+   */
+  public void pullFile(String repo, String revision, String file, Path target) throws IOException, InterruptedException {
+    if (!repo.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")) {
+      throw new IllegalArgumentException("repository must look like org/name, got '" + repo + "'");
+    }
+    if (!io.chatserver.bus.HubFiles.isGgufPath(file)) {
+      throw new IllegalArgumentException("file must be the path of a .gguf file in the repository, got '" + file + "'");
+    }
+    Files.createDirectories(target.getParent());
+    download(repo, revision, file, target, 1, 1);
+    try (io.chatserver.inference.model.gguf.GgufFile g = io.chatserver.inference.model.gguf.GgufFile.open(target)) {
+      progress.println("checked " + target.getFileName() + ": GGUF v" + g.version() + ", " + g.tensors().size() + " tensors");
+    } catch (IOException e) {
+      Files.deleteIfExists(target);
+      throw e;
+    }
+  }
+
   /** Downloads {@code repo} at {@code revision} into {@code out}; files already there with the right size are kept. */
   public void pull(String repo, String revision, Path out) throws IOException, InterruptedException {
     if (!repo.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")) {
