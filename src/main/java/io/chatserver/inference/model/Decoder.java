@@ -13,6 +13,8 @@ import ai.djl.nn.Activation;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -151,15 +153,15 @@ public final class Decoder implements AutoCloseable {
     return n;
   }
 
-  /** Where a checkpoint's tensors come from: by Hugging Face name, as little-endian float32. */
+  /** Where a checkpoint's tensors come from: by Hugging Face name, as float32. */
   public interface Weights {
     boolean has(String name);
 
     /** The tensor's shape, or null when there is none of that name. */
     long[] shape(String name);
 
-    /** The tensor's values, little-endian float32, in a buffer that may be dropped after the call. */
-    ByteBuffer f32(String name) throws IOException;
+    /** Writes the tensor's values, as float32, into {@code into} from its position (it has room for them all). */
+    void read(String name, FloatBuffer into) throws IOException;
   }
 
   /** A Hugging Face folder's safetensors files (one or sharded) as weights. */
@@ -178,8 +180,8 @@ public final class Decoder implements AutoCloseable {
       }
 
       @Override
-      public ByteBuffer f32(String name) throws IOException {
-        return Safetensors.toF32(t.get(name));
+      public void read(String name, FloatBuffer into) throws IOException {
+        Safetensors.readF32(t.get(name), into);
       }
     };
   }
@@ -339,8 +341,28 @@ public final class Decoder implements AutoCloseable {
     return new NDIndex("{}:{}", from, to);
   }
 
-  /** Creates NDArrays from the checkpoint's tensors, checking names and shapes. */
-  private record Loader(NDManager manager, Weights tensors, DataType dtype, String source, String prefix) {
+  /**
+   * Creates NDArrays from the checkpoint's tensors, checking names and shapes. Every tensor passes
+   * through one reused native buffer (as large as the largest tensor) into PyTorch's own memory,
+   * so that loading holds the model once plus that buffer: no copy per tensor waits for the
+   * garbage collector, and the files are read, not mapped.
+   */
+  private static final class Loader {
+    private final NDManager manager;
+    private final Weights tensors;
+    private final DataType dtype;
+    private final String source;
+    private final String prefix;
+    private ByteBuffer scratch;
+
+    Loader(NDManager manager, Weights tensors, DataType dtype, String source, String prefix) {
+      this.manager = manager;
+      this.tensors = tensors;
+      this.dtype = dtype;
+      this.source = source;
+      this.prefix = prefix;
+    }
+
     /** {@code a * factor}, freeing {@code a}. */
     NDArray scaled(NDArray a, float factor) {
       try (a) {
@@ -378,12 +400,25 @@ public final class Decoder implements AutoCloseable {
         throw new IOException(source + ": tensor " + name + " has shape " + java.util.Arrays.toString(actual)
             + ", the config implies " + java.util.Arrays.toString(shape));
       }
-      ByteBuffer src = tensors.f32(name).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      ByteBuffer copy = ByteBuffer.allocateDirect(src.remaining()).order(java.nio.ByteOrder.nativeOrder());
-      copy.asFloatBuffer().put(src.asFloatBuffer());
-      // duplicate(): the tensor owns its memory, whatever the JNI does with the direct buffer.
+      long n = 1;
+      for (long d : shape) {
+        n *= d;
+      }
+      if (n * 4 > Integer.MAX_VALUE - 8) {
+        throw new IOException(source + ": tensor " + name + " is larger than 2 GB as float32");
+      }
+      if (scratch == null || scratch.capacity() < n * 4) {
+        scratch = ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.nativeOrder());
+      }
+      scratch.clear().limit((int) (n * 4));
+      java.nio.FloatBuffer into = scratch.asFloatBuffer();
+      tensors.read(name, into);
+      if (into.position() != n) {
+        throw new IOException(source + ": tensor " + name + " gave " + into.position() + " values, not " + n);
+      }
+      // duplicate(): the tensor owns its memory, whatever the JNI does with the (reused) direct buffer.
       NDArray a;
-      try (NDArray blob = manager.create(copy, new Shape(shape), DataType.FLOAT32)) {
+      try (NDArray blob = manager.create(scratch, new Shape(shape), DataType.FLOAT32)) {
         a = blob.duplicate();
       }
       if (dtype == DataType.FLOAT32) {

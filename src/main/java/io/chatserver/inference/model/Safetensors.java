@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  */
 public final class Safetensors {
 
-  /** One tensor of a checkpoint: its dtype ("F32", "F16", "BF16"), shape and mapped bytes (little-endian). */
-  public record Tensor(String name, String dtype, long[] shape, ByteBuffer data) {
+  /** One tensor of a checkpoint: its dtype ("F32", "F16", "BF16"), shape, and where its bytes are (little-endian). */
+  public record Tensor(String name, String dtype, long[] shape, Path file, long offset, long bytes) {
     public long elements() {
       long n = 1;
       for (long d : shape) {
@@ -75,6 +75,16 @@ public final class Safetensors {
         throw new IOException(file + " has a safetensors header that is not JSON");
       }
       long base = 8 + headerLen;
+      try {
+        return tensors(file, header, base, size);
+      } catch (RuntimeException e) { // a header of the wrong shape: a value that is not what the format says
+        throw new IOException(file + " has a malformed safetensors header: " + e.getMessage());
+      }
+    }
+  }
+
+  private static Map<String, Tensor> tensors(Path file, JsonObject header, long base, long size) throws IOException {
+    {
       Map<String, Tensor> out = new LinkedHashMap<>();
       for (String name : header.fieldNames()) {
         if (name.equals("__metadata__")) {
@@ -82,9 +92,17 @@ public final class Safetensors {
         }
         JsonObject t = header.getJsonObject(name);
         JsonArray shapeJson = t.getJsonArray("shape");
+        if (shapeJson == null || shapeJson.size() > 8) {
+          throw new IOException(file + ": tensor " + name + " has no usable shape");
+        }
         long[] shape = new long[shapeJson.size()];
+        long elements = 1;
         for (int i = 0; i < shape.length; i++) {
           shape[i] = shapeJson.getLong(i);
+          if (shape[i] < 0) {
+            throw new IOException(file + ": tensor " + name + " has a negative dimension");
+          }
+          elements = Math.multiplyExact(elements, Math.max(1, shape[i]));
         }
         JsonArray off = t.getJsonArray("data_offsets");
         long begin = off.getLong(0);
@@ -92,9 +110,7 @@ public final class Safetensors {
         if (begin < 0 || end < begin || base + end > size) {
           throw new IOException(file + ": tensor " + name + " points outside the file");
         }
-        MappedByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, base + begin, end - begin);
-        data.order(ByteOrder.LITTLE_ENDIAN);
-        Tensor tensor = new Tensor(name, t.getString("dtype"), shape, data);
+        Tensor tensor = new Tensor(name, t.getString("dtype"), shape, file, base + begin, end - begin);
         long expected = tensor.elements() * bytesPer(tensor.dtype(), file, name);
         if (expected != end - begin) {
           throw new IOException(file + ": tensor " + name + " has " + (end - begin) + " bytes, its shape needs " + expected);
@@ -151,19 +167,37 @@ public final class Safetensors {
     }
   }
 
-  /** Widens float16 / bfloat16 data to float32 in a direct buffer (bfloat16 arrays crash the PyTorch JNI). */
-  public static ByteBuffer toF32(Tensor t) {
-    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    if (t.dtype().equals("F32")) {
-      return src;
+  /**
+   * Reads a tensor as float32 into {@code into} (from its position), widening float16 / bfloat16
+   * (bfloat16 arrays crash the PyTorch JNI, so the engine never sees them). The file is read in
+   * chunks, not mapped, so that a loaded model's file pages do not stay in the process's memory.
+   */
+  public static void readF32(Tensor t, FloatBuffer into) throws IOException {
+    int width = t.dtype().equals("F32") ? 4 : 2;
+    ByteBuffer chunk = ByteBuffer.allocate(4 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    try (FileChannel ch = FileChannel.open(t.file(), StandardOpenOption.READ)) {
+      long done = 0;
+      while (done < t.bytes()) {
+        chunk.clear();
+        chunk.limit((int) Math.min(chunk.capacity(), t.bytes() - done));
+        while (chunk.hasRemaining()) {
+          if (ch.read(chunk, t.offset() + done + chunk.position()) < 0) {
+            throw new IOException(t.file() + ": tensor " + t.name() + " ends early");
+          }
+        }
+        chunk.flip();
+        done += chunk.remaining();
+        if (width == 4) {
+          into.put(chunk.asFloatBuffer());
+        } else {
+          boolean bf16 = t.dtype().equals("BF16");
+          while (chunk.hasRemaining()) {
+            short bits = chunk.getShort();
+            into.put(bf16 ? Float.intBitsToFloat((bits & 0xffff) << 16) : halfToFloat(bits));
+          }
+        }
+      }
     }
-    int n = Math.toIntExact(t.elements());
-    ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-    for (int i = 0; i < n; i++) {
-      short bits = src.getShort();
-      out.putFloat(t.dtype().equals("BF16") ? Float.intBitsToFloat((bits & 0xffff) << 16) : halfToFloat(bits));
-    }
-    return out.flip();
   }
 
   /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */

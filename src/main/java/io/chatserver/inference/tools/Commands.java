@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,6 +91,59 @@ public final class Commands {
       System.out.println("restart the server to serve it as model '" + model + "'");
       return 0;
     }
+  }
+
+  @Command(name = "check", description = "Load a model (a Hugging Face folder or a GGUF file) as the server would, run one"
+      + " prompt, and report its family, the weights' bytes, the load time and the peak memory (RSS).")
+  public static final class Check implements Callable<Integer> {
+    @Parameters(index = "0", description = "model folder or .gguf file") Path path;
+    @Option(names = "--prompt", defaultValue = "Hello") String prompt;
+    @Option(names = "--context", defaultValue = "512") int context;
+    @Option(names = "--lanes", defaultValue = "1") int lanes;
+
+    @Override
+    public Integer call() throws Exception {
+      io.chatserver.Offline.enforce();
+      long onDisk = java.nio.file.Files.isDirectory(path)
+          ? java.nio.file.Files.list(path).filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length()).sum()
+          : path.toFile().length();
+      long t0 = System.nanoTime();
+      try (io.chatserver.inference.model.family.Checkpoints.Checkpoint ck = io.chatserver.inference.model.family.Checkpoints.open(path, true);
+           io.chatserver.inference.model.TextTokenizer tok = ck.tokenizer()) {
+        io.chatserver.inference.model.ModelConfig cfg = ck.config();
+        System.err.printf("%s: %s, %d layers, hidden %d, %d/%d heads, vocab %d%n", path, cfg.modelType(), cfg.layers(),
+            cfg.hiddenSize(), cfg.heads(), cfg.kvHeads(), cfg.vocabSize());
+        try (io.chatserver.inference.model.Decoder m = ck.load(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32, 1, context, 0,
+            lanes, n -> System.err.printf("\rloading: layer %d/%d", n, cfg.layers()))) {
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          long params = cfg.matmulParams() + (cfg.tiedEmbeddings() ? 0 : (long) cfg.vocabSize() * cfg.hiddenSize());
+          long[] ids = tok.encode(prompt);
+          long next;
+          try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            next = m.forward(ids, m.stagingSlot(), 1, ids.length, new int[] {0}, false).argMax(-1).toLongArray()[0];
+          }
+          System.err.println();
+          System.out.printf("loaded in %.1f s; weights: %.0f MB on disk, %.0f MB as float32 (%d M parameters in the matrices);"
+              + " peak RSS %d MB; %d prompt tokens, next token %d %s%n", seconds, onDisk / 1e6, params * 4 / 1e6, params / 1_000_000,
+              peakRssMb(), ids.length, next, JsonObject.of("text", tok.decode(new long[] {next}, false)).encode());
+        }
+      }
+      return 0;
+    }
+  }
+
+  /** The process's peak resident memory (VmHWM) in MB, or -1 where /proc is not there. */
+  static long peakRssMb() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
   }
 
   @Command(name = "bench", description = "Inference benchmark: tokens/s, TTFT and peak RSS, batched vs sequential.")

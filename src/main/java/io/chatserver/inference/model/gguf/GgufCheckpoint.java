@@ -7,8 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -206,17 +205,16 @@ public final class GgufCheckpoint implements AutoCloseable {
       }
 
       @Override
-      public ByteBuffer f32(String name) throws IOException {
+      public void read(String name, FloatBuffer into) throws IOException {
         GgufFile.TensorInfo t = file.tensors().get(ggufName(name));
-        float[] v = file.floats(t);
-        if (arch.equals("llama") && name.endsWith("self_attn.q_proj.weight")) {
-          v = unpermute(v, config.heads(), t.shape());
-        } else if (arch.equals("llama") && name.endsWith("self_attn.k_proj.weight")) {
-          v = unpermute(v, config.kvHeads(), t.shape());
+        boolean q = arch.equals("llama") && name.endsWith("self_attn.q_proj.weight");
+        boolean k = arch.equals("llama") && name.endsWith("self_attn.k_proj.weight");
+        if (!q && !k) {
+          file.read(t, into);
+          return;
         }
-        ByteBuffer out = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        out.asFloatBuffer().put(v);
-        return out;
+        float[] v = file.floats(t); // one attention matrix: small
+        into.put(unpermute(v, q ? config.heads() : config.kvHeads(), t.shape()));
       }
     };
   }

@@ -156,25 +156,40 @@ public final class GgufFile implements AutoCloseable {
     return tensors;
   }
 
-  /** A tensor's values as float32, dequantized. */
+  /** A tensor's values as float32, dequantized (for small tensors). */
   public float[] floats(TensorInfo t) throws IOException {
     if (t.elements() > Integer.MAX_VALUE - 8) {
       throw new IOException(path + ": tensor " + t.name() + " has more than 2^31 values");
     }
     float[] out = new float[(int) t.elements()];
-    long done = 0;
+    read(t, java.nio.FloatBuffer.wrap(out));
+    return out;
+  }
+
+  /**
+   * Dequantizes a tensor into {@code into} from its position, reading the file in chunks of whole
+   * rows (not mapping it, so that its pages do not stay in the process's memory once loaded).
+   */
+  public void read(TensorInfo t, java.nio.FloatBuffer into) throws IOException {
     long rowBytes = t.type().bytes(t.dims()[0]);
-    // in chunks of whole rows, so that no mapping is larger than about 64 MB
-    long rowsPerChunk = Math.max(1, (64L << 20) / Math.max(1, rowBytes));
     long rows = t.elements() / t.dims()[0];
+    long rowsPerChunk = Math.max(1, (4L << 20) / Math.max(1, rowBytes));
+    ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(rows, rowsPerChunk) * (int) rowBytes).order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[(int) (Math.min(rows, rowsPerChunk) * t.dims()[0])];
     for (long r = 0; r < rows; r += rowsPerChunk) {
       long n = Math.min(rowsPerChunk, rows - r);
-      ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, t.offset() + r * rowBytes, n * rowBytes);
-      data.order(ByteOrder.LITTLE_ENDIAN);
-      t.type().dequantize(data, n * t.dims()[0], out, (int) done);
-      done += n * t.dims()[0];
+      chunk.clear().limit((int) (n * rowBytes));
+      long at = t.offset() + r * rowBytes;
+      while (chunk.hasRemaining()) {
+        if (channel.read(chunk, at + chunk.position()) < 0) {
+          throw new IOException(path + ": tensor " + t.name() + " ends early");
+        }
+      }
+      chunk.flip();
+      int count = (int) (n * t.dims()[0]);
+      t.type().dequantize(chunk, count, values, 0);
+      into.put(values, 0, count);
     }
-    return out;
   }
 
   @Override
