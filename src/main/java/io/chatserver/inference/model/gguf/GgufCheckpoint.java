@@ -99,6 +99,9 @@ public final class GgufCheckpoint implements AutoCloseable {
       throw new IOException(path + ": the GGUF file has no token_embd.weight");
     }
     b.vocabSize = (int) embed.shape()[0];
+    if (m.get(a + "expert_count") instanceof Long experts && experts > 0) {
+      throw new IOException(path + ": a mixture of " + experts + " experts is not supported");
+    }
     b.tiedEmbeddings = !f.tensors().containsKey("output.weight");
     double theta = m.get(a + "rope.freq_base") instanceof Double t ? t : 10000.0;
     long ropeDims = m.get(a + "rope.dimension_count") instanceof Long d ? d : b.headDim;
