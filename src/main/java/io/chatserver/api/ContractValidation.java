@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * operation, before the route sees it: what the document says is what is enforced, so the two
  * cannot drift. A body that breaks the contract is a 400 naming the field (422 for operations
  * whose documented answer to a bad document is 422, like imports). What the contract cannot
- * express (cross-field rules, lookups) stays in the routes.
+ * express (cross-field rules, lookups) stays in the routes. A query parameter the operation does
+ * not document is a 400 too: an ignored filter could widen what a request does.
  */
 public final class ContractValidation implements Handler<RoutingContext> {
 
@@ -32,7 +33,12 @@ public final class ContractValidation implements Handler<RoutingContext> {
   /** One documented operation that takes a JSON body. */
   private record Operation(HttpMethod method, Pattern path, Validator validator, boolean unprocessable) {}
 
+  /** The query parameters one documented operation takes: any other is a 400, not silently ignored. */
+  private record QueryRule(HttpMethod method, Pattern path, java.util.Set<String> names) {}
+
   private final List<Operation> operations = new ArrayList<>();
+  private final List<QueryRule> queries = new ArrayList<>();
+  private volatile boolean sorted;
 
   public ContractValidation(JsonObject document) {
     JsonObject doc = document.copy();
@@ -46,7 +52,14 @@ public final class ContractValidation implements Handler<RoutingContext> {
       if (!(paths.getValue(path) instanceof JsonObject item) || !path.startsWith("/")) {
         continue; // the schema repository annotates what it loads (__absolute_uri__ and the like)
       }
+      Pattern pathPattern = Pattern.compile("^" + path.replaceAll("\\{[^/]+}", "[^/]+") + "$");
       for (String method : item.fieldNames()) {
+        if (item.getValue(method) instanceof JsonObject op && !method.equals("parameters")) {
+          java.util.Set<String> names = new java.util.TreeSet<>();
+          queryNames(doc, item.getJsonArray("parameters"), names);
+          queryNames(doc, op.getJsonArray("parameters"), names);
+          queries.add(new QueryRule(HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), pathPattern, names));
+        }
         if (!(item.getValue(method) instanceof JsonObject op) || !(op.getValue("requestBody") instanceof JsonObject)) {
           continue;
         }
@@ -64,12 +77,54 @@ public final class ContractValidation implements Handler<RoutingContext> {
     }
   }
 
+  /** The names of the query parameters in an OpenAPI parameter list (with $refs to components/parameters). */
+  private static void queryNames(JsonObject doc, JsonArray params, java.util.Set<String> into) {
+    if (params == null) {
+      return;
+    }
+    for (Object o : params) {
+      JsonObject p = o instanceof JsonObject j ? j : null;
+      if (p != null && p.getValue("$ref") instanceof String ref && ref.startsWith("#/components/parameters/")) {
+        p = doc.getJsonObject("components", new JsonObject()).getJsonObject("parameters", new JsonObject())
+            .getJsonObject(ref.substring("#/components/parameters/".length()));
+      }
+      if (p != null && "query".equals(p.getString("in")) && p.getString("name") != null) {
+        into.add(p.getString("name"));
+      }
+    }
+  }
+
+  /** The first query parameter the documented operation does not take, or null (literal paths match before templated ones). */
+  private String unknownQuery(RoutingContext ctx) {
+    if (!sorted) {
+      queries.sort(java.util.Comparator.comparing(q -> q.path().pattern().contains("[^/]+")));
+      sorted = true;
+    }
+    for (QueryRule q : queries) {
+      if (q.method().equals(ctx.request().method()) && q.path().matcher(ctx.request().path()).matches()) {
+        for (String name : ctx.queryParams().names()) {
+          if (!q.names().contains(name)) {
+            return name;
+          }
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
   private static String escape(String pathKey) {
     return pathKey.replace("~", "~0").replace("/", "~1");
   }
 
   @Override
   public void handle(RoutingContext ctx) {
+    String unknown = ctx.queryParams().isEmpty() ? null : unknownQuery(ctx);
+    if (unknown != null) {
+      // a filter the route would ignore can turn a narrow delete into a wide one: refuse it
+      ctx.fail(ApiError.badRequest(unknown, "unknown query parameter '" + unknown + "'"));
+      return;
+    }
     Operation op = find(ctx.request().method(), ctx.request().path());
     String raw = op == null || ctx.body() == null ? null : ctx.body().asString();
     String text = raw == null ? "" : raw.stripLeading(); // no body: the route says whether one was needed

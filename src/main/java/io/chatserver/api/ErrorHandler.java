@@ -50,6 +50,19 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof InvalidField invalid) {
       return ApiError.badRequest(invalid.field(), invalid.getMessage());
     }
+    if (failure instanceof io.chatserver.errors.Refusal r) {
+      int status = switch (r.kind()) {
+        case INVALID -> 400;
+        case NOT_FOUND -> 404;
+        case CONFLICT -> 409;
+        case UNPROCESSABLE -> 422;
+        case LIMITED -> 429;
+        case TOO_LARGE -> 413;
+        case UNSUPPORTED_TYPE -> 415;
+      };
+      ApiError e = new ApiError(status, r.code(), r.getMessage(), r.field());
+      return r.retryAfter() > 0 ? e.retryAfter(r.retryAfter()) : e;
+    }
     if (databaseDown(failure)) {
       return new ApiError(503, "database_unavailable", "the database cannot be reached right now; try again shortly")
           .retryAfter(5);

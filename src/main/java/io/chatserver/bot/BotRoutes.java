@@ -1,6 +1,6 @@
 package io.chatserver.bot;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.api.Body;
 import io.chatserver.api.Caller;
 import io.chatserver.api.Ids;
@@ -51,7 +51,7 @@ public final class BotRoutes implements io.chatserver.api.Routes {
         found(bots.update(Ids.pathParam(ctx, "botId"), fields(Body.of(ctx).only(FIELDS), false)))));
     router.delete("/api/admin/bots/:botId").handler(Caller.requireAdmin()).handler(Responses.handle(204, ctx ->
         bots.delete(Ids.pathParam(ctx, "botId")).compose(ok -> ok ? Future.<Void>succeededFuture()
-            : Future.failedFuture(ApiError.notFound("bot")))));
+            : Future.failedFuture(Refusal.notFound("bot")))));
     router.put("/api/admin/bots/:botId/image").handler(Caller.requireAdmin()).handler(Responses.handle(204, this::upload));
   }
 
@@ -59,7 +59,7 @@ public final class BotRoutes implements io.chatserver.api.Routes {
     Paging page = Paging.of(ctx, 50, 200);
     String q = ctx.queryParams().get("q");
     if (q != null && q.length() > 200) {
-      throw ApiError.badRequest("q", "q must be at most 200 characters");
+      throw Refusal.invalid("q", "q must be at most 200 characters");
     }
     return bots.list(q, all, startOnly, page.limit(), page.offset()).map(r -> r.put("limit", page.limit()).put("offset", page.offset()));
   }
@@ -67,7 +67,7 @@ public final class BotRoutes implements io.chatserver.api.Routes {
   private static Future<JsonObject> found(Future<JsonObject> bot) {
     return bot.map(b -> {
       if (b == null) {
-        throw ApiError.notFound("bot");
+        throw Refusal.notFound("bot");
       }
       return b;
     });
@@ -77,7 +77,7 @@ public final class BotRoutes implements io.chatserver.api.Routes {
     UUID id = Ids.pathParam(ctx, "botId");
     bots.image(id).onFailure(ctx::fail).onSuccess(img -> {
       if (img == null) {
-        ctx.fail(ApiError.notFound("image"));
+        ctx.fail(Refusal.notFound("image"));
         return;
       }
       String etag = img.getString("etag");
@@ -95,17 +95,17 @@ public final class BotRoutes implements io.chatserver.api.Routes {
     UUID id = Ids.pathParam(ctx, "botId");
     Buffer bytes = ctx.body() == null ? null : ctx.body().buffer();
     if (bytes == null || bytes.length() == 0) {
-      throw ApiError.badRequest("image", "send the image bytes as the body (PNG, JPEG or WebP)");
+      throw Refusal.invalid("image", "send the image bytes as the body (PNG, JPEG or WebP)");
     }
     if (bytes.length() > IMAGE_MAX) {
-      throw new ApiError(413, "payload_too_large", "a bot image may be at most 1 MiB");
+      throw Refusal.tooLarge("a bot image may be at most 1 MiB");
     }
     String type = sniff(bytes.getBytes(0, Math.min(12, bytes.length())));
     if (type == null) {
-      throw new ApiError(415, "unsupported_media_type", "the image must be PNG, JPEG or WebP (recognised by its content)");
+      throw Refusal.unsupportedType("the image must be PNG, JPEG or WebP (recognised by its content)");
     }
     return bots.setImage(id, bytes, type).compose(ok -> ok ? Future.<Void>succeededFuture()
-        : Future.failedFuture(ApiError.notFound("bot")));
+        : Future.failedFuture(Refusal.notFound("bot")));
   }
 
   /** The image type from the file's first bytes, or null. */
@@ -127,14 +127,14 @@ public final class BotRoutes implements io.chatserver.api.Routes {
   private static BotStore.Fields fields(Body b, boolean creating) {
     String code = creating ? b.requiredString("code", 1, 50) : b.optionalString("code", 1, 50);
     if (code != null && !CODE.matcher(code).matches()) {
-      throw ApiError.badRequest("code", "code must be 1-50 characters of a-z, 0-9 and '-'");
+      throw Refusal.invalid("code", "code must be 1-50 characters of a-z, 0-9 and '-'");
     }
     String name = creating ? b.requiredString("name", 1, 100) : b.optionalString("name", 1, 100);
     JsonObject settings = b.has("settings") ? SamplingOptions.validate(b.optionalObject("settings"), "settings") : null;
     JsonArray starters = b.optionalArray("starters");
     if (starters != null && (starters.size() > 8
         || !starters.stream().allMatch(s -> s instanceof String t && !t.isBlank() && t.length() <= 500))) {
-      throw ApiError.badRequest("starters", "starters must be at most 8 prompts of at most 500 characters");
+      throw Refusal.invalid("starters", "starters must be at most 8 prompts of at most 500 characters");
     }
     return new BotStore.Fields(code, name, b.optionalString("description", 0, 2000), b.has("systemPrompt"),
         b.optionalString("systemPrompt", 0, 20_000), b.has("model"), b.optionalString("model", 1, 200), settings, starters,

@@ -1,6 +1,6 @@
 package io.chatserver.bot;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.storage.Rows;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -96,7 +96,7 @@ public final class BotStore {
 
   private static <T> Future<T> duplicate(Throwable e) {
     if (Rows.isUniqueViolation(e)) {
-      return Future.failedFuture(ApiError.conflict("a bot with that code already exists"));
+      return Future.failedFuture(Refusal.conflict("a bot with that code already exists"));
     }
     return Future.failedFuture(e);
   }

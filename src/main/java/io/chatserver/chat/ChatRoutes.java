@@ -1,6 +1,6 @@
 package io.chatserver.chat;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Paging;
@@ -78,28 +78,28 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     String personalityId = body.optionalString("personalityId", 1, 64);
     if ((system != null ? 1 : 0) + (personaId != null ? 1 : 0) + (botId != null || botCode != null ? 1 : 0)
         + (personalityId != null ? 1 : 0) > 1) {
-      throw ApiError.badRequest(personaId != null ? "personaId" : personalityId != null ? "personalityId" : "botId",
+      throw Refusal.invalid(personaId != null ? "personaId" : personalityId != null ? "personalityId" : "botId",
           "give one of systemMessage, personaId, personalityId or a bot");
     }
     if (botId != null || botCode != null) {
       // the bot's system prompt is copied in; its model and defaults apply to every answer of the chat
       return (botId != null ? bots.get(botId, false) : bots.byCode(botCode)).compose(bot -> bot == null
-          ? Future.failedFuture(new ApiError(404, "not_found", "bot not found", botId != null ? "botId" : "botCode"))
+          ? Future.failedFuture(Refusal.notFound("bot not found", botId != null ? "botId" : "botCode"))
           : chats.createWithBot(user, title == null ? bot.getString("name") : title, bot.getString("systemPrompt"),
               UUID.fromString(bot.getString("id"))));
     }
     if (personalityId != null) {
       JsonObject p = personalities.get(personalityId);
       if (p == null) {
-        throw new ApiError(404, "not_found", "no personality '" + personalityId + "'; see GET /api/personalities", "personalityId");
+        throw Refusal.notFound("no personality '" + personalityId + "'; see GET /api/personalities", "personalityId");
       }
       return chats.createWithPersonality(user, title == null ? p.getString("name") : title, p.getString("systemPrompt"), personalityId);
     }
     String finalTitle = title == null ? "New chat" : title;
     if (personaId != null) {
       return personas.get(user, personaId).compose(p -> p == null
-          ? Future.failedFuture(new ApiError(404, "not_found", "persona not found", "personaId"))
-          : chats.create(user, finalTitle, p.getString("content")));
+          ? Future.failedFuture(Refusal.notFound("persona not found", "personaId"))
+          : chats.createWithPersona(user, finalTitle, p.getString("content"), personaId));
     }
     if (system != null) {
       return chats.create(user, finalTitle, system);
@@ -116,17 +116,28 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     Paging page = Paging.of(ctx, 20, 100);
     String q = ctx.queryParams().get("q");
     if (q != null && q.length() > 500) {
-      throw ApiError.badRequest("q", "q must be at most 500 characters");
+      throw Refusal.invalid("q", "q must be at most 500 characters");
     }
-    Boolean favorite = boolParam(ctx, "favorite");
-    String bot = ctx.queryParams().get("botId");
-    return chats.list(Caller.of(ctx).userId(), q, favorite, bot == null ? null : Ids.parse(bot, "botId"), page.limit(), page.offset())
+    return chats.list(Caller.of(ctx).userId(), q, filter(ctx, boolParam(ctx, "favorite")), page.limit(), page.offset())
         .map(r -> r.put("limit", page.limit()).put("offset", page.offset()));
+  }
+
+  /** The chats a list or delete is about: {@code botId}, {@code personaId}, {@code systemMessage} (exact) when given. */
+  private static ChatStore.ChatFilter filter(RoutingContext ctx, Boolean favorite) {
+    String bot = ctx.queryParams().get("botId");
+    String persona = ctx.queryParams().get("personaId");
+    String system = ctx.queryParams().get("systemMessage");
+    if (system != null && system.length() > 100_000) {
+      throw Refusal.invalid("systemMessage", "systemMessage is too long");
+    }
+    return new ChatStore.ChatFilter(favorite, bot == null ? null : Ids.parse(bot, "botId"),
+        persona == null ? null : Ids.parse(persona, "personaId"), system);
   }
 
   private Future<JsonObject> deleteAll(RoutingContext ctx) {
     Boolean keep = boolParam(ctx, "keepFavorites");
-    return chats.deleteAll(Caller.of(ctx).userId(), keep == null || keep).map(n -> new JsonObject().put("deleted", n));
+    return chats.deleteAll(Caller.of(ctx).userId(), keep == null || keep, filter(ctx, null))
+        .map(n -> new JsonObject().put("deleted", n));
   }
 
   private Future<JsonObject> get(RoutingContext ctx) {
@@ -140,14 +151,14 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     if (body.has("title")) {
       String title = body.optionalString("title", 1, TITLE_MAX);
       if (title == null) {
-        throw ApiError.badRequest("title", "title cannot be null");
+        throw Refusal.invalid("title", "title cannot be null");
       }
       changes.put("title", title);
     }
     if (body.has("favorite")) {
       Boolean fav = body.optionalBoolean("favorite");
       if (fav == null) {
-        throw ApiError.badRequest("favorite", "favorite must be true or false");
+        throw Refusal.invalid("favorite", "favorite must be true or false");
       }
       changes.put("favorite", fav);
     }
@@ -157,17 +168,17 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     if (body.has("webSearch")) {
       Boolean web = body.optionalBoolean("webSearch");
       if (web == null) {
-        throw ApiError.badRequest("webSearch", "webSearch must be true or false");
+        throw Refusal.invalid("webSearch", "webSearch must be true or false");
       }
       if (web && !webSearchConfigured.getAsBoolean()) {
-        throw ApiError.badRequest("webSearch", io.chatserver.search.WebSearch.NOT_CONFIGURED);
+        throw Refusal.invalid("webSearch", io.chatserver.search.WebSearch.NOT_CONFIGURED);
       }
       changes.put("web_search", web);
     }
     if (body.has("currentLeafId")) {
       UUID leaf = body.optionalUuid("currentLeafId");
       if (leaf == null) {
-        throw ApiError.badRequest("currentLeafId", "currentLeafId must be a message id");
+        throw Refusal.invalid("currentLeafId", "currentLeafId must be a message id");
       }
       changes.put("current_leaf_id", leaf.toString());
     }
@@ -176,7 +187,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
 
   private Future<Void> delete(RoutingContext ctx) {
     return chats.delete(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"))
-        .compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(ApiError.notFound("chat")));
+        .compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(Refusal.notFound("chat")));
   }
 
   /** Root to the current leaf (or through {@code ?leaf=}), continued to the newest leaf below. */
@@ -190,7 +201,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
       if (leaf != null) {
         Message through = tree.get(leaf);
         if (through == null) {
-          throw new ApiError(404, "not_found", "message not found in this chat", "leaf");
+          throw Refusal.notFound("message not found in this chat", "leaf");
         }
         path = tree.branch(through);
       } else {
@@ -210,7 +221,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     if (Boolean.TRUE.equals(raw.optionalBoolean("generate"))) {
       Body body = raw.only(Set.of("parentId", "role", "content", "generate", "model", "options", "fileIds", "webSearch"));
       if (body.has("role") && body.optionalEnum("role", Set.of("user")) == null) {
-        throw ApiError.badRequest("role", "a message that asks for an answer must have role 'user'");
+        throw Refusal.invalid("role", "a message that asks for an answer must have role 'user'");
       }
       return answerer.answer(Caller.of(ctx).userId(), chatId, body);
     }
@@ -227,7 +238,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
         ? new ChatStore.Parent(true, body.optionalUuid("parentId")) : ChatStore.Parent.CURRENT_LEAF;
     String role = body.optionalEnum("role", Message.ROLES);
     if (role == null) {
-      throw ApiError.badRequest("role", "role is required: one of " + Message.ROLES);
+      throw Refusal.invalid("role", "role is required: one of " + Message.ROLES);
     }
     String content = body.requiredString("content", 0, maxContentChars);
     return new MessageInput(parent, role, content);
@@ -254,7 +265,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     UUID messageId = Ids.pathParam(ctx, "messageId");
     return chats.tree(Caller.of(ctx).userId(), chatId).map(ct -> {
       if (ct.tree().get(messageId) == null) {
-        throw ApiError.notFound("message");
+        throw Refusal.notFound("message");
       }
       JsonArray items = new JsonArray();
       ct.tree().children(messageId).forEach(m -> items.add(m.toJson()));
@@ -268,7 +279,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     Body body = Body.of(ctx).only(Set.of("value", "comment"));
     Long value = body.optionalLong("value", -1, 1);
     if (value == null) {
-      throw ApiError.badRequest("value", "value is required: 1, 0 or -1");
+      throw Refusal.invalid("value", "value is required: 1, 0 or -1");
     }
     String comment = body.optionalString("comment", 0, 2000);
     return chats.rate(Caller.of(ctx).userId(), chatId, messageId, value.intValue(), comment).map(Message::toJson);
@@ -282,7 +293,7 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
     return switch (raw) {
       case "true" -> true;
       case "false" -> false;
-      default -> throw ApiError.badRequest(name, name + " must be true or false");
+      default -> throw Refusal.invalid(name, name + " must be true or false");
     };
   }
 }

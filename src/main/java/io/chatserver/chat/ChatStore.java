@@ -1,6 +1,6 @@
 package io.chatserver.chat;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.storage.Rows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -56,6 +56,13 @@ public final class ChatStore {
         .execute(Tuple.of(UUID.randomUUID(), userId, title, systemMessage, personality)).map(rs -> chatJson(rs.iterator().next()));
   }
 
+  /** A chat started with a saved persona: its text copied in, the link kept (null once the persona is deleted). */
+  public Future<JsonObject> createWithPersona(UUID userId, String title, String systemMessage, UUID personaId) {
+    return pool.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, persona_id) VALUES ($1, $2, $3, $4, $5) "
+            + "RETURNING *")
+        .execute(Tuple.of(UUID.randomUUID(), userId, title, systemMessage, personaId)).map(rs -> chatJson(rs.iterator().next()));
+  }
+
   /** A chat with a bot: its system prompt copied in, the link kept (null once the bot is deleted). */
   public Future<JsonObject> createWithBot(UUID userId, String title, String systemMessage, UUID botId) {
     return pool.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, bot_id) VALUES ($1, $2, $3, $4, $5) "
@@ -73,30 +80,56 @@ public final class ChatStore {
   }
 
   /**
+   * Which of a user's chats a list or a delete is about: every one of them by default; when set,
+   * only favourites (or only others), only the chats with a bot, with a saved persona, or with
+   * exactly this system message.
+   */
+  public record ChatFilter(Boolean favorite, UUID botId, UUID personaId, String systemMessage) {
+    public static final ChatFilter ALL = new ChatFilter(null, null, null, null);
+
+    /** The SQL condition on chats {@code c}, its parameters numbered from {@code $first}. */
+    String where(int first) {
+      return " AND ($" + first + "::boolean IS NULL OR c.favorite = $" + first + ")"
+          + " AND ($" + (first + 1) + "::uuid IS NULL OR c.bot_id = $" + (first + 1) + ")"
+          + " AND ($" + (first + 2) + "::uuid IS NULL OR c.persona_id = $" + (first + 2) + ")"
+          + " AND ($" + (first + 3) + "::text IS NULL OR c.system_message = $" + (first + 3) + ")";
+    }
+
+    void addTo(Tuple t) {
+      t.addValue(favorite).addValue(botId).addValue(personaId).addValue(systemMessage);
+    }
+  }
+
+  /**
    * A page of the user's chats, most recently active first. {@code query} is matched as word
    * prefixes against titles and message text (full-text index); {@code favorite} filters when set.
    */
   public Future<JsonObject> list(UUID userId, String query, Boolean favorite, int limit, int offset) {
-    return list(userId, query, favorite, null, limit, offset);
+    return list(userId, query, new ChatFilter(favorite, null, null, null), limit, offset);
   }
 
-  /** As above, only the chats with bot {@code botId} when it is set. */
-  public Future<JsonObject> list(UUID userId, String query, Boolean favorite, UUID botId, int limit, int offset) {
+  /** As above, only the chats the filter keeps. */
+  public Future<JsonObject> list(UUID userId, String query, ChatFilter filter, int limit, int offset) {
     String tsquery = query == null || query.isBlank() ? null : toPrefixQuery(query);
     if (query != null && !query.isBlank()) {
       if (tsquery == null) {
         return Future.succeededFuture(new JsonObject().put("items", new JsonArray()).put("total", 0));
       }
     }
-    String where = " FROM chats c WHERE c.user_id = $1 AND ($2::boolean IS NULL OR c.favorite = $2) "
-        + "AND ($4::uuid IS NULL OR c.bot_id = $4) AND ($3::text IS NULL OR c.search @@ to_tsquery('simple', $3) OR EXISTS (SELECT 1 FROM messages m "
-        + "WHERE m.chat_id = c.id AND m.search @@ to_tsquery('simple', $3)))";
-    return pool.preparedQuery("SELECT count(*)" + where).execute(Tuple.of(userId, favorite, tsquery, botId))
+    String where = " FROM chats c WHERE c.user_id = $1" + filter.where(3)
+        + " AND ($2::text IS NULL OR c.search @@ to_tsquery('simple', $2) OR EXISTS (SELECT 1 FROM messages m "
+        + "WHERE m.chat_id = c.id AND m.search @@ to_tsquery('simple', $2)))";
+    Tuple countArgs = Tuple.of(userId, tsquery);
+    filter.addTo(countArgs);
+    return pool.preparedQuery("SELECT count(*)" + where).execute(countArgs)
         .compose(count -> {
       long total = count.iterator().next().getLong(0);
+      Tuple args = Tuple.of(userId, tsquery);
+      filter.addTo(args);
+      args.addValue(limit).addValue(offset);
       return pool.preparedQuery("SELECT c.*, (SELECT count(*) FROM messages m WHERE m.chat_id = c.id) AS message_count"
-              + where + " ORDER BY c.updated_at DESC, c.id LIMIT $5 OFFSET $6")
-          .execute(Tuple.of(userId, favorite, tsquery, botId, limit, offset))
+              + where + " ORDER BY c.updated_at DESC, c.id LIMIT $7 OFFSET $8")
+          .execute(args)
           .map(rs -> {
             JsonArray items = new JsonArray();
             rs.forEach(r -> items.add(chatJson(r).put("messageCount", r.getLong("message_count"))));
@@ -160,11 +193,13 @@ public final class ChatStore {
         check = conn.preparedQuery("SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2")
             .execute(Tuple.of(UUID.fromString(changes.getString("current_leaf_id")), chatId))
             .compose(rs -> rs.size() == 0
-                ? Future.failedFuture(new ApiError(404, "not_found", "message not found in this chat", "currentLeafId"))
+                ? Future.failedFuture(Refusal.notFound("message not found in this chat", "currentLeafId"))
                 : Future.succeededFuture());
       }
       return check.compose(v -> {
-        StringBuilder sql = new StringBuilder("UPDATE chats SET updated_at = updated_at");
+        // a rename or a new system message is a change to the chat; starring it or switching branches is not
+        boolean edited = changes.containsKey("title") || changes.containsKey("system_message");
+        StringBuilder sql = new StringBuilder(edited ? "UPDATE chats SET updated_at = clock_timestamp()" : "UPDATE chats SET updated_at = updated_at");
         Tuple args = Tuple.of(chatId);
         for (String column : new String[] {"title", "favorite", "system_message", "current_leaf_id", "web_search"}) {
           if (changes.containsKey(column)) {
@@ -189,9 +224,12 @@ public final class ChatStore {
         .map(rs -> rs.rowCount() > 0);
   }
 
-  public Future<Integer> deleteAll(UUID userId, boolean keepFavorites) {
-    return pool.preparedQuery("DELETE FROM chats WHERE user_id = $1 AND (NOT $2 OR NOT favorite)")
-        .execute(Tuple.of(userId, keepFavorites)).map(RowSet::rowCount);
+  /** Deletes the user's chats that the filter keeps (favourites too unless {@code keepFavorites}); returns how many. */
+  public Future<Integer> deleteAll(UUID userId, boolean keepFavorites, ChatFilter filter) {
+    Tuple args = Tuple.of(userId, keepFavorites);
+    filter.addTo(args);
+    return pool.preparedQuery("DELETE FROM chats c WHERE c.user_id = $1 AND (NOT $2 OR NOT c.favorite)" + filter.where(3))
+        .execute(args).map(RowSet::rowCount);
   }
 
   // ---- messages ----
@@ -206,7 +244,7 @@ public final class ChatStore {
       Future<Void> check = parentId == null || !parent.explicit() ? Future.succeededFuture()
           : conn.preparedQuery("SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(parentId, chatId))
               .compose(rs -> rs.size() == 0
-                  ? Future.failedFuture(new ApiError(404, "not_found", "parent message not found in this chat", "parentId"))
+                  ? Future.failedFuture(Refusal.notFound("parent message not found in this chat", "parentId"))
                   : Future.succeededFuture());
       UUID id = UUID.randomUUID();
       return check
@@ -233,7 +271,7 @@ public final class ChatStore {
     return pool.withTransaction(conn -> lockChat(conn, userId, chatId).compose(leaf -> {
       Future<Void> check = parentId == null ? Future.succeededFuture()
           : conn.preparedQuery("SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2").execute(Tuple.of(parentId, chatId))
-              .compose(rs -> rs.size() == 0 ? Future.failedFuture(ApiError.notFound("message")) : Future.succeededFuture());
+              .compose(rs -> rs.size() == 0 ? Future.failedFuture(Refusal.notFound("message")) : Future.succeededFuture());
       List<Message> out = new ArrayList<>();
       Future<UUID> parent = check.map(v -> parentId);
       for (NewMessage nm : chain) {
@@ -262,7 +300,7 @@ public final class ChatStore {
         .map(rs -> {
           Message m = Rows.first(rs, Message::of);
           if (m == null) {
-            throw ApiError.notFound("message");
+            throw Refusal.notFound("message");
           }
           return m;
         });
@@ -290,7 +328,7 @@ public final class ChatStore {
         .map(rs -> {
           Message m = Rows.first(rs, Message::of);
           if (m == null) {
-            throw ApiError.notFound("message");
+            throw Refusal.notFound("message");
           }
           return m;
         });
@@ -306,7 +344,7 @@ public final class ChatStore {
           MessageTree tree = new MessageTree(list);
           Message target = tree.get(messageId);
           if (target == null) {
-            return Future.failedFuture(ApiError.notFound("message"));
+            return Future.failedFuture(Refusal.notFound("message"));
           }
           List<UUID> doomed = tree.subtree(messageId);
           UUID newLeaf = currentLeaf;
@@ -332,7 +370,7 @@ public final class ChatStore {
   static Future<UUID> lockChat(SqlConnection conn, UUID userId, UUID chatId) {
     return conn.preparedQuery("SELECT current_leaf_id FROM chats WHERE id = $1 AND user_id = $2 FOR UPDATE")
         .execute(Tuple.of(chatId, userId))
-        .compose(rs -> rs.size() == 0 ? Future.failedFuture(ApiError.notFound("chat"))
+        .compose(rs -> rs.size() == 0 ? Future.failedFuture(Refusal.notFound("chat"))
             : Future.succeededFuture(rs.iterator().next().getUUID(0)));
   }
 
@@ -350,7 +388,7 @@ public final class ChatStore {
   static Future<JsonObject> require(Future<JsonObject> chat) {
     return chat.map(c -> {
       if (c == null) {
-        throw ApiError.notFound("chat");
+        throw Refusal.notFound("chat");
       }
       return c;
     });
@@ -364,6 +402,7 @@ public final class ChatStore {
         .put("systemMessage", r.getString("system_message"))
         .put("favorite", r.getBoolean("favorite"))
         .put("botId", r.getUUID("bot_id") == null ? null : r.getUUID("bot_id").toString())
+        .put("personaId", r.getUUID("persona_id") == null ? null : r.getUUID("persona_id").toString())
         .put("personality", r.getString("personality"))
         .put("webSearch", r.getBoolean("web_search"))
         .put("currentLeafId", leaf == null ? null : leaf.toString())

@@ -1,6 +1,6 @@
 package io.chatserver.chat;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.bus.SamplingOptions;
 import io.chatserver.persona.PersonaStore;
 import io.chatserver.storage.Rows;
@@ -159,7 +159,7 @@ public final class ChatTransfer {
   public Future<JsonObject> importDocument(UUID userId, JsonObject doc) {
     String format = doc.getValue("format") instanceof String s ? s : null;
     if (!Integer.valueOf(VERSION).equals(doc.getValue("version"))) {
-      throw new ApiError(422, "unprocessable", "unsupported export version (expected " + VERSION + ")", "version");
+      throw Refusal.unprocessable("unsupported export version (expected " + VERSION + ")", "version");
     }
     List<ChatDoc> chatDocs = new ArrayList<>();
     List<JsonObject> personas = new ArrayList<>();
@@ -190,12 +190,12 @@ public final class ChatTransfer {
           try {
             profile.put("settings", SamplingOptions.validate(object(profile.getValue("settings"), "profile.settings"), "profile.settings"));
           } catch (io.chatserver.bus.InvalidField e) {
-            throw new ApiError(422, "unprocessable", e.getMessage(), e.field());
+            throw Refusal.unprocessable(e.getMessage(), e.field());
           }
         }
       }
     } else {
-      throw new ApiError(422, "unprocessable", "format must be '" + CHAT_FORMAT + "' or '" + USER_FORMAT + "'", "format");
+      throw Refusal.unprocessable("format must be '" + CHAT_FORMAT + "' or '" + USER_FORMAT + "'", "format");
     }
     JsonObject prof = profile;
     return pool.withTransaction(conn -> {
@@ -336,8 +336,8 @@ public final class ChatTransfer {
 
   // ---- document checks (422 naming the path) ----
 
-  private static ApiError bad(String field, String message) {
-    return new ApiError(422, "unprocessable", field + ": " + message, field);
+  private static Refusal bad(String field, String message) {
+    return Refusal.unprocessable(field + ": " + message, field);
   }
 
   private static JsonObject object(Object v, String at) {

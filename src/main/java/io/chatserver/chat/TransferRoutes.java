@@ -1,6 +1,6 @@
 package io.chatserver.chat;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
@@ -52,7 +52,7 @@ public final class TransferRoutes implements io.chatserver.api.Routes {
     if (format.equals("markdown") || format.equals("md")) {
       return true;
     }
-    throw ApiError.badRequest("format", "format must be json or markdown");
+    throw Refusal.invalid("format", "format must be json or markdown");
   }
 
   private static void send(RoutingContext ctx, Future<?> body, boolean markdown, String name) {

@@ -1,6 +1,6 @@
 package io.chatserver.persona;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Paging;
@@ -63,19 +63,19 @@ public final class PersonaRoutes implements io.chatserver.api.Routes {
     String name = body.optionalString("name", 1, NAME_MAX);
     String content = body.optionalString("content", 1, CONTENT_MAX);
     if (name == null && content == null) {
-      throw ApiError.badRequest("name", "give name and/or content");
+      throw Refusal.invalid("name", "give name and/or content");
     }
     return personas.update(Caller.of(ctx).userId(), id, name, content).map(PersonaRoutes::found);
   }
 
   private Future<Void> delete(RoutingContext ctx) {
     return personas.delete(Caller.of(ctx).userId(), Ids.pathParam(ctx, "personaId"))
-        .compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(ApiError.notFound("persona")));
+        .compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(Refusal.notFound("persona")));
   }
 
   private static JsonObject found(JsonObject p) {
     if (p == null) {
-      throw ApiError.notFound("persona");
+      throw Refusal.notFound("persona");
     }
     return p;
   }

@@ -1,6 +1,6 @@
 package io.chatserver.quota;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.api.Body;
 import io.chatserver.api.Caller;
 import io.chatserver.api.Ids;
@@ -34,7 +34,7 @@ public final class QuotaRoutes implements Routes {
   private Future<JsonObject> describe(UUID user) {
     return quotas.describe(user).map(q -> {
       if (q == null) {
-        throw ApiError.notFound("user");
+        throw Refusal.notFound("user");
       }
       return q;
     });
@@ -46,6 +46,6 @@ public final class QuotaRoutes implements Routes {
     Long tokens = body.optionalLong("tokensPerDay", 1, Integer.MAX_VALUE);
     Long rpm = body.optionalLong("requestsPerMinute", 1, 1_000_000);
     return quotas.set(user, tokens == null ? null : tokens.intValue(), rpm == null ? null : rpm.intValue())
-        .compose(ok -> ok ? describe(user) : Future.failedFuture(ApiError.notFound("user")));
+        .compose(ok -> ok ? describe(user) : Future.failedFuture(Refusal.notFound("user")));
   }
 }

@@ -1,6 +1,6 @@
 package io.chatserver.quota;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -55,9 +55,8 @@ public final class Quotas {
   public Future<Limits> admit(UUID userId) {
     return limits(userId).map(l -> {
       if (l.tokensPerDay() != null && l.tokensToday() >= l.tokensPerDay()) {
-        throw new ApiError(429, "token_quota_exceeded", "your daily limit of " + l.tokensPerDay()
-            + " tokens is used up (" + l.tokensToday() + " today); it starts again at midnight UTC")
-            .retryAfter(secondsToMidnightUtc());
+        throw Refusal.limited("token_quota_exceeded", "your daily limit of " + l.tokensPerDay()
+            + " tokens is used up (" + l.tokensToday() + " today); it starts again at midnight UTC", secondsToMidnightUtc());
       }
       return l;
     });

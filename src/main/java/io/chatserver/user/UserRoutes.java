@@ -1,6 +1,6 @@
 package io.chatserver.user;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Paging;
@@ -64,7 +64,7 @@ public final class UserRoutes implements io.chatserver.api.Routes {
     if (body.has("defaultPersonality")) {
       String personality = body.optionalString("defaultPersonality", 1, 64);
       if (personality != null && !knownPersonality.test(personality)) {
-        throw ApiError.badRequest("defaultPersonality", "no personality '" + personality + "'; see GET /api/personalities");
+        throw Refusal.invalid("defaultPersonality", "no personality '" + personality + "'; see GET /api/personalities");
       }
       changes.put("default_personality", personality);
     }
@@ -73,7 +73,7 @@ public final class UserRoutes implements io.chatserver.api.Routes {
     Boolean accept = body.optionalBoolean("acceptTerms");
     if (accept != null) {
       if (!accept) {
-        throw ApiError.badRequest("acceptTerms", "acceptTerms can only be set to true");
+        throw Refusal.invalid("acceptTerms", "acceptTerms can only be set to true");
       }
       changes.put("accept_terms", true);
     }
@@ -81,7 +81,7 @@ public final class UserRoutes implements io.chatserver.api.Routes {
     if (body.isNull("settings")) {
       changes.put("settings", new JsonObject());
     }
-    Future<Void> checked = modelOk.compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(ApiError.badRequest(
+    Future<Void> checked = modelOk.compose(ok -> ok ? Future.<Void>succeededFuture() : Future.failedFuture(Refusal.invalid(
         "preferredModel", "model '" + preferred + "' is not served here; see GET /api/models")));
     if (settingsPatch == null) {
       return checked.compose(v -> users.update(caller.userId(), changes)).map(UserRoutes::found);
@@ -114,27 +114,27 @@ public final class UserRoutes implements io.chatserver.api.Routes {
     String role = body.optionalEnum("role", Set.of("admin", "user"));
     Boolean disabled = body.optionalBoolean("disabled");
     if (role == null && disabled == null) {
-      throw ApiError.badRequest("role", "send role and/or disabled");
+      throw Refusal.invalid("role", "send role and/or disabled");
     }
     if (disabled != null) {
       if (id.equals(Caller.of(ctx).userId()) && disabled) {
-        throw ApiError.conflict("an admin cannot disable their own account");
+        throw Refusal.conflict("an admin cannot disable their own account");
       }
       Future<JsonObject> done = users.setDisabled(id, disabled);
       return (role == null ? done : done.compose(u -> u == null ? Future.succeededFuture(null) : users.setRole(id, role)))
           .map(u -> {
             if (u == null) {
-              throw ApiError.notFound("user");
+              throw Refusal.notFound("user");
             }
             return u;
           });
     }
     if (id.equals(Caller.of(ctx).userId()) && role.equals("user")) {
-      throw ApiError.conflict("an admin cannot remove their own admin role");
+      throw Refusal.conflict("an admin cannot remove their own admin role");
     }
     return users.setRole(id, role).map(u -> {
       if (u == null) {
-        throw ApiError.notFound("user");
+        throw Refusal.notFound("user");
       }
       return u;
     });
@@ -142,7 +142,7 @@ public final class UserRoutes implements io.chatserver.api.Routes {
 
   private static JsonObject found(JsonObject user) {
     if (user == null) {
-      throw ApiError.notFound("user");
+      throw Refusal.notFound("user");
     }
     return user;
   }

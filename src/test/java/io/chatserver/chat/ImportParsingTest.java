@@ -1,6 +1,6 @@
 package io.chatserver.chat;
 
-import io.chatserver.api.ApiError;
+import io.chatserver.errors.Refusal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -38,25 +38,25 @@ class ImportParsingTest {
 
   @Test
   void errorsNameThePathAndAre422() {
-    ApiError unknownParent = assertThrows(ApiError.class,
+    Refusal unknownParent = assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", null, "user"), msg("b", "zzz", "assistant")), "chats[3]", 1000));
-    assertEquals(422, unknownParent.status());
+    assertEquals(Refusal.Kind.UNPROCESSABLE, unknownParent.kind(), "a 422 at the HTTP edge");
     assertEquals("chats[3].messages[1].parentId", unknownParent.field());
-    assertEquals("chat.messages[1].id", assertThrows(ApiError.class,
+    assertEquals("chat.messages[1].id", assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", null, "user"), msg("a", null, "user")), "chat", 1000)).field());
-    assertEquals("chat.messages[0].role", assertThrows(ApiError.class,
+    assertEquals("chat.messages[0].role", assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", null, "wizard")), "chat", 1000)).field());
-    assertEquals("chat.messages[0].content", assertThrows(ApiError.class,
+    assertEquals("chat.messages[0].content", assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", null, "user").put("content", "x".repeat(11))), "chat", 10)).field());
-    assertEquals("chat.messages[0].status", assertThrows(ApiError.class,
+    assertEquals("chat.messages[0].status", assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", null, "user").put("status", "thinking")), "chat", 1000)).field());
-    assertEquals("chat.currentLeafId", assertThrows(ApiError.class,
+    assertEquals("chat.currentLeafId", assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", null, "user")).put("currentLeafId", "nope"), "chat", 1000)).field());
   }
 
   @Test
   void aCycleOfParentsIsRefused() {
-    ApiError e = assertThrows(ApiError.class,
+    Refusal e = assertThrows(Refusal.class,
         () -> ChatTransfer.parseChat(chat(msg("a", "b", "user"), msg("b", "a", "assistant")), "chat", 1000));
     assertEquals("chat.messages", e.field());
   }
