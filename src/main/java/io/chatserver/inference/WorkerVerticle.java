@@ -9,6 +9,8 @@ import io.chatserver.inference.engine.ModelRuntime;
 import io.chatserver.inference.engine.SamplingParams;
 import io.chatserver.inference.engine.GenerationListener.Token;
 import io.chatserver.inference.model.ChatTemplate;
+import io.chatserver.inference.toolcall.ToolCallStream;
+import io.chatserver.inference.toolcall.ToolFormat;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -168,9 +170,18 @@ public final class WorkerVerticle extends VerticleBase {
     params = params.withLogprobs(logprobs == null ? -1 : logprobs, job.getBoolean("ignoreEos", false));
     long[] prompt;
     JsonArray messages = job.getJsonArray("messages");
+    ToolFormat tools = null;
     if (messages != null) {
       checkedMessages(messages);
-      prompt = runtime.chatPrompt(messages, job.getJsonArray("tools"), job.getJsonObject("chatTemplateKwargs"),
+      JsonArray toolList = "none".equals(job.getString("toolChoice")) ? null : job.getJsonArray("tools");
+      if (toolList != null && !toolList.isEmpty()) {
+        tools = ToolFormat.of(runtime.template().isPlain() ? null : runtime.template().source());
+        if (tools == null) {
+          throw new InvalidJob("model " + runtime.name() + " has no tool calls in its chat template, so tools cannot be used");
+        }
+        params = params.withSpecialTokens();
+      }
+      prompt = runtime.chatPrompt(messages, toolList, job.getJsonObject("chatTemplateKwargs"),
           params.maxTokens(), job.getString("assistantPrefix"));
       params = params.withStop(runtime.templateStops());
     } else if (job.getValue("promptIds") != null) {
@@ -197,7 +208,7 @@ public final class WorkerVerticle extends VerticleBase {
     Logprobs lp = params.logprobs() < 0 ? null
         : new Logprobs(runtime.tokenizer(), "chat".equals(job.getString("logprobsFormat")), job.getBoolean("tokenIds", false));
     runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo,
-        job.getInteger("attempt", 0), nodeId, lp));
+        job.getInteger("attempt", 0), nodeId, lp, tools == null ? null : new ToolCallStream(tools)));
     return prompt.length;
   }
 
@@ -211,14 +222,51 @@ public final class WorkerVerticle extends VerticleBase {
     private final AtomicLong seq = new AtomicLong();
     /** Formats the tokens' log probabilities when the job asked for them, else null. */
     private final Logprobs logprobs;
+    /** Reads tool calls out of the text when the job offered tools, else null. */
+    private final ToolCallStream tools;
+    private final JsonArray calls = new JsonArray();
 
-    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId, Logprobs logprobs) {
+    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId, Logprobs logprobs, ToolCallStream tools) {
       this.bus = bus;
       this.jobId = jobId;
       this.address = address;
       this.attempt = attempt;
       this.nodeId = nodeId;
       this.logprobs = logprobs;
+      this.tools = tools;
+    }
+
+    /** Text and tool calls of a piece of the answer, as deltas: each call as OpenAI streams it, its name, then its arguments. */
+    private void send(ToolCallStream.Out out) {
+      if (!out.text().isEmpty()) {
+        sendText(out.text());
+      }
+      for (ToolFormat.Call c : out.calls()) {
+        int index = calls.size();
+        String id = callId();
+        calls.add(new JsonObject().put("id", id).put("type", "function")
+            .put("function", new JsonObject().put("name", c.name()).put("arguments", c.arguments())));
+        sendExtra(new JsonObject().put("tool_calls", new JsonArray().add(new JsonObject().put("index", index).put("id", id)
+            .put("type", "function").put("function", new JsonObject().put("name", c.name()).put("arguments", "")))));
+        sendExtra(new JsonObject().put("tool_calls", new JsonArray().add(new JsonObject().put("index", index)
+            .put("function", new JsonObject().put("arguments", c.arguments())))));
+      }
+    }
+
+    private void sendExtra(JsonObject openai) {
+      bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
+          .put("seq", seq.incrementAndGet()).put("text", "").put("openai", openai));
+    }
+
+    /** A call id of 9 letters and digits (what Mistral's template insists on; any client takes it). */
+    private static String callId() {
+      String chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+      StringBuilder sb = new StringBuilder(9);
+      for (int i = 0; i < 9; i++) {
+        sb.append(chars.charAt(r.nextInt(chars.length())));
+      }
+      return sb.toString();
     }
 
     @Override
@@ -230,6 +278,14 @@ public final class WorkerVerticle extends VerticleBase {
 
     @Override
     public void onDelta(String text) {
+      if (tools != null) {
+        send(tools.push(text));
+        return;
+      }
+      sendText(text);
+    }
+
+    private void sendText(String text) {
       JsonObject delta = new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
           .put("seq", seq.incrementAndGet()).put("text", text);
       JsonObject lp = logprobs == null ? null : logprobs.pending();
@@ -241,6 +297,9 @@ public final class WorkerVerticle extends VerticleBase {
 
     @Override
     public void onFinish(Finish f) {
+      if (tools != null) {
+        send(tools.finish());
+      }
       JsonObject rest = logprobs == null ? null : logprobs.pending();
       if (rest != null) { // tokens whose text never came (a stop string cut it): their log probabilities still do
         bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
@@ -248,14 +307,22 @@ public final class WorkerVerticle extends VerticleBase {
       }
       JsonObject usage = new JsonObject().put("promptTokens", f.promptTokens()).put("completionTokens", f.completionTokens())
           .put("ttftMs", f.ttftMs()).put("tokensPerSecond", Math.round(f.tokensPerSecond() * 100) / 100.0);
+      String reason = !calls.isEmpty() && "stop".equals(f.reason()) ? "tool_calls" : f.reason();
       JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("attempt", attempt)
           .put("worker", nodeId).put("seq", seq.incrementAndGet())
-          .put("finishReason", f.reason()).put("usage", usage);
+          .put("finishReason", reason).put("usage", usage);
       if (f.error() != null) {
         done.put("error", f.error());
       }
+      JsonObject openai = new JsonObject();
       if (logprobs != null) {
-        done.put("openai", new JsonObject().put("logprobs", logprobs.all()));
+        openai.put("logprobs", logprobs.all());
+      }
+      if (!calls.isEmpty()) {
+        openai.put("tool_calls", calls);
+      }
+      if (!openai.isEmpty()) {
+        done.put("openai", openai);
       }
       bus.send(address, done);
     }

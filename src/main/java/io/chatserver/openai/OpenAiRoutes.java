@@ -172,6 +172,10 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
         .compose(m -> passed.isEmpty() && !payload.containsKey("openaiShared") ? Future.succeededFuture(m) : gen.models().map(list -> {
           boolean upstream = list.getJsonArray("models", new JsonArray()).stream().anyMatch(o -> o instanceof JsonObject e
               && m.equals(e.getString("name")) && "upstream".equals(e.getString("origin")));
+          if (!upstream && payload.remove("toolChoiceForced") != null) {
+            throw ApiError.badRequest("tool_choice", "tool_choice \"required\" or a named function is not supported by model " + m
+                + " (a local model) yet: it needs constrained decoding; \"auto\" and \"none\" work");
+          }
           if (!upstream && passed.isEmpty()) {
             payload.remove("openaiShared");
             return m;
@@ -238,7 +242,7 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   /** OpenAI parameters the local engine has no use for: passed on to an upstream service's model, else a 400. */
   private static final java.util.List<String> PASSED = java.util.List.of("presence_penalty", "frequency_penalty", "logit_bias",
-      "user", "response_format", "tools", "tool_choice");
+      "user", "response_format");
 
   /** OpenAI parameters both the local engine and an upstream service take (passed on to the latter as they are). */
   private static final java.util.List<String> SHARED = java.util.List.of("logprobs", "top_logprobs");
@@ -284,6 +288,30 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     }
     if (top != null) {
       payload.put("logprobs", top).put("logprobsFormat", chat ? "chat" : "completion");
+    }
+    JsonArray tools = chat ? body.optionalArray("tools") : null;
+    if (tools != null) {
+      for (int i = 0; i < tools.size(); i++) {
+        if (!(tools.getValue(i) instanceof JsonObject t) || !"function".equals(t.getString("type"))
+            || !(t.getValue("function") instanceof JsonObject f) || !(f.getValue("name") instanceof String name) || name.isBlank()) {
+          throw ApiError.badRequest("tools[" + i + "]", "tools[" + i + "] must be {type: \"function\", function: {name, description?, parameters?}}");
+        }
+      }
+      payload.put("tools", tools);
+      openai.put("tools", tools);
+    }
+    Object choice = chat ? body.json().getValue("tool_choice") : null;
+    if (choice != null) {
+      boolean plain = "auto".equals(choice) || "none".equals(choice);
+      if (!plain && !"required".equals(choice) && !(choice instanceof JsonObject)) {
+        throw ApiError.badRequest("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or {type: \"function\", function: {name}}");
+      }
+      openai.put("tool_choice", choice);
+      if (plain) {
+        payload.put("toolChoice", choice);
+      } else {
+        payload.put("toolChoiceForced", true); // local models cannot force a call yet: said once the model is known
+      }
     }
     if (Boolean.TRUE.equals(body.optionalBoolean("return_tokens_as_token_ids"))) {
       payload.put("tokenIds", true);

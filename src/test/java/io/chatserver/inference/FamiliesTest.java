@@ -159,6 +159,59 @@ class FamiliesTest extends ServerTestBase {
     return tests.stream();
   }
 
+  /**
+   * Tools on /v1/chat/completions reach the model's own template: the prompt the server builds for
+   * each reference tool conversation (first turn, and the turn after a call and its result) has
+   * exactly the template's token count; a template's refusal is a 400 with its words; a model whose
+   * template has no tool calls, and a forced tool choice, are 400s naming why.
+   */
+  @TestFactory
+  Stream<DynamicTest> toolConversationsGoThroughTheTemplate() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map.Entry<String, String> target : tokenizerTargets().entrySet()) {
+      String model = target.getKey();
+      for (Object o : reference(target.getValue()).getJsonArray("templates")) {
+        JsonObject t = (JsonObject) o;
+        if (t.getJsonArray("tools") == null || !t.getBoolean("add_generation_prompt")) {
+          continue;
+        }
+        tests.add(DynamicTest.dynamicTest(model + " chat with tools: " + t.getString("name"), () -> {
+          JsonObject body = new JsonObject().put("model", model).put("messages", t.getJsonArray("messages"))
+              .put("tools", t.getJsonArray("tools")).put("chat_template_kwargs", t.getJsonObject("kwargs", new JsonObject()))
+              .put("max_tokens", 4).put("temperature", 0);
+          Api.Resp r = user.post("/v1/chat/completions", body);
+          if (t.getString("error") != null) {
+            assertEquals(400, r.status(), r.body());
+            assertTrue(r.json().getJsonObject("error").getString("message").contains(t.getString("error")), r.body());
+            return;
+          }
+          if (target.getValue().equals("smollm3")) {
+            assertEquals(400, r.status(), "SmolLM3's template has no tool calls: " + r.body());
+            return;
+          }
+          assertEquals(200, r.status(), r.body());
+          assertEquals(t.getJsonArray("ids").size(), r.json().getJsonObject("usage").getInteger("prompt_tokens"),
+              "the prompt is the template's rendering with the tools");
+        }));
+      }
+    }
+    tests.add(DynamicTest.dynamicTest("a forced tool choice and a template without tools are refused", () -> {
+      JsonObject t = reference("qwen2").getJsonArray("templates").stream().map(x -> (JsonObject) x)
+          .filter(x -> x.getString("name").equals("tools_first_turn")).findFirst().orElseThrow();
+      JsonObject body = new JsonObject().put("model", "qwen2").put("messages", t.getJsonArray("messages"))
+          .put("tools", t.getJsonArray("tools")).put("max_tokens", 2);
+      Api.Resp forced = user.post("/v1/chat/completions", body.copy().put("tool_choice", "required"));
+      assertEquals(400, forced.status());
+      assertEquals("tool_choice", forced.json().getJsonObject("error").getString("param"));
+      assertEquals(200, user.post("/v1/chat/completions", body.copy().put("tool_choice", "none")).status());
+      Api.Resp phi = user.post("/v1/chat/completions", body.copy().put("model", "phi3"));
+      assertEquals(400, phi.status());
+      assertTrue(phi.json().getJsonObject("error").getString("message").contains("no tool calls"), phi.body());
+      assertEquals(400, user.post("/v1/chat/completions", body.copy().put("tools", new JsonArray().add("x"))).status());
+    }));
+    return tests.stream();
+  }
+
   @TestFactory
   Stream<DynamicTest> greedyGenerationMatchesTransformers() {
     List<DynamicTest> tests = new ArrayList<>();

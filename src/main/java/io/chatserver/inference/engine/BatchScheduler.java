@@ -102,7 +102,7 @@ public final class BatchScheduler implements AutoCloseable {
     if (incoming.size() + waiting.size() >= maxQueue) {
       throw new Rejected("queue_full", "model " + name + " has " + maxQueue + " jobs waiting; try again shortly");
     }
-    incoming.add(new Sequence(jobId, prompt, params, listener, new TextStream(tokenizer, prompt, params.stop())));
+    incoming.add(new Sequence(jobId, prompt, params, listener, new TextStream(tokenizer, prompt, params.stop(), params.keepSpecial())));
   }
 
   /** Asks for a job to stop; it leaves the batch before the next decoding step. */

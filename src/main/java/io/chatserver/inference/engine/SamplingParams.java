@@ -13,17 +13,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * min_p filter the distribution and a per-sequence random generator seeded with {@code seed} draws,
  * so the same seed and parameters give the same text whatever else is in the batch.
  * {@code logprobs} asks for each chosen token's log probability and that many alternatives (-1:
- * none); {@code ignoreEos} keeps generating past end-of-sequence tokens (for tests and benchmarks).
+ * none); {@code ignoreEos} keeps generating past end-of-sequence tokens (for tests and benchmarks);
+ * {@code keepSpecial} keeps special tokens in the text (tool-call markers).
  */
 public record SamplingParams(double temperature, int topK, double topP, double minP, double repeatPenalty,
-                             int repeatLastN, long seed, int maxTokens, List<String> stop, int logprobs, boolean ignoreEos) {
+                             int repeatLastN, long seed, int maxTokens, List<String> stop, int logprobs, boolean ignoreEos,
+                             boolean keepSpecial) {
 
   /** The most alternatives a token's log probabilities can list (vLLM's and OpenAI's limit). */
   public static final int MAX_LOGPROBS = 20;
 
   public SamplingParams(double temperature, int topK, double topP, double minP, double repeatPenalty, int repeatLastN, long seed,
                         int maxTokens, List<String> stop) {
-    this(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, maxTokens, stop, -1, false);
+    this(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, maxTokens, stop, -1, false, false);
   }
 
   public static final double DEFAULT_TEMPERATURE = 0.8;
@@ -66,12 +68,18 @@ public record SamplingParams(double temperature, int topK, double topP, double m
     List<String> all = new ArrayList<>(stop);
     more.stream().filter(x -> !all.contains(x)).forEach(all::add);
     return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, maxTokens, List.copyOf(all),
-        logprobs, ignoreEos);
+        logprobs, ignoreEos, keepSpecial);
   }
 
   /** The same with log probabilities ({@code top} alternatives, -1 for none) and EOS ignored or not. */
   public SamplingParams withLogprobs(int top, boolean ignoreEos) {
     return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, maxTokens, stop,
-        Math.min(top, MAX_LOGPROBS), ignoreEos);
+        Math.min(top, MAX_LOGPROBS), ignoreEos, keepSpecial);
+  }
+
+  /** The same with special tokens kept in the text (a tool call's markers may be special tokens). */
+  public SamplingParams withSpecialTokens() {
+    return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, maxTokens, stop, logprobs, ignoreEos,
+        true);
   }
 }

@@ -22,10 +22,17 @@ final class TextStream {
   private final StringBuilder emitted = new StringBuilder();
   private final StringBuilder pending = new StringBuilder();
   private boolean stopped;
+  private final boolean keepSpecial;
 
   TextStream(TextTokenizer tokenizer, long[] prompt, List<String> stops) {
+    this(tokenizer, prompt, stops, false);
+  }
+
+  /** As above; {@code keepSpecial} keeps special tokens in the text (a tool call's markers may be special tokens). */
+  TextStream(TextTokenizer tokenizer, long[] prompt, List<String> stops, boolean keepSpecial) {
     this.tokenizer = tokenizer;
     this.stops = stops;
+    this.keepSpecial = keepSpecial;
     for (int i = Math.max(0, prompt.length - 4); i < prompt.length; i++) {
       ids.add(prompt[i]);
     }
@@ -121,6 +128,6 @@ final class TextStream {
     for (int i = from; i < to; i++) {
       window[i - from] = ids.get(i);
     }
-    return tokenizer.decode(window);
+    return tokenizer.decode(window, !keepSpecial);
   }
 }
