@@ -9,6 +9,8 @@ import io.chatserver.inference.engine.ModelRuntime;
 import io.chatserver.inference.engine.SamplingParams;
 import io.chatserver.inference.engine.GenerationListener.Token;
 import io.chatserver.inference.model.ChatTemplate;
+import io.chatserver.inference.grammar.Constraint;
+import io.chatserver.inference.grammar.JsonSchemas;
 import io.chatserver.inference.toolcall.ToolCallStream;
 import io.chatserver.inference.toolcall.ToolFormat;
 import io.vertx.core.Future;
@@ -207,8 +209,19 @@ public final class WorkerVerticle extends VerticleBase {
     }
     Logprobs lp = params.logprobs() < 0 ? null
         : new Logprobs(runtime.tokenizer(), "chat".equals(job.getString("logprobsFormat")), job.getBoolean("tokenIds", false));
+    Constraint constraint = null;
+    JsonObject grammar = job.getJsonObject("grammar");
+    if (grammar != null) {
+      try {
+        constraint = runtime.constraint(grammar);
+      } catch (JsonSchemas.Unsupported e) {
+        throw new InvalidJob(e.getMessage());
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("the vocabulary could not be read for the grammar: " + e.getMessage(), e);
+      }
+    }
     runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo,
-        job.getInteger("attempt", 0), nodeId, lp, tools == null ? null : new ToolCallStream(tools)));
+        job.getInteger("attempt", 0), nodeId, lp, tools == null ? null : new ToolCallStream(tools)), constraint);
     return prompt.length;
   }
 

@@ -172,10 +172,6 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
         .compose(m -> passed.isEmpty() && !payload.containsKey("openaiShared") ? Future.succeededFuture(m) : gen.models().map(list -> {
           boolean upstream = list.getJsonArray("models", new JsonArray()).stream().anyMatch(o -> o instanceof JsonObject e
               && m.equals(e.getString("name")) && "upstream".equals(e.getString("origin")));
-          if (!upstream && payload.remove("toolChoiceForced") != null) {
-            throw ApiError.badRequest("tool_choice", "tool_choice \"required\" or a named function is not supported by model " + m
-                + " (a local model) yet: it needs constrained decoding; \"auto\" and \"none\" work");
-          }
           if (!upstream && passed.isEmpty()) {
             payload.remove("openaiShared");
             return m;
@@ -242,7 +238,7 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   /** OpenAI parameters the local engine has no use for: passed on to an upstream service's model, else a 400. */
   private static final java.util.List<String> PASSED = java.util.List.of("presence_penalty", "frequency_penalty", "logit_bias",
-      "user", "response_format");
+      "user");
 
   /** OpenAI parameters both the local engine and an upstream service take (passed on to the latter as they are). */
   private static final java.util.List<String> SHARED = java.util.List.of("logprobs", "top_logprobs");
@@ -310,7 +306,41 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       if (plain) {
         payload.put("toolChoice", choice);
       } else {
-        payload.put("toolChoiceForced", true); // local models cannot force a call yet: said once the model is known
+        // a call is forced: the answer follows a grammar of the named tool's (or any tool's) call
+        JsonArray offered = tools == null ? new JsonArray() : tools;
+        String named = choice instanceof JsonObject o && o.getValue("function") instanceof JsonObject f ? f.getString("name") : null;
+        JsonArray callable = new JsonArray();
+        offered.forEach(t -> {
+          if (named == null || named.equals(((JsonObject) t).getJsonObject("function").getString("name"))) {
+            callable.add(t);
+          }
+        });
+        if (callable.isEmpty()) {
+          throw ApiError.badRequest("tool_choice", named == null ? "tool_choice \"required\" needs tools"
+              : "tool_choice names '" + named + "', which is not among the tools");
+        }
+        payload.put("toolChoice", "required").put("grammar", new JsonObject().put("type", "tool").put("tools", callable));
+      }
+    }
+    JsonObject format = body.optionalObject("response_format");
+    if (format != null) {
+      openai.put("response_format", format);
+      String type = format.getString("type", "");
+      switch (type) {
+        case "text" -> { }
+        case "json_object" -> payload.put("grammar", new JsonObject().put("type", "json_object"));
+        case "json_schema" -> {
+          JsonObject js = format.getJsonObject("json_schema");
+          if (js == null || !(js.getValue("schema") instanceof JsonObject schema)) {
+            throw ApiError.badRequest("response_format", "response_format json_schema needs json_schema: {name, schema, strict?}");
+          }
+          payload.put("grammar", new JsonObject().put("type", "json_schema").put("schema", schema));
+        }
+        default -> throw ApiError.badRequest("response_format", "response_format type must be text, json_object or json_schema");
+      }
+      if (payload.containsKey("grammar") && payload.getJsonObject("grammar").getString("type").startsWith("json")
+          && "required".equals(payload.getString("toolChoice"))) {
+        throw ApiError.badRequest("response_format", "response_format and a forced tool call cannot go together");
       }
     }
     if (Boolean.TRUE.equals(body.optionalBoolean("return_tokens_as_token_ids"))) {

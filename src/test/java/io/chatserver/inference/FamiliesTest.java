@@ -163,7 +163,7 @@ class FamiliesTest extends ServerTestBase {
    * Tools on /v1/chat/completions reach the model's own template: the prompt the server builds for
    * each reference tool conversation (first turn, and the turn after a call and its result) has
    * exactly the template's token count; a template's refusal is a 400 with its words; a model whose
-   * template has no tool calls, and a forced tool choice, are 400s naming why.
+   * template has no tool calls, and a tool choice naming no offered tool, are 400s naming why.
    */
   @TestFactory
   Stream<DynamicTest> toolConversationsGoThroughTheTemplate() {
@@ -195,19 +195,96 @@ class FamiliesTest extends ServerTestBase {
         }));
       }
     }
-    tests.add(DynamicTest.dynamicTest("a forced tool choice and a template without tools are refused", () -> {
+    tests.add(DynamicTest.dynamicTest("an unknown tool choice and a template without tools are refused", () -> {
       JsonObject t = reference("qwen2").getJsonArray("templates").stream().map(x -> (JsonObject) x)
           .filter(x -> x.getString("name").equals("tools_first_turn")).findFirst().orElseThrow();
       JsonObject body = new JsonObject().put("model", "qwen2").put("messages", t.getJsonArray("messages"))
           .put("tools", t.getJsonArray("tools")).put("max_tokens", 2);
-      Api.Resp forced = user.post("/v1/chat/completions", body.copy().put("tool_choice", "required"));
-      assertEquals(400, forced.status());
-      assertEquals("tool_choice", forced.json().getJsonObject("error").getString("param"));
+      Api.Resp unknown = user.post("/v1/chat/completions", body.copy().put("tool_choice", new JsonObject().put("type", "function")
+          .put("function", new JsonObject().put("name", "no_such_tool"))));
+      assertEquals(400, unknown.status());
+      assertEquals("tool_choice", unknown.json().getJsonObject("error").getString("param"));
       assertEquals(200, user.post("/v1/chat/completions", body.copy().put("tool_choice", "none")).status());
       Api.Resp phi = user.post("/v1/chat/completions", body.copy().put("model", "phi3"));
       assertEquals(400, phi.status());
       assertTrue(phi.json().getJsonObject("error").getString("message").contains("no tool calls"), phi.body());
       assertEquals(400, user.post("/v1/chat/completions", body.copy().put("tools", new JsonArray().add("x"))).status());
+    }));
+    return tests.stream();
+  }
+
+  static final List<JsonObject> SCHEMAS = io.chatserver.inference.grammar.TestSchemas.SCHEMAS;
+
+  static boolean valid(JsonObject schema, Object value) {
+    return io.chatserver.inference.grammar.TestSchemas.valid(schema, value);
+  }
+
+  /**
+   * JSON output, whatever the weights: every schema answered by the random-weight models parses and
+   * validates; json_object gives an object; a forced tool call gives tool_calls whose arguments
+   * follow the tool's parameters, streamed and not; a schema feature the grammar cannot follow is a
+   * 400 naming it.
+   */
+  @TestFactory
+  Stream<DynamicTest> constrainedAnswersAreValidJson() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String model : List.of("qwen2", "qwen3", "llama3", "mistral", "gemma3")) {
+      tests.add(DynamicTest.dynamicTest(model + " answers every schema", () -> {
+        for (int i = 0; i < SCHEMAS.size(); i++) {
+          JsonObject schema = SCHEMAS.get(i);
+          for (double temperature : new double[] {0, 1.5}) {
+            JsonObject body = new JsonObject().put("model", model).put("temperature", temperature).put("seed", i).put("max_tokens", 48)
+                .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Give me JSON.")))
+                .put("response_format", new JsonObject().put("type", "json_schema")
+                    .put("json_schema", new JsonObject().put("name", "s" + i).put("schema", schema).put("strict", true)));
+            JsonObject r = user.post("/v1/chat/completions", body).expect(200).json();
+            String text = r.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content");
+            Object value;
+            try {
+              value = io.vertx.core.json.Json.decodeValue(text);
+            } catch (RuntimeException e) {
+              throw new AssertionError(model + " schema " + i + " at temperature " + temperature + ": not JSON: " + text);
+            }
+            assertTrue(valid(schema, value), model + " schema " + i + " at temperature " + temperature + ": " + text);
+          }
+        }
+        JsonObject r = user.post("/v1/chat/completions", new JsonObject().put("model", model).put("max_tokens", 24).put("temperature", 1)
+            .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "JSON please")))
+            .put("response_format", new JsonObject().put("type", "json_object"))).expect(200).json();
+        String text = r.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content");
+        assertTrue(io.vertx.core.json.Json.decodeValue(text) instanceof JsonObject, text);
+      }));
+    }
+    for (String model : List.of("qwen2", "qwen3", "llama3")) {
+      tests.add(DynamicTest.dynamicTest(model + " makes the forced tool call", () -> {
+        JsonObject t = reference("qwen2").getJsonArray("templates").stream().map(x -> (JsonObject) x)
+            .filter(x -> x.getString("name").equals("tools_first_turn")).findFirst().orElseThrow();
+        JsonArray tools = t.getJsonArray("tools");
+        JsonObject params = tools.getJsonObject(0).getJsonObject("function").getJsonObject("parameters");
+        for (Object choice : List.of("required", new JsonObject().put("type", "function")
+            .put("function", new JsonObject().put("name", "get_weather")))) {
+          JsonObject body = new JsonObject().put("model", model).put("messages", t.getJsonArray("messages")).put("tools", tools)
+              .put("tool_choice", choice).put("max_tokens", 64).put("temperature", 1).put("seed", 3);
+          JsonObject r = user.post("/v1/chat/completions", body).expect(200).json();
+          JsonObject choice0 = r.getJsonArray("choices").getJsonObject(0);
+          assertEquals("tool_calls", choice0.getString("finish_reason"), r.encode());
+          JsonObject call = choice0.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0);
+          assertEquals("get_weather", call.getJsonObject("function").getString("name"));
+          assertTrue(valid(params, new JsonObject(call.getJsonObject("function").getString("arguments"))), call.encode());
+          // streamed: the name first, then the arguments, then finish_reason tool_calls
+          String sse = user.post("/v1/chat/completions", body.copy().put("stream", true)).expect(200).body();
+          assertTrue(sse.contains("\"name\":\"get_weather\"") && sse.contains("\"finish_reason\":\"tool_calls\""), sse);
+        }
+      }));
+    }
+    tests.add(DynamicTest.dynamicTest("unsupported schema features are named", () -> {
+      JsonObject body = new JsonObject().put("model", "qwen2").put("max_tokens", 8)
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "x")))
+          .put("response_format", new JsonObject().put("type", "json_schema").put("json_schema", new JsonObject().put("name", "p")
+              .put("schema", new JsonObject().put("type", "string").put("pattern", "^a+$"))));
+      Api.Resp r = user.post("/v1/chat/completions", body);
+      assertEquals(400, r.status(), r.body());
+      assertTrue(r.json().getJsonObject("error").getString("message").contains("pattern"), r.body());
     }));
     return tests.stream();
   }

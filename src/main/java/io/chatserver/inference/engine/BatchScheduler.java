@@ -89,6 +89,12 @@ public final class BatchScheduler implements AutoCloseable {
 
   /** Queues a job. Its prompt must leave room in the context for at least one generated token. */
   public void submit(String jobId, long[] prompt, SamplingParams params, GenerationListener listener) {
+    submit(jobId, prompt, params, listener, null);
+  }
+
+  /** As above, its tokens kept inside {@code constraint}'s grammar when it is given (JSON output, forced tool calls). */
+  public void submit(String jobId, long[] prompt, SamplingParams params, GenerationListener listener,
+                     io.chatserver.inference.grammar.Constraint constraint) {
     if (stopped) {
       throw new Rejected("unavailable", "model " + name + " is shutting down");
     }
@@ -102,7 +108,9 @@ public final class BatchScheduler implements AutoCloseable {
     if (incoming.size() + waiting.size() >= maxQueue) {
       throw new Rejected("queue_full", "model " + name + " has " + maxQueue + " jobs waiting; try again shortly");
     }
-    incoming.add(new Sequence(jobId, prompt, params, listener, new TextStream(tokenizer, prompt, params.stop(), params.keepSpecial())));
+    Sequence seq = new Sequence(jobId, prompt, params, listener, new TextStream(tokenizer, prompt, params.stop(), params.keepSpecial()));
+    seq.constraint = constraint;
+    incoming.add(seq);
   }
 
   /** Asks for a job to stop; it leaves the batch before the next decoding step. */
@@ -245,7 +253,7 @@ public final class BatchScheduler implements AutoCloseable {
       if (s.prefilled < s.prompt.length) {
         return len;
       }
-      token = Sampler.sample(model.manager(), logits, List.of(s), model.config().vocabSize())[0];
+      token = Sampler.sample(model.manager(), constrained(logits, List.of(s)), List.of(s), model.config().vocabSize())[0];
       info = Sampler.logprobs(model.manager(), logits, List.of(s), new long[] {token})[0];
     }
     staging = null;
@@ -276,7 +284,7 @@ public final class BatchScheduler implements AutoCloseable {
     long t0 = System.nanoTime();
     try (NDScope scope = new NDScope()) {
       NDArray logits = model.forward(last, 0, b, 1, pos, false);
-      next = Sampler.sample(model.manager(), logits, running, model.config().vocabSize());
+      next = Sampler.sample(model.manager(), constrained(logits, running), running, model.config().vocabSize());
       infos = Sampler.logprobs(model.manager(), logits, running, next);
     }
     observer.step(b, System.nanoTime() - t0);
@@ -307,8 +315,34 @@ public final class BatchScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * The logits with each constrained row's grammar mask added (-infinity on the tokens its grammar
+   * does not allow next); the same logits when no row is constrained.
+   */
+  private NDArray constrained(NDArray logits, List<Sequence> rows) {
+    boolean any = false;
+    for (Sequence r : rows) {
+      any |= r.constraint != null;
+    }
+    if (!any) {
+      return logits;
+    }
+    int vocab = model.config().vocabSize();
+    float[] masks = new float[rows.size() * vocab];
+    for (int i = 0; i < rows.size(); i++) {
+      Sequence r = rows.get(i);
+      if (r.constraint != null) {
+        System.arraycopy(r.constraint.mask(r.params.maxTokens() - r.generated), 0, masks, i * vocab, vocab);
+      }
+    }
+    return logits.add(model.manager().create(masks, new ai.djl.ndarray.types.Shape(rows.size(), vocab)));
+  }
+
   /** Takes a sampled token; returns the finish reason when the sequence is done, else null. */
   private String accept(Sequence s, long token, GenerationListener.Token info) {
+    if (s.constraint != null) {
+      s.constraint.accept(token);
+    }
     if (eos.contains(token) && !s.params.ignoreEos()) {
       return "stop";
     }

@@ -81,9 +81,12 @@ public final class ModelRuntime implements AutoCloseable {
   private final ChatTemplate template;
   private final BatchScheduler scheduler;
   private final String deviceName;
+  private final Set<Long> eos;
+  private volatile io.chatserver.inference.grammar.TokenBytes tokenBytes;
 
   private ModelRuntime(Spec spec, Decoder model, TextTokenizer tokenizer, ChatTemplate template,
-                       BatchScheduler scheduler, String deviceName) {
+                       BatchScheduler scheduler, String deviceName, Set<Long> eos) {
+    this.eos = Set.copyOf(eos);
     this.spec = spec;
     this.model = model;
     this.tokenizer = tokenizer;
@@ -120,7 +123,7 @@ public final class ModelRuntime implements AutoCloseable {
           eos.add(tok.singleTokenId(eosText));
         }
         BatchScheduler scheduler = new BatchScheduler(spec.name(), model, tok, eos, spec.prefillChunk(), spec.maxQueue());
-        ModelRuntime rt = new ModelRuntime(spec, model, tok, ChatTemplate.of(tok), scheduler, device.toString());
+        ModelRuntime rt = new ModelRuntime(spec, model, tok, ChatTemplate.of(tok), scheduler, device.toString(), eos);
         progress.accept("warming up " + spec.name());
         long t0 = System.nanoTime();
         rt.warmUp();
@@ -249,6 +252,43 @@ public final class ModelRuntime implements AutoCloseable {
 
   public BatchScheduler scheduler() {
     return scheduler;
+  }
+
+  /** Grammars compiled for this model's vocabulary, by their JSON text (shared by every answer that follows one). */
+  private final java.util.Map<String, io.chatserver.inference.grammar.Constraint.Compiled> grammars =
+      java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, io.chatserver.inference.grammar.Constraint.Compiled> e) {
+          return size() > 64;
+        }
+      });
+
+  /** A constraint for one answer, its grammar compiled once per distinct grammar (unsupported schemas throw). */
+  public io.chatserver.inference.grammar.Constraint constraint(JsonObject grammar) throws IOException {
+    String key = grammar.encode();
+    io.chatserver.inference.grammar.Constraint.Compiled c = grammars.get(key);
+    if (c == null) {
+      io.chatserver.inference.toolcall.ToolFormat format = io.chatserver.inference.toolcall.ToolFormat.of(template.isPlain() ? null
+          : template.source());
+      c = new io.chatserver.inference.grammar.Constraint.Compiled(io.chatserver.inference.grammar.Grammars.of(grammar, format),
+          tokenBytes());
+      grammars.put(key, c);
+    }
+    return new io.chatserver.inference.grammar.Constraint(c);
+  }
+
+  /** The bytes each token writes, for grammars (read from the tokenizer once, on first use). */
+  public io.chatserver.inference.grammar.TokenBytes tokenBytes() throws IOException {
+    io.chatserver.inference.grammar.TokenBytes t = tokenBytes;
+    if (t == null) {
+      synchronized (this) {
+        if (tokenBytes == null) {
+          tokenBytes = io.chatserver.inference.grammar.TokenBytes.of(tokenizer.json(), model.config().vocabSize(), eos);
+        }
+        t = tokenBytes;
+      }
+    }
+    return t;
   }
 
   /** Stop strings the model's template implies (the plain template's "\nUser:"). */

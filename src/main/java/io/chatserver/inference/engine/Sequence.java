@@ -19,6 +19,8 @@ final class Sequence implements Sampler.Row {
   int cached;             // tokens whose keys/values are in the cache
   int generated;
   volatile boolean cancelled;
+  /** Keeps the tokens inside a grammar (JSON output, a forced tool call), or null. */
+  io.chatserver.inference.grammar.Constraint constraint;
 
   Sequence(String jobId, long[] prompt, SamplingParams params, GenerationListener listener, TextStream text) {
     this.jobId = jobId;

@@ -21,13 +21,28 @@ public final class TextTokenizer implements AutoCloseable {
   private final String bosText;
   /** The tokenizer.json has no post-processor, but its config says to add BOS (our llama2.c imports). */
   private final boolean addBosByHand;
+  /** The tokenizer.json's text, read again when asked for (the vocabulary's bytes, for grammars). */
+  private final java.util.concurrent.Callable<String> json;
 
-  private TextTokenizer(HuggingFaceTokenizer hf, JsonObject tokenizerConfig, Integer bosId, String bosText, boolean addBosByHand) {
+  private TextTokenizer(HuggingFaceTokenizer hf, JsonObject tokenizerConfig, Integer bosId, String bosText, boolean addBosByHand,
+                        java.util.concurrent.Callable<String> json) {
     this.hf = hf;
     this.tokenizerConfig = tokenizerConfig;
     this.bosId = bosId;
     this.bosText = bosText;
     this.addBosByHand = addBosByHand;
+    this.json = json;
+  }
+
+  /** The tokenizer.json this tokenizer was made from, as text. */
+  public String json() throws IOException {
+    try {
+      return json.call();
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   public static TextTokenizer load(Path dir, ModelConfig cfg) throws IOException {
@@ -58,7 +73,7 @@ public final class TextTokenizer implements AutoCloseable {
     }
     boolean noPostProcessor = hasNoPostProcessor(file);
     boolean byHand = noPostProcessor && tc.getBoolean("add_bos_token", false) && bosId != null;
-    return new TextTokenizer(hf, tc, bosId, bosText, byHand);
+    return new TextTokenizer(hf, tc, bosId, bosText, byHand, () -> Files.readString(file));
   }
 
   /**
@@ -77,7 +92,7 @@ public final class TextTokenizer implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new IOException("the tokenizer could not be built: " + e.getMessage(), e);
     }
-    return new TextTokenizer(hf, tokenizerConfig, bosId, tokenText(tokenizerConfig.getValue("bos_token")), false);
+    return new TextTokenizer(hf, tokenizerConfig, bosId, tokenText(tokenizerConfig.getValue("bos_token")), false, () -> tokenizerJson);
   }
 
   /** Whether tokenizer.json's post_processor is null (read without loading the whole vocabulary as JSON). */
