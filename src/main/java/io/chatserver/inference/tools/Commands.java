@@ -146,6 +146,69 @@ public final class Commands {
     return -1;
   }
 
+  @Command(name = "bench-grammar", description = "Tokens/s of N streams without and with a JSON Schema grammar on the same model,"
+      + " in one run (the grammar's masks are the difference).")
+  public static final class BenchGrammar implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "name=path of a model folder or GGUF file") String model;
+    @Option(names = "--streams", defaultValue = "16") int streams;
+    @Option(names = "--tokens", defaultValue = "64") int tokens;
+    @Option(names = "--rounds", defaultValue = "3") int rounds;
+    @Option(names = "--schema", description = "a JSON Schema file (default: an object with a list of strings and a number)") Path schema;
+
+    @Override
+    public Integer call() throws Exception {
+      io.chatserver.Offline.enforce();
+      String[] nv = model.split("=", 2);
+      JsonObject grammar = new JsonObject().put("type", "json_schema").put("schema", schema != null
+          ? new JsonObject(java.nio.file.Files.readString(schema))
+          : new JsonObject("{\"type\":\"object\",\"properties\":{\"notes\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+              + "\"score\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100}},\"required\":[\"notes\",\"score\"]}"));
+      ModelRuntime.Spec spec = new ModelRuntime.Spec(nv[0], Path.of(nv[1]), "cpu", "float32", streams, 512, 0, 64, 1024, 0);
+      try (ModelRuntime rt = ModelRuntime.load(spec, System.err::println)) {
+        System.out.printf("model %s (vocab %d), %d streams x %d tokens%n", nv[0], rt.model().config().vocabSize(), streams, tokens);
+        double[] free = new double[rounds];
+        double[] json = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+          free[r] = run(rt, null, r);
+          json[r] = run(rt, grammar, r);
+          System.out.printf("round %d: unconstrained %.1f tok/s, JSON Schema %.1f tok/s (%.0f %%)%n", r + 1, free[r], json[r],
+              100 * json[r] / free[r]);
+        }
+        double f = Arrays.stream(free).sorted().toArray()[rounds / 2];
+        double j = Arrays.stream(json).sorted().toArray()[rounds / 2];
+        System.out.printf("median: unconstrained %.1f tok/s, JSON Schema %.1f tok/s: %.0f %% (target >= 80 %%)%n", f, j, 100 * j / f);
+      }
+      return 0;
+    }
+
+    /** Aggregate tokens/s of the streams (each its own seed, so the JSON differs), with the grammar when given. */
+    private double run(ModelRuntime rt, JsonObject grammar, int round) throws Exception {
+      java.util.List<java.util.concurrent.CompletableFuture<io.chatserver.inference.engine.GenerationListener.Finish>> done = new ArrayList<>();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < streams; i++) {
+        java.util.concurrent.CompletableFuture<io.chatserver.inference.engine.GenerationListener.Finish> f = new java.util.concurrent.CompletableFuture<>();
+        done.add(f);
+        io.chatserver.inference.engine.SamplingParams p = new io.chatserver.inference.engine.SamplingParams(1.0, 0, 1, 0, 1, 0,
+            round * 1000L + i, tokens, java.util.List.of()).withLogprobs(-1, grammar == null);
+        rt.scheduler().submit("grammar-bench-" + i, rt.textPrompt("Answer in JSON."), p, new io.chatserver.inference.engine.GenerationListener() {
+          @Override
+          public void onDelta(String text) {
+          }
+
+          @Override
+          public void onFinish(Finish finish) {
+            f.complete(finish);
+          }
+        }, grammar == null ? null : rt.constraint(grammar));
+      }
+      long generated = 0;
+      for (var f : done) {
+        generated += f.get(30, java.util.concurrent.TimeUnit.MINUTES).completionTokens();
+      }
+      return generated / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
   @Command(name = "bench", description = "Inference benchmark: tokens/s, TTFT and peak RSS, batched vs sequential.")
   public static final class Bench implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "name=path of a Hugging Face model folder (repeatable)")
