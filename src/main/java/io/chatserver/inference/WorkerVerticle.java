@@ -12,6 +12,7 @@ import io.chatserver.inference.model.ChatTemplate;
 import io.chatserver.inference.grammar.Constraint;
 import io.chatserver.inference.grammar.JsonSchemas;
 import io.chatserver.inference.toolcall.ToolCallStream;
+import io.chatserver.inference.toolcall.ThinkStream;
 import io.chatserver.inference.toolcall.ToolFormat;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -220,8 +221,14 @@ public final class WorkerVerticle extends VerticleBase {
         throw new IllegalStateException("the vocabulary could not be read for the grammar: " + e.getMessage(), e);
       }
     }
+    ThinkStream thinking = null;
+    if (messages != null && job.getBoolean("reasoning", false) && constraint == null
+        && ThinkStream.uses(runtime.template().isPlain() ? null : runtime.template().source())) {
+      String tail = runtime.tokenizer().decode(java.util.Arrays.copyOfRange(prompt, Math.max(0, prompt.length - 4), prompt.length), false);
+      thinking = new ThinkStream(ThinkStream.opens(tail));
+    }
     runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo,
-        job.getInteger("attempt", 0), nodeId, lp, tools == null ? null : new ToolCallStream(tools)), constraint);
+        job.getInteger("attempt", 0), nodeId, lp, tools == null ? null : new ToolCallStream(tools), thinking), constraint);
     return prompt.length;
   }
 
@@ -239,7 +246,13 @@ public final class WorkerVerticle extends VerticleBase {
     private final ToolCallStream tools;
     private final JsonArray calls = new JsonArray();
 
-    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId, Logprobs logprobs, ToolCallStream tools) {
+    /** Separates the thinking from the answer when the job asked for reasoning apart, else null. */
+    private final ThinkStream thinking;
+    private final StringBuilder reasoning = new StringBuilder();
+
+    Relay(EventBus bus, String jobId, String address, int attempt, String nodeId, Logprobs logprobs, ToolCallStream tools,
+          ThinkStream thinking) {
+      this.thinking = thinking;
       this.bus = bus;
       this.jobId = jobId;
       this.address = address;
@@ -291,11 +304,30 @@ public final class WorkerVerticle extends VerticleBase {
 
     @Override
     public void onDelta(String text) {
+      if (thinking != null) {
+        ThinkStream.Out out = thinking.push(text);
+        reason(out.reasoning());
+        text = out.content();
+        if (text.isEmpty()) {
+          return;
+        }
+      }
+      content(text);
+    }
+
+    private void content(String text) {
       if (tools != null) {
         send(tools.push(text));
         return;
       }
       sendText(text);
+    }
+
+    private void reason(String text) {
+      if (!text.isEmpty()) {
+        reasoning.append(text);
+        sendExtra(new JsonObject().put("reasoning_content", text));
+      }
     }
 
     private void sendText(String text) {
@@ -310,6 +342,13 @@ public final class WorkerVerticle extends VerticleBase {
 
     @Override
     public void onFinish(Finish f) {
+      if (thinking != null) {
+        ThinkStream.Out out = thinking.finish();
+        reason(out.reasoning());
+        if (!out.content().isEmpty()) {
+          content(out.content());
+        }
+      }
       if (tools != null) {
         send(tools.finish());
       }
@@ -333,6 +372,9 @@ public final class WorkerVerticle extends VerticleBase {
       }
       if (!calls.isEmpty()) {
         openai.put("tool_calls", calls);
+      }
+      if (reasoning.length() > 0) {
+        openai.put("reasoning_content", reasoning.toString());
       }
       if (!openai.isEmpty()) {
         done.put("openai", openai);

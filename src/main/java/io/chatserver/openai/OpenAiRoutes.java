@@ -148,6 +148,7 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       if (kwargs != null) {
         payload.put("chatTemplateKwargs", kwargs);
       }
+      payload.put("reasoning", true); // a thinking model's <think> text comes back apart, as reasoning_content
     } else {
       Object prompt = req.getValue("prompt");
       JsonArray ids = promptIds(prompt);
@@ -430,6 +431,9 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     JsonObject openai = done.getJsonObject("openai", new JsonObject());
     if (chat) {
       JsonObject message = new JsonObject().put("role", "assistant").put("content", done.getString("text"));
+      if (openai.getString("reasoning_content") != null) {
+        message.put("reasoning_content", openai.getString("reasoning_content"));
+      }
       if (openai.getJsonArray("tool_calls") != null) {
         message.put("tool_calls", openai.getJsonArray("tool_calls"));
         if (done.getString("text", "").isEmpty()) {
@@ -469,8 +473,12 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       JsonObject logprobs = extra == null ? null : extra.getJsonObject("logprobs");
       if (chat) {
         JsonObject delta = new JsonObject();
-        if (!text.isEmpty() || extra == null || extra.getJsonArray("tool_calls") == null) {
+        boolean apart = extra != null && (extra.getJsonArray("tool_calls") != null || extra.getString("reasoning_content") != null);
+        if (!text.isEmpty() || !apart) {
           delta.put("content", text);
+        }
+        if (extra != null && extra.getString("reasoning_content") != null) {
+          delta.put("reasoning_content", extra.getString("reasoning_content"));
         }
         if (extra != null && extra.getJsonArray("tool_calls") != null) {
           delta.put("tool_calls", extra.getJsonArray("tool_calls"));
