@@ -236,13 +236,7 @@ public final class JsonSchemas {
     if (v == null) {
       return "null";
     }
-    if (v instanceof String s) {
-      return "\"" + JsonText.escape(s) + "\"";
-    }
-    if (v instanceof JsonObject || v instanceof JsonArray || v instanceof Map || v instanceof List) {
-      return io.vertx.core.json.Json.encode(v);
-    }
-    return String.valueOf(v);
+    return io.vertx.core.json.Json.encode(v);
   }
 
   private SchemaNode ref(String ref, String at) {

@@ -28,7 +28,7 @@ sealed interface SchemaNode {
   /** One property: its key as JSON text with the colon ({@code "name":}), its value, whether it must be there. */
   record Prop(String name, byte[] key, SchemaNode value, boolean required) {
     static Prop of(String name, SchemaNode value, boolean required) {
-      return new Prop(name, ("\"" + JsonText.escape(name) + "\":").getBytes(StandardCharsets.UTF_8), value, required);
+      return new Prop(name, (io.vertx.core.json.Json.encode(name) + ":").getBytes(StandardCharsets.UTF_8), value, required);
     }
   }
 

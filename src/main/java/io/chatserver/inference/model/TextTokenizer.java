@@ -52,11 +52,7 @@ public final class TextTokenizer implements AutoCloseable {
     }
     Path cfgFile = dir.resolve("tokenizer_config.json");
     JsonObject tc = Files.isRegularFile(cfgFile) ? new JsonObject(Files.readString(cfgFile)) : new JsonObject();
-    Map<String, String> options = new HashMap<>();
-    options.put("addSpecialTokens", "false");
-    options.put("truncation", "false");
-    options.put("padding", "false");
-    options.put("maxLength", "100000000");
+    Map<String, String> options = options();
     HuggingFaceTokenizer hf;
     try {
       hf = HuggingFaceTokenizer.newInstance(file, options);
@@ -81,11 +77,7 @@ public final class TextTokenizer implements AutoCloseable {
    * tokenizer_config; the post-processor in the JSON decides what encode adds.
    */
   public static TextTokenizer of(String tokenizerJson, JsonObject tokenizerConfig, Integer bosId) throws IOException {
-    Map<String, String> options = new HashMap<>();
-    options.put("addSpecialTokens", "false");
-    options.put("truncation", "false");
-    options.put("padding", "false");
-    options.put("maxLength", "100000000");
+    Map<String, String> options = options();
     HuggingFaceTokenizer hf;
     try (java.io.InputStream in = new java.io.ByteArrayInputStream(tokenizerJson.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
       hf = HuggingFaceTokenizer.newInstance(in, options);
@@ -104,6 +96,16 @@ public final class TextTokenizer implements AutoCloseable {
     }
     int colon = text.indexOf(':', at);
     return colon > 0 && text.substring(colon + 1, Math.min(text.length(), colon + 10)).strip().startsWith("null");
+  }
+
+  /** The library's options: nothing added, truncated or padded unless asked. */
+  private static Map<String, String> options() {
+    Map<String, String> options = new HashMap<>();
+    options.put("addSpecialTokens", "false");
+    options.put("truncation", "false");
+    options.put("padding", "false");
+    options.put("maxLength", "100000000");
+    return options;
   }
 
   /** tokenizer_config.json writes special tokens as strings or as {"content": ...} objects. */

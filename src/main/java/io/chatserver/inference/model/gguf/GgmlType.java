@@ -215,6 +215,13 @@ public enum GgmlType {
         (u8(b, s + j + 4) >> 4) | ((u8(b, s + j) >> 6) << 4)};
   }
 
+  /** The scales and mins of sub-blocks {@code is} and {@code is + 1}: {d1, m1, d2, m2}. */
+  private static float[] scales(ByteBuffer b, int s, int is, float d, float min) {
+    int[] a = scaleMin(b, s, is);
+    int[] c = scaleMin(b, s, is + 1);
+    return new float[] {d * a[0], min * a[1], d * c[0], min * c[1]};
+  }
+
   /** block_q4_K: d, dmin, scales[12], qs[128]. */
   private static void q4_k(ByteBuffer b, int p, float[] y, int o) {
     float d = half(b.getShort(p));
@@ -223,17 +230,12 @@ public enum GgmlType {
     int q = p + 16;
     int is = 0;
     for (int j = 0; j < 256; j += 64) {
-      int[] a = scaleMin(b, s, is);
-      int[] c = scaleMin(b, s, is + 1);
-      float d1 = d * a[0];
-      float m1 = min * a[1];
-      float d2 = d * c[0];
-      float m2 = min * c[1];
+      float[] dm = scales(b, s, is, d, min);
       for (int l = 0; l < 32; l++) {
-        y[o++] = d1 * (u8(b, q + l) & 0xf) - m1;
+        y[o++] = dm[0] * (u8(b, q + l) & 0xf) - dm[1];
       }
       for (int l = 0; l < 32; l++) {
-        y[o++] = d2 * (u8(b, q + l) >> 4) - m2;
+        y[o++] = dm[2] * (u8(b, q + l) >> 4) - dm[3];
       }
       q += 32;
       is += 2;
@@ -251,17 +253,12 @@ public enum GgmlType {
     int u1 = 1;
     int u2 = 2;
     for (int j = 0; j < 256; j += 64) {
-      int[] a = scaleMin(b, s, is);
-      int[] c = scaleMin(b, s, is + 1);
-      float d1 = d * a[0];
-      float m1 = min * a[1];
-      float d2 = d * c[0];
-      float m2 = min * c[1];
+      float[] dm = scales(b, s, is, d, min);
       for (int l = 0; l < 32; l++) {
-        y[o++] = d1 * ((u8(b, ql + l) & 0xf) + ((u8(b, qh + l) & u1) != 0 ? 16 : 0)) - m1;
+        y[o++] = dm[0] * ((u8(b, ql + l) & 0xf) + ((u8(b, qh + l) & u1) != 0 ? 16 : 0)) - dm[1];
       }
       for (int l = 0; l < 32; l++) {
-        y[o++] = d2 * ((u8(b, ql + l) >> 4) + ((u8(b, qh + l) & u2) != 0 ? 16 : 0)) - m2;
+        y[o++] = dm[2] * ((u8(b, ql + l) >> 4) + ((u8(b, qh + l) & u2) != 0 ? 16 : 0)) - dm[3];
       }
       ql += 32;
       is += 2;
