@@ -83,7 +83,8 @@ public final class ChatAnswers implements ChatAnswerer {
       return attached.compose(newFiles -> prepare(user, ct.chat(), path, model, options).compose(prep ->
           searched(web, user, chatId, content).compose(found -> {
         JsonArray messages = prep.messages().add(new JsonObject().put("role", "user")
-            .put("content", withFiles(found == null ? content : WebSearch.prompt(content, found), newFiles, prep.fileBudget())));
+            .put("content", withFiles(found == null ? content : WebSearch.prompt(content, found, prep.fileBudget()), newFiles,
+                prep.fileBudget())));
         return gen.start(new GenerationService.Spec(user, prep.model(), new JsonObject().put("messages", messages)
             .put("chatId", chatId.toString()),
             prep.options(), true, job -> chats.addChain(user, chatId, parent, List.of(
@@ -170,7 +171,7 @@ public final class ChatAnswers implements ChatAnswerer {
             JsonArray messages = prep.messages();
             if (found != null) {
               JsonObject last = messages.getJsonObject(messages.size() - 1);
-              last.put("content", WebSearch.prompt(last.getString("content"), found));
+              last.put("content", WebSearch.prompt(last.getString("content"), found, prep.fileBudget()));
             }
             return gen.start(new GenerationService.Spec(user,
                 prep.model(), new JsonObject().put("messages", messages).put("chatId", chatId.toString())
@@ -297,15 +298,30 @@ public final class ChatAnswers implements ChatAnswerer {
         }))));
   }
 
-  /** Characters of attached files' text a prompt may hold: the configured cap, and at most about half the model's context. */
+  /**
+   * Characters of quoted material (attached files' text, web search passages) a prompt may hold:
+   * the configured cap, and what fits the model's context beside its answer (three quarters of the
+   * context at 1.5 characters a token, which small vocabularies reach).
+   */
   private int fileBudget(JsonObject models, String model) {
+    Integer context = contextLength(models, model);
+    return context == null ? filesContextChars : Math.min(filesContextChars, context * 3 / 4 * 3 / 2);
+  }
+
+  private static Integer contextLength(JsonObject models, String model) {
     for (Object o : models.getJsonArray("models", new JsonArray())) {
       if (o instanceof JsonObject e && model.equals(e.getString("name")) && e.getJsonObject("info") != null
           && e.getJsonObject("info").getInteger("contextLength") != null) {
-        return Math.min(filesContextChars, e.getJsonObject("info").getInteger("contextLength") * 2);
+        return e.getJsonObject("info").getInteger("contextLength");
       }
     }
-    return filesContextChars;
+    return null;
+  }
+
+  /** The characters of web passages a prompt for {@code model} (null: the default one) may hold. */
+  Future<Integer> searchBudget(String model) {
+    return gen.resolveModel(model, null).compose(m -> gen.models().map(list -> fileBudget(list, m)))
+        .recover(e -> Future.succeededFuture(filesContextChars));
   }
 
   JsonObject started(Job job) {

@@ -152,10 +152,14 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
       answers.requireWebSearch();
     }
     String question = last.getString("content");
-    answers.searched(web, user, chatId, question).onFailure(ctx::fail).onSuccess(found -> {
+    String requestedModel = body.optionalString("model", 1, 200);
+    Future.all(answers.searched(web, user, chatId, question), web ? answers.searchBudget(requestedModel) : Future.succeededFuture(0))
+        .onFailure(ctx::fail).onSuccess(both -> {
+      io.chatserver.search.WebSearch.Outcome found = both.resultAt(0);
       JsonArray forModel = messages.copy();
       if (found != null) {
-        forModel.getJsonObject(forModel.size() - 1).put("content", io.chatserver.search.WebSearch.prompt(question, found));
+        forModel.getJsonObject(forModel.size() - 1).put("content", io.chatserver.search.WebSearch.prompt(question, found,
+            both.<Integer>resultAt(1)));
       }
       java.util.function.Function<Job, Future<Void>> save = chatId == null ? null : job -> chats.get(user, chatId)
           .compose(chat -> {

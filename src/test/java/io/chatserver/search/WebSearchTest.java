@@ -39,6 +39,11 @@ class WebSearchTest extends ServerTestBase {
       + "<ul><li>They use stones as tools to open shells.</li></ul></main>"
       + "<footer>Copyright the otter site, all rights reserved</footer></body></html>";
 
+  /** Many paragraphs about otters: far more than a 512-token model can read. */
+  static final String LONG = java.util.stream.IntStream.range(0, 60).mapToObj(i -> "<p>Observation " + i + ": sea otters hold hands"
+      + " in raft number " + (i * 7 + 3) + ", why they do it differs by bay " + (i * 13 % 97) + " and by season " + (i % 4)
+      + ", and otters in group " + (i * 31 % 1000) + " also wrap themselves in kelp.</p>").collect(java.util.stream.Collectors.joining());
+
   private final Vertx side = Vertx.vertx();
   private HttpServer web;
   private final AtomicReference<String> mode = new AtomicReference<>("ok");
@@ -86,7 +91,8 @@ class WebSearchTest extends ServerTestBase {
         req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("query", req.getParam("q"))
             .put("results", results).encode());
       }
-      case "/otters" -> req.response().putHeader("Content-Type", "text/html; charset=utf-8").end(PAGE);
+      case "/otters" -> req.response().putHeader("Content-Type", "text/html; charset=utf-8")
+          .end(mode.get().equals("long") ? PAGE.replace("</main>", LONG + "</main>") : PAGE);
       case "/moved" -> req.response().setStatusCode(302).putHeader("Location", "http://10.0.0.1/elsewhere").end();
       case "/slow" -> hung.add(req); // never answers
       default -> req.response().setStatusCode(404).end();
@@ -203,5 +209,25 @@ class WebSearchTest extends ServerTestBase {
     assertFalse(all.contains("cookies") || all.contains("Menu") || all.contains("Copyright") || all.contains("tracking"), all);
     String best = Readable.passages(text.blocks(), Readable.terms("why do otters hold hands"), 80);
     assertTrue(best.startsWith("Sea otters hold hands"), best);
+  }
+
+  @Test
+  void longPagesAreCutToWhatTheModelCanRead() throws Exception {
+    mode.set("long");
+    try {
+      Api.User u = api.register("longreader");
+      String chat = api.as(u).newChat("long");
+      JsonObject body = new JsonObject().put("content", "Why do sea otters hold hands?").put("generate", true).put("webSearch", true)
+          .put("options", new JsonObject().put("max_tokens", 64));
+      JsonObject started = api.as(u).post("/api/chats/" + chat + "/messages", body).expect(201).json();
+      List<SseClient.Event> events = SseClient.read(server.port(), "/api/jobs/" + started.getString("jobId") + "/stream", u.token(),
+          null, e -> e.name().equals("done"));
+      JsonObject done = events.get(events.size() - 1).data();
+      assertEquals("done", done.getString("status"), done.encode());
+      int promptTokens = done.getJsonObject("usage").getInteger("promptTokens");
+      assertTrue(promptTokens > 100 && promptTokens <= 512 - 64, "the passages fill the context but leave the answer room: " + promptTokens);
+    } finally {
+      mode.set("ok");
+    }
   }
 }
