@@ -38,7 +38,7 @@ public final class Commands {
 
   @Command(name = "random-model", description = "Write a RANDOM-weight Llama model of a realistic shape, for speed work only.")
   public static final class RandomModelCmd implements Callable<Integer> {
-    @Parameters(index = "0", description = "output folder")
+    @Parameters(index = "0", description = "output folder, or a file ending in .gguf (one float32 GGUF file, llama.cpp's layout)")
     Path out;
     @Option(names = "--dim", defaultValue = "288") int dim;
     @Option(names = "--hidden", defaultValue = "768") int hidden;

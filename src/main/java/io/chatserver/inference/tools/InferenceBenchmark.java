@@ -232,6 +232,13 @@ public final class InferenceBenchmark {
   }
 
   static boolean isRandom(Path dir) {
+    if (dir.getFileName() != null && dir.getFileName().toString().endsWith(".gguf")) {
+      try (io.chatserver.inference.model.gguf.GgufFile g = io.chatserver.inference.model.gguf.GgufFile.open(dir)) {
+        return "random-weights".equals(g.metadata().get("general.name"));
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
     try {
       return new JsonObject(Files.readString(dir.resolve("config.json"))).getBoolean("random_weights", false);
     } catch (IOException | RuntimeException e) {

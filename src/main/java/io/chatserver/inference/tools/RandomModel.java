@@ -48,6 +48,10 @@ public final class RandomModel {
     }
     ones(t, shapes, "model.norm.weight", dim);
     put(t, shapes, rnd, "lm_head.weight", vocab, dim);
+    if (out.getFileName().toString().endsWith(".gguf")) {
+      writeGguf(out, t, shapes, dim, hidden, layers, heads, kvHeads, context, tokenizer(vocab, rnd));
+      return;
+    }
     Files.createDirectories(out);
     Safetensors.writeF32(out.resolve("model.safetensors"), t, shapes);
     Files.writeString(out.resolve("config.json"), new JsonObject()
@@ -60,6 +64,72 @@ public final class RandomModel {
     Files.writeString(out.resolve("tokenizer_config.json"), new JsonObject().put("bos_token", "<s>").put("eos_token", "</s>")
         .put("unk_token", "<unk>").put("add_bos_token", true).encodePrettily());
     Files.writeString(out.resolve("tokenizer.json"), tokenizer(vocab, rnd).encode());
+  }
+
+  /**
+   * The same model as one llama-architecture GGUF file (float32), as llama.cpp's converter writes it:
+   * its tensor names, Q and K rows in its rotary order, and the vocabulary as a SentencePiece one
+   * (scores falling with the id, so the merges keep their order).
+   */
+  private static void writeGguf(Path out, Map<String, float[]> t, Map<String, long[]> shapes, int dim, int hidden, int layers,
+                                int heads, int kvHeads, int context, JsonObject tokenizer) throws IOException {
+    io.chatserver.inference.model.gguf.GgufWriter w = new io.chatserver.inference.model.gguf.GgufWriter();
+    JsonObject vocab = tokenizer.getJsonObject("model").getJsonObject("vocab");
+    String[] pieces = new String[vocab.size()];
+    vocab.forEach(e -> pieces[((Number) e.getValue()).intValue()] = e.getKey());
+    List<Object> tokens = new ArrayList<>();
+    List<Object> scores = new ArrayList<>();
+    List<Object> types = new ArrayList<>();
+    for (int i = 0; i < pieces.length; i++) {
+      tokens.add(pieces[i]);
+      scores.add((float) -i);
+      types.add(i < 3 ? 3 : i < 3 + 256 ? 6 : 1);
+    }
+    w.put("general.architecture", "llama").put("general.name", "random-weights")
+        .put("llama.block_count", layers).put("llama.context_length", context).put("llama.embedding_length", dim)
+        .put("llama.feed_forward_length", hidden).put("llama.attention.head_count", heads)
+        .put("llama.attention.head_count_kv", kvHeads).put("llama.rope.freq_base", 10000f)
+        .put("llama.attention.layer_norm_rms_epsilon", 1e-5f).put("llama.rope.dimension_count", dim / heads)
+        .put("general.file_type", 0)
+        .put("tokenizer.ggml.model", "llama").put("tokenizer.ggml.tokens", tokens).put("tokenizer.ggml.scores", scores)
+        .put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.bos_token_id", 1).put("tokenizer.ggml.eos_token_id", 2)
+        .put("tokenizer.ggml.unknown_token_id", 0).put("tokenizer.ggml.add_bos_token", true);
+    w.tensor("token_embd.weight", t.get("model.embed_tokens.weight"), shapes.get("model.embed_tokens.weight"));
+    for (int l = 0; l < layers; l++) {
+      String p = "model.layers." + l + ".";
+      String g = "blk." + l + ".";
+      w.tensor(g + "attn_norm.weight", t.get(p + "input_layernorm.weight"), dim);
+      w.tensor(g + "attn_q.weight", permute(t.get(p + "self_attn.q_proj.weight"), heads, dim), shapes.get(p + "self_attn.q_proj.weight"));
+      w.tensor(g + "attn_k.weight", permute(t.get(p + "self_attn.k_proj.weight"), kvHeads, dim), shapes.get(p + "self_attn.k_proj.weight"));
+      w.tensor(g + "attn_v.weight", t.get(p + "self_attn.v_proj.weight"), shapes.get(p + "self_attn.v_proj.weight"));
+      w.tensor(g + "attn_output.weight", t.get(p + "self_attn.o_proj.weight"), shapes.get(p + "self_attn.o_proj.weight"));
+      w.tensor(g + "ffn_norm.weight", t.get(p + "post_attention_layernorm.weight"), dim);
+      w.tensor(g + "ffn_gate.weight", t.get(p + "mlp.gate_proj.weight"), shapes.get(p + "mlp.gate_proj.weight"));
+      w.tensor(g + "ffn_up.weight", t.get(p + "mlp.up_proj.weight"), shapes.get(p + "mlp.up_proj.weight"));
+      w.tensor(g + "ffn_down.weight", t.get(p + "mlp.down_proj.weight"), shapes.get(p + "mlp.down_proj.weight"));
+    }
+    w.tensor("output_norm.weight", t.get("model.norm.weight"), dim);
+    w.tensor("output.weight", t.get("lm_head.weight"), shapes.get("lm_head.weight"));
+    if (out.getParent() != null) {
+      Files.createDirectories(out.getParent());
+    }
+    w.write(out);
+  }
+
+  /** llama.cpp's Q/K order: each head's rows [2, hd/2] become [hd/2, 2] (what GgufCheckpoint undoes). */
+  private static float[] permute(float[] w, int heads, int cols) {
+    int rows = w.length / cols;
+    int hd = rows / heads;
+    int half = hd / 2;
+    float[] out = new float[w.length];
+    for (int h = 0; h < heads; h++) {
+      for (int j = 0; j < 2; j++) {
+        for (int i = 0; i < half; i++) {
+          System.arraycopy(w, (h * hd + j * half + i) * cols, out, (h * hd + i * 2 + j) * cols, cols);
+        }
+      }
+    }
+    return out;
   }
 
   /** A BPE tokenizer: specials, 256 byte tokens, printable characters, then random merges of earlier pieces. */
