@@ -157,7 +157,7 @@ final class ApiNode {
             share,
             new QuotaRoutes(quotas),
             new SupportRoutes(new FeedbackStore(pool), new TicketStore(pool), chats),
-            new OpenAiRoutes(generation, maxContent)));
+            new OpenAiRoutes(generation, maxContent, services.instanceId())));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
         ? vertx.deployVerticle(RemoteWorkers.forNode(services, conf))
         : Future.succeededFuture();

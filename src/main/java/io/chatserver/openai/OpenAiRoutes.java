@@ -27,10 +27,17 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   private final GenerationService gen;
   private final int maxContentChars;
+  /** This deployment's public id, sent with /v1/models so that a service pointing back here is recognised (null: none). */
+  private final String instanceId;
 
   public OpenAiRoutes(GenerationService gen, int maxContentChars) {
+    this(gen, maxContentChars, null);
+  }
+
+  public OpenAiRoutes(GenerationService gen, int maxContentChars, String instanceId) {
     this.gen = gen;
     this.maxContentChars = maxContentChars;
+    this.instanceId = instanceId;
   }
 
   @Override
@@ -123,6 +130,9 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
           data.add(new JsonObject().put("id", m.getString("name")).put("object", "model").put("created", 0)
               .put("owned_by", m.getString("service", "chat-server")));
         }
+      }
+      if (instanceId != null) {
+        ctx.response().putHeader("X-Chat-Server-Instance", instanceId);
       }
       ctx.response().putHeader("Content-Type", "application/json")
           .end(new JsonObject().put("object", "list").put("data", data).encode());

@@ -26,6 +26,20 @@ public final class SecretBox {
     }
   }
 
+  /**
+   * A public name of this key (its hash, not reversible): the same for every node that shares the
+   * key, i.e. for one deployment; its /v1 answers carry it, so a service pointing back at it is seen.
+   */
+  public String fingerprint() {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(("chat-server instance:" + java.util.HexFormat.of()
+          .formatHex(key.getEncoded())).getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(h, 0, 12);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public String seal(String plain) {
     try {
       byte[] nonce = new byte[NONCE];

@@ -78,7 +78,7 @@ public final class ServiceRoutes implements io.chatserver.api.Routes {
 
   /** Calls the service's /models with its key: what it serves, or a clear error (502) naming it. */
   private Future<JsonObject> test(RoutingContext ctx) {
-    return find(ctx).compose(s -> Upstream.models(http, s)
+    return find(ctx).compose(s -> Upstream.models(http, s, store.instanceId())
         .map(ids -> new JsonObject().put("service", s.name()).put("ok", true).put("models", new JsonArray(ids)))
         .recover(e -> Future.failedFuture(new ApiError(502, "upstream_error", "service " + s.name() + ": " + e.getMessage()))));
   }

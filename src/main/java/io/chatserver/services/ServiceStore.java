@@ -29,6 +29,11 @@ public final class ServiceStore {
     this.box = box;
   }
 
+  /** The deployment's public id (every node that shares the services key has it): see {@link SecretBox#fingerprint}. */
+  public String instanceId() {
+    return box.fingerprint();
+  }
+
   /** The store of a node, its keys sealed with {@code conf: services.key} (or the key generated into {@code dataDir}). */
   public static ServiceStore open(Pool pool, io.vertx.core.json.JsonObject conf, java.nio.file.Path dataDir) {
     String key = conf.getJsonObject("services", new io.vertx.core.json.JsonObject()).getString("key");

@@ -27,10 +27,21 @@ final class Upstream {
     return o;
   }
 
-  /** The model ids the service lists at {@code GET /models}. */
-  static Future<List<String>> models(HttpClient http, UpstreamService s) {
+  /** The header this server's /v1 answers carry: its deployment's public id. */
+  public static final String INSTANCE_HEADER = "X-Chat-Server-Instance";
+
+  /**
+   * The model ids the service lists at {@code GET /models}. A service that answers with this
+   * deployment's own id ({@code self}) is this same server: an answer through it would wait on the
+   * very answer it is part of (one running answer per user), so it is refused, saying so.
+   */
+  static Future<List<String>> models(HttpClient http, UpstreamService s, String self) {
     return http.request(request(s, HttpMethod.GET, "/models"))
         .compose(req -> req.send().compose(resp -> resp.body().map(body -> {
+          if (self != null && self.equals(resp.getHeader(INSTANCE_HEADER))) {
+            throw new IllegalStateException("service " + s.name() + " points at this same server (" + s.baseUrl() + "): an answer"
+                + " through it would wait for itself; point it at another server");
+          }
           if (resp.statusCode() != 200) {
             throw new IllegalStateException(explain(resp, body.toString()));
           }

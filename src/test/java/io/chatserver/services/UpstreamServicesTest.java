@@ -87,6 +87,22 @@ class UpstreamServicesTest extends ServerTestBase {
   }
 
 
+  @Test
+  void aServicePointingAtThisSameServerIsRecognisedNotDeadlocked() throws Exception {
+    String own = api.as(admin).post("/api/users/me/keys", new JsonObject().put("name", "loop")).expect(201).json().getString("key");
+    JsonObject loop = api.as(admin).post("/api/admin/services", new JsonObject().put("name", "loop")
+        .put("baseUrl", "http://127.0.0.1:" + server.port() + "/v1").put("apiKey", own)).expect(201).json();
+    try {
+      Api.Resp test = api.as(admin).post("/api/admin/services/" + loop.getString("id") + "/test", new JsonObject());
+      assertEquals(502, test.status());
+      assertTrue(test.body().contains("points at this same server"), test.body());
+      io.chatserver.Await.until(() -> "error".equals(status("loop/*")), "the looping service's error in /api/models");
+      assertEquals("ready", status(MODEL), "the real upstream is untouched");
+    } finally {
+      api.as(admin).delete("/api/admin/services/" + loop.getString("id")).expect(204);
+    }
+  }
+
   private String status(String model) {
     for (Object o : api.as(admin).get("/api/models").expect(200).json().getJsonArray("models")) {
       JsonObject m = (JsonObject) o;
