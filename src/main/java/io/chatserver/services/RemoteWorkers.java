@@ -149,7 +149,7 @@ public final class RemoteWorkers extends VerticleBase {
       return Future.succeededFuture(s.models());
     }
     // a service that lists our own "<service>/..." models is this server (or routes back to it): not those again
-    return Upstream.models(http, s, store.instanceId()).map(ids -> ids.stream().filter(id -> !id.startsWith(s.name() + "/")).toList());
+    return Upstream.models(http, s, store.instanceId()).map(l -> l.ids().stream().filter(id -> !id.startsWith(s.name() + "/")).toList());
   }
 
   private boolean announced;

@@ -79,7 +79,15 @@ public final class ServiceRoutes implements io.chatserver.api.Routes {
   /** Calls the service's /models with its key: what it serves, or a clear error (502) naming it. */
   private Future<JsonObject> test(RoutingContext ctx) {
     return find(ctx).compose(s -> Upstream.models(http, s, store.instanceId())
-        .map(ids -> new JsonObject().put("service", s.name()).put("ok", true).put("models", new JsonArray(ids)))
+        .map(l -> {
+          JsonObject r = new JsonObject().put("service", s.name()).put("ok", true).put("models", new JsonArray(l.ids()));
+          if (l.self()) {
+            r.put("warning", "service " + s.name() + " is this same server: its key must belong to a user who does not chat"
+                + " through it (with the key of the user asking, an answer waits for itself), with enough concurrent answers"
+                + " for everyone it serves");
+          }
+          return r;
+        })
         .recover(e -> Future.failedFuture(new ApiError(502, "upstream_error", "service " + s.name() + ": " + e.getMessage()))));
   }
 

@@ -30,18 +30,17 @@ final class Upstream {
   /** The header this server's /v1 answers carry: its deployment's public id. */
   public static final String INSTANCE_HEADER = "X-Chat-Server-Instance";
 
+  /** What a service's {@code GET /models} lists, and whether the service is this same deployment. */
+  record Listing(List<String> ids, boolean self) {}
+
   /**
-   * The model ids the service lists at {@code GET /models}. A service that answers with this
-   * deployment's own id ({@code self}) is this same server: an answer through it would wait on the
-   * very answer it is part of (one running answer per user), so it is refused, saying so.
+   * The model ids the service lists at {@code GET /models}, and whether it answered with this
+   * deployment's own id ({@code self}): then it is this same server, which works with another
+   * user's key but waits on itself with the key of the user asking (one running answer each).
    */
-  static Future<List<String>> models(HttpClient http, UpstreamService s, String self) {
+  static Future<Listing> models(HttpClient http, UpstreamService s, String self) {
     return http.request(request(s, HttpMethod.GET, "/models"))
         .compose(req -> req.send().compose(resp -> resp.body().map(body -> {
-          if (self != null && self.equals(resp.getHeader(INSTANCE_HEADER))) {
-            throw new IllegalStateException("service " + s.name() + " points at this same server (" + s.baseUrl() + "): an answer"
-                + " through it would wait for itself; point it at another server");
-          }
           if (resp.statusCode() != 200) {
             throw new IllegalStateException(explain(resp, body.toString()));
           }
@@ -52,7 +51,7 @@ final class Upstream {
               ids.add(m.getString("id"));
             }
           }
-          return ids;
+          return new Listing(ids, self != null && self.equals(resp.getHeader(INSTANCE_HEADER)));
         })))
         .recover(e -> Future.failedFuture(e instanceof IllegalStateException ? e
             : new IllegalStateException("cannot reach " + s.baseUrl() + ": " + e.getMessage(), e)));

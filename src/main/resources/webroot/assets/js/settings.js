@@ -380,7 +380,7 @@ function Services() {
   const test = async (s) => {
     try {
       const r = await post('/api/admin/services/' + s.id + '/test', {});
-      setChecked({ ...checked, [s.id]: 'serves ' + (r.models.join(', ') || 'no model') });
+      setChecked({ ...checked, [s.id]: 'serves ' + (r.models.join(', ') || 'no model') + (r.warning ? '. ' + r.warning : '') });
     } catch (err) {
       setChecked({ ...checked, [s.id]: String(err.message) });
     }
