@@ -585,7 +585,7 @@ const flows = {
     return {};
   },
 
-  /** An admin pulls a model from the (stand-in) hub, watches its progress, then deletes it. */
+  /** An admin pulls a model from the (stand-in) hub, watches its progress, then deletes it; then a GGUF file by its URL. */
   async pull() {
     const page = await adminPage();
     const group = page.getByRole('group', { name: 'Models' });
@@ -599,6 +599,19 @@ const flows = {
     await page.getByRole('group', { name: 'Models' }).getByRole('button', { name: 'Delete model tiny' }).click();
     await until(async () => !(await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tiny'),
       'the deleted model to be gone');
+    // one GGUF file, by its URL on the hub
+    const models = page.getByRole('group', { name: 'Models' });
+    await models.getByRole('textbox', { name: 'Hugging Face repository' })
+      .fill('https://huggingface.co/org/gguf/resolve/main/llama-gguf-Q4_K_M.gguf');
+    await models.getByRole('textbox', { name: 'Model name' }).fill('tinygguf');
+    await models.getByRole('button', { name: 'Pull model' }).click();
+    await models.getByRole('status').filter({ hasText: 'Pull of tinygguf: ready' }).waitFor();
+    await until(async () => (await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tinygguf' && m.status === 'ready'),
+      'the pulled GGUF model to be served');
+    await page.reload();
+    await page.getByRole('group', { name: 'Models' }).getByRole('button', { name: 'Delete model tinygguf' }).click();
+    await until(async () => !(await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tinygguf'),
+      'the deleted GGUF model to be gone');
     return {};
   },
 

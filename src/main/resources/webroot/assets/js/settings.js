@@ -293,7 +293,10 @@ function ModelsPanel({ models }) {
   const pull = async (e) => {
     e.preventDefault();
     try {
-      const r = await post('/api/admin/models/pull', { repo: repo.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      const source = repo.trim();
+      // a repository (org/name), or one GGUF file by its URL on the hub
+      const what = /^https?:\/\//.test(source) ? { url: source } : { repo: source };
+      const r = await post('/api/admin/models/pull', { ...what, ...(name.trim() ? { name: name.trim() } : {}) });
       setPulls((p) => ({ ...p, [r.pullId]: { name: r.name, text: 'starting…' } }));
       setRepo('');
       setName('');
@@ -312,7 +315,7 @@ function ModelsPanel({ models }) {
       'Delete')))))),
     Object.entries(pulls).map(([id, p]) => h('p', { key: id, class: 'hint', role: 'status' }, 'Pull of ' + p.name + ': ' + p.text)),
     h('form', { onSubmit: pull, class: 'inline' },
-      h('input', { 'aria-label': 'Hugging Face repository', placeholder: 'HuggingFaceTB/SmolLM2-135M-Instruct', value: repo,
+      h('input', { 'aria-label': 'Hugging Face repository', placeholder: 'org/name, or a .gguf file\'s URL', value: repo,
         onInput: (e) => setRepo(e.target.value) }),
       h('input', { 'aria-label': 'Model name', placeholder: 'name (optional)', value: name, onInput: (e) => setName(e.target.value) }),
       h('button', { type: 'submit', disabled: !repo.trim() }, 'Pull model')));
