@@ -178,7 +178,7 @@ public final class WorkerVerticle extends VerticleBase {
       checkedMessages(messages);
       JsonArray toolList = "none".equals(job.getString("toolChoice")) ? null : job.getJsonArray("tools");
       if (toolList != null && !toolList.isEmpty()) {
-        tools = ToolFormat.of(runtime.template().isPlain() ? null : runtime.template().source());
+        tools = runtime.toolFormat();
         if (tools == null) {
           throw new InvalidJob("model " + runtime.name() + " has no tool calls in its chat template, so tools cannot be used");
         }

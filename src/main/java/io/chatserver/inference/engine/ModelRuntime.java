@@ -83,10 +83,13 @@ public final class ModelRuntime implements AutoCloseable {
   private final String deviceName;
   private final Set<Long> eos;
   private volatile io.chatserver.inference.grammar.TokenBytes tokenBytes;
+  /** How the model's template writes tool calls, or null when it has none. */
+  private final io.chatserver.inference.toolcall.ToolFormat toolFormat;
 
   private ModelRuntime(Spec spec, Decoder model, TextTokenizer tokenizer, ChatTemplate template,
                        BatchScheduler scheduler, String deviceName, Set<Long> eos) {
     this.eos = Set.copyOf(eos);
+    this.toolFormat = io.chatserver.inference.toolcall.ToolFormat.of(template.isPlain() ? null : template.source());
     this.spec = spec;
     this.model = model;
     this.tokenizer = tokenizer;
@@ -254,6 +257,11 @@ public final class ModelRuntime implements AutoCloseable {
     return scheduler;
   }
 
+  /** How the model's template writes tool calls, or null when it shows none. */
+  public io.chatserver.inference.toolcall.ToolFormat toolFormat() {
+    return toolFormat;
+  }
+
   /** Grammars compiled for this model's vocabulary, by their JSON text (shared by every answer that follows one). */
   private final java.util.Map<String, io.chatserver.inference.grammar.Constraint.Compiled> grammars =
       java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -268,9 +276,7 @@ public final class ModelRuntime implements AutoCloseable {
     String key = grammar.encode();
     io.chatserver.inference.grammar.Constraint.Compiled c = grammars.get(key);
     if (c == null) {
-      io.chatserver.inference.toolcall.ToolFormat format = io.chatserver.inference.toolcall.ToolFormat.of(template.isPlain() ? null
-          : template.source());
-      c = new io.chatserver.inference.grammar.Constraint.Compiled(io.chatserver.inference.grammar.Grammars.of(grammar, format),
+      c = new io.chatserver.inference.grammar.Constraint.Compiled(io.chatserver.inference.grammar.Grammars.of(grammar, toolFormat),
           tokenBytes());
       grammars.put(key, c);
     }

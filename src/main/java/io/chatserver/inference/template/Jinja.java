@@ -1,6 +1,5 @@
 package io.chatserver.inference.template;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -51,10 +50,5 @@ public final class Jinja {
     } catch (RuntimeException e) {
       throw new JinjaException("the template failed: " + e);
     }
-  }
-
-  /** Every top-level statement, for tests. */
-  List<JinjaNode> body() {
-    return new ArrayList<>(body);
   }
 }

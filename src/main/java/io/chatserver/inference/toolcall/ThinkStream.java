@@ -108,7 +108,8 @@ public final class ThinkStream {
     return phase == Phase.THINKING ? new Out(rest, "") : phase == Phase.AFTER ? new Out("", "") : new Out("", rest);
   }
 
-  private static int partial(CharSequence s, String marker) {
+  /** How many characters at the end of {@code s} could begin {@code marker} (held back until known). */
+  static int partial(CharSequence s, String marker) {
     for (int len = Math.min(marker.length() - 1, s.length()); len > 0; len--) {
       if (s.subSequence(s.length() - len, s.length()).toString().equals(marker.substring(0, len))) {
         return len;

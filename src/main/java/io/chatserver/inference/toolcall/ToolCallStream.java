@@ -57,7 +57,7 @@ public final class ToolCallStream {
         }
         int at = held.indexOf(format.open);
         if (at < 0) {
-          int keep = partialOpen(held);
+          int keep = ThinkStream.partial(held, format.open);
           text.append(held, 0, held.length() - keep);
           held.delete(0, held.length() - keep);
           return new Out(text.toString(), found);
@@ -98,16 +98,5 @@ public final class ToolCallStream {
       }
     }
     return rest.isEmpty() ? Out.NOTHING : new Out(rest, List.of());
-  }
-
-  /** How many characters at the end of {@code s} could begin the opening marker. */
-  private int partialOpen(CharSequence s) {
-    String open = format.open;
-    for (int len = Math.min(open.length() - 1, s.length()); len > 0; len--) {
-      if (s.subSequence(s.length() - len, s.length()).toString().equals(open.substring(0, len))) {
-        return len;
-      }
-    }
-    return 0;
   }
 }

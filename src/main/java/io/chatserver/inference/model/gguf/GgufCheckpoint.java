@@ -3,7 +3,6 @@ package io.chatserver.inference.model.gguf;
 import io.chatserver.inference.model.Decoder;
 import io.chatserver.inference.model.ModelConfig;
 import io.chatserver.inference.model.Rope;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -274,20 +273,11 @@ public final class GgufCheckpoint implements AutoCloseable {
     return GgufTokenizer.build(file.metadata(), file.toString());
   }
 
-  /** The GGUF tokens' count, which must cover the embedding rows. */
-  static int tokenCount(Map<String, Object> m) {
-    return m.get("tokenizer.ggml.tokens") instanceof List<?> l ? l.size() : 0;
-  }
-
   static Map<String, Integer> index(List<?> tokens) {
     Map<String, Integer> out = new HashMap<>(tokens.size() * 2);
     for (int i = 0; i < tokens.size(); i++) {
       out.putIfAbsent(String.valueOf(tokens.get(i)), i);
     }
     return out;
-  }
-
-  static JsonArray pair(String a, String b) {
-    return new JsonArray().add(a).add(b);
   }
 }
