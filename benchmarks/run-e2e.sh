@@ -13,5 +13,5 @@ cd "$(dirname "$0")/.."
 M=benchmarks/models
 mkdir -p "$M"
 [ -f "$M/random-d768-l12/config.json" ] || java -jar target/chat-server.jar random-model "$M/random-d768-l12" --dim 768 --hidden 2048 --layers 12 --heads 12 --kv-heads 12 --vocab 32000
-exec java -jar target/chat-server.jar bench-e2e --model "${MODEL:-random-d768-l12=$M/random-d768-l12}" \
+exec java -cp target/chat-server.jar benchmarks/EndToEnd.java --model "${MODEL:-random-d768-l12=$M/random-d768-l12}" \
   --streams "${STREAMS:-16}" --tokens "${TOKENS:-128}"

@@ -26,6 +26,10 @@ eb.onopen = () => {
     if (err) out.replyError = err.body || err.message || String(err);
     else out.reply = reply.body;
   });
+  // a refusal comes back as the REST API's error object (JSON text), with its HTTP status as the failure code
+  eb.send('chat.generate', { chatId: CHAT_ID, content: '' }, (err) => {
+    out.refusal = err ? { failureCode: err.failureCode, message: err.message } : null;
+  });
   // an address that is not permitted inbound
   eb.send('inference.cancel', { jobId: 'x' });
 };

@@ -18,8 +18,8 @@ import io.chatserver.bridge.EventBusBridge;
 import io.chatserver.bus.ModelStatus;
 import io.chatserver.chat.ChatRoutes;
 import io.chatserver.chat.ChatStore;
-import io.chatserver.chat.ChatTransfer;
-import io.chatserver.chat.TransferRoutes;
+import io.chatserver.transfer.ChatTransfer;
+import io.chatserver.transfer.TransferRoutes;
 import io.chatserver.cluster.WorkerRegistry;
 import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationRoutes;
@@ -118,7 +118,7 @@ final class ApiNode {
     OpenApiRoutes docs = new OpenApiRoutes();
     ContractValidation contract = new ContractValidation(docs.document());
     WebUi ui = new WebUi();
-    ChatTransfer transfer = new ChatTransfer(chats, maxContent);
+    ChatTransfer transfer = new ChatTransfer(chats, users, maxContent);
     ShareRoutes share = new ShareRoutes(new ShareStore(pool), chats, ui::page);
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
@@ -141,7 +141,7 @@ final class ApiNode {
                 || list.getJsonArray("models").stream().anyMatch(m -> name.equals(((JsonObject) m).getString("name")))),
                 id -> personalities.get(id) != null),
             new PersonaRoutes(personas),
-            new GenerationRoutes(generation, answers, chats, users, maxContent),
+            new GenerationRoutes(generation, answers, maxContent),
             new UsageRoutes(genStore),
             new ModelAdminRoutes(vertx, generation::models),
             new ServiceRoutes(vertx, services),
@@ -157,7 +157,7 @@ final class ApiNode {
             share,
             new QuotaRoutes(quotas),
             new SupportRoutes(new FeedbackStore(pool), new TicketStore(pool), chats),
-            new OpenAiRoutes(generation, maxContent, services.instanceId())));
+            new OpenAiRoutes(generation, answers, maxContent, services.instanceId())));
     Future<String> remote = servicesConf.getBoolean("enabled", true)
         ? vertx.deployVerticle(RemoteWorkers.forNode(services, conf))
         : Future.succeededFuture();

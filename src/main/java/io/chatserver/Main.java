@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "chat-server", mixinStandardHelpOptions = true, version = "chat-server 0.1",
     description = "LLM chat server. With no command, serves on the embedded defaults.",
     subcommands = {Main.Serve.class, Commands.ImportLlama2c.class, Commands.RandomModelCmd.class, Commands.Pull.class, Commands.Check.class, Commands.BenchGrammar.class,
-        Commands.Bench.class, io.chatserver.tools.EndToEndBenchmark.class})
+        Commands.Bench.class})
 public final class Main implements Callable<Integer> {
 
   static {

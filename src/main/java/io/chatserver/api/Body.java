@@ -82,18 +82,7 @@ public final class Body {
 
   /** Whether every surrogate has its pair (text that can be stored and sent as UTF-8 unchanged). */
   public static boolean validText(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return false;
-        }
-        i++;
-      } else if (Character.isLowSurrogate(c)) {
-        return false;
-      }
-    }
-    return true;
+    return io.chatserver.errors.TextRules.wellFormed(s);
   }
 
   /** A string of {@code min..max} characters, or null when absent or JSON null. */
@@ -105,16 +94,9 @@ public final class Body {
     if (!(v instanceof String s)) {
       throw ApiError.badRequest(field, field + " must be a string");
     }
-    if (s.indexOf('\u0000') >= 0) {
-      throw ApiError.badRequest(field, field + " must not contain NUL characters");
-    }
-    if (!validText(s)) {
-      throw ApiError.badRequest(field, field + " is not valid text (it holds a lone UTF-16 surrogate)");
-    }
-    int len = s.codePointCount(0, s.length());
-    if (len < min || len > max) {
-      throw ApiError.badRequest(field, min == max ? field + " must be " + min + " characters"
-          : field + " must be between " + min + " and " + max + " characters (got " + len + ")");
+    String problem = io.chatserver.errors.TextRules.problem(field, s, min, max);
+    if (problem != null) {
+      throw ApiError.badRequest(field, problem);
     }
     return s;
   }

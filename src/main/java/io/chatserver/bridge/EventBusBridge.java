@@ -10,7 +10,8 @@ import io.chatserver.api.Caller;
 import io.chatserver.bus.Addresses;
 import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationService;
-import io.chatserver.generation.Job;
+import io.chatserver.generation.JobListener;
+import io.chatserver.generation.JobRef;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -135,11 +136,8 @@ public final class EventBusBridge {
           return;
         }
         JsonObject started = ar.result();
-        Job job = gen.job(started.getString("jobId"), user);
-        if (job != null) {
-          job.subscribe(0, publisher(user, job.id));
-        }
         msg.reply(started);
+        gen.follow(started.getString("jobId"), user, 0, publisher(user, null));
       });
     } catch (RuntimeException e) {
       fail(msg, e);
@@ -148,15 +146,13 @@ public final class EventBusBridge {
 
   private void onStop(Message<JsonObject> msg) {
     UUID user = UUID.fromString(msg.body().getString("userId"));
-    Job job = gen.job(msg.body().getString("jobId", ""), user);
-    if (job == null) {
-      msg.fail(404, "job not found");
-      return;
-    }
-    if (!job.isDone()) {
-      gen.stop(job);
-    }
-    job.finished().onSuccess(r -> msg.reply(r.copy()));
+    gen.stop(msg.body().getString("jobId", ""), user).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        fail(msg, ApiError.notFound("job"));
+      } else {
+        msg.reply(ar.result());
+      }
+    });
   }
 
   /** Re-sends a job's deltas after {@code from} (and then its live ones) to the owner's address: a page that reloaded catches up. */
@@ -164,27 +160,32 @@ public final class EventBusBridge {
     UUID user = UUID.fromString(msg.body().getString("userId"));
     Object from = msg.body().getValue("from", 0);
     if (!(from instanceof Number n) || n.longValue() < 0) {
-      msg.fail(400, "bad_request: from must be a sequence number (0 or more)");
+      fail(msg, ApiError.badRequest("from", "from must be a sequence number (0 or more)"));
       return;
     }
-    gen.find(msg.body().getString("jobId", ""), user).onComplete(ar -> {
-      Job job = ar.succeeded() ? ar.result() : null;
-      if (job == null) {
-        msg.fail(404, "not_found: job not found (it ended more than the retention time ago, or is not yours)");
-        return;
+    gen.follow(msg.body().getString("jobId", ""), user, n.longValue(), publisher(user, msg)).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        fail(msg, new ApiError(404, "not_found", "job not found (it ended more than the retention time ago, or is not yours)",
+            "jobId"));
       }
-      msg.reply(new JsonObject().put("jobId", job.id).put("done", job.isDone()).put("prefix", job.baseContent()));
-      job.subscribe(n.longValue(), publisher(user, job.id));
     });
   }
 
-  /** Publishes a job's events to its owner's address: {type: delta|done, jobId, seq, ...}. */
-  private Job.Subscriber publisher(UUID user, String jobId) {
+  /**
+   * Publishes a job's events to its owner's address: {type: delta|done, jobId, seq, ...}. An attach
+   * ({@code attach} not null) is answered {jobId, done, prefix} before the first of them.
+   */
+  private JobListener publisher(UUID user, Message<JsonObject> attach) {
     String address = Addresses.user(user);
-    return new Job.Subscriber() {
+    return new JobListener() {
+      private String jobId;
+
       @Override
-      public void delta(long seq, String text) {
-        delta(seq, text, null);
+      public void start(JobRef job, boolean done) {
+        jobId = job.id();
+        if (attach != null) {
+          attach.reply(new JsonObject().put("jobId", job.id()).put("done", done).put("prefix", job.baseContent()));
+        }
       }
 
       @Override
@@ -192,6 +193,14 @@ public final class EventBusBridge {
         JsonObject m = new JsonObject().put("type", "delta").put("jobId", jobId).put("seq", seq).put("text", text);
         if (extra != null && extra.getString("event") != null) {
           m.put("search", extra); // web search progress before the text: {event: searching|reading|sources|search_error, ...}
+        } else if (extra != null) {
+          // a thinking model's reasoning, and tool calls in pieces as OpenAI streams them ({index, id?, function})
+          if (extra.getString("reasoning_content") != null) {
+            m.put("reasoning", extra.getString("reasoning_content"));
+          }
+          if (extra.getJsonArray("tool_calls") != null) {
+            m.put("toolCalls", extra.getJsonArray("tool_calls"));
+          }
         }
         vertx.eventBus().publish(address, m);
       }
@@ -203,8 +212,16 @@ public final class EventBusBridge {
     };
   }
 
+  /**
+   * A refusal as the bridge sends it: the failure code is the HTTP status the REST API would answer,
+   * and the message is the same error object, as JSON text: {code, message, field?, retryAfter?}.
+   */
   private static void fail(Message<JsonObject> msg, Throwable e) {
     ApiError err = ErrorHandler.toApiError(e, -1);
-    msg.fail(err.status(), err.code() + ": " + err.getMessage());
+    JsonObject body = err.toJson().getJsonObject("error");
+    if (err.retryAfter() > 0) {
+      body.put("retryAfter", err.retryAfter());
+    }
+    msg.fail(err.status(), body.encode());
   }
 }

@@ -19,7 +19,7 @@ package io.chatserver.bus;
  *                        FAILED, UPSTREAM (message: {status, retryAfter, message}); NO_HANDLERS when
  *                        that node does not serve the model
  *               (a remote worker's job may also carry openai{tools, tool_choice, logprobs, ...}: passed to the upstream)
- * replyTo       the worker sends, in order:
+ * replyTo       the worker sends, in order (typed: {@link JobStream}):
  *               {type: "delta", jobId, attempt, seq, text, openai?}  (seq = 1, 2, ...; attempt echoes the job's;
  *                        openai: an upstream's {tool_calls, logprobs} of that chunk, as it sent them)
  *               {type: "done",  jobId, seq, finishReason: stop|length|tool_calls|cancelled|error, error?,
@@ -35,7 +35,8 @@ package io.chatserver.bus;
  *               {nodeId, draining, leaving?, models: [{name, status, error?, info: {freeSlots, running, ...}}]}
  * jobReplay(id)  request {} to the owning API node; reply {userId, model, worker, messageId, deltas: [...], done?};
  *               from then on the owner also publishes the job's events on:
- * jobEvents(id)  publish, by the API node that owns a job: {type: delta, seq, text} / {type: done, seq, ...result}
+ * jobEvents(id)  publish, by the API node that owns a job: {type: "delta", jobId, seq, text, openai?} /
+ *               {type: "ended", jobId, seq, result: {finishReason, status, text, usage, messageId?, ...}}
  *               (with jobEvents, any API node can stream a job that another one started)
  * </pre>
  *
@@ -43,12 +44,15 @@ package io.chatserver.bus;
  * inbound message):
  *
  * <pre>
- * CHAT_GENERATE request  {chatId, content, parentId?, model?, options?, fileIds? (files of the chat to attach)}
- *               reply    {jobId, assistantMessageId, model, message, stream}; failure (status, "code: message")
- * CHAT_STOP     request  {jobId}  reply the job's final state
+ * CHAT_GENERATE request  {chatId, content, parentId?, model?, options?, fileIds? (files of the chat to attach), webSearch?}
+ *               reply    {jobId, assistantMessageId, model, message, stream}
+ *               failure  (every inbound address) failureCode = the HTTP status the REST API would give, message = the
+ *                        error object as JSON text: {code, message, field?, retryAfter?}
+ * CHAT_STOP     request  {jobId}  reply the job's final state (as the done event below)
  * CHAT_ATTACH   request  {jobId, from}  reply {jobId, done, prefix (text a continued answer had)}; then the job's deltas after seq `from` (and its done)
  *               are published on user(id) again: how a reloaded or reconnected page catches up with no gap
- * user(id)      the client registers it; receives {type: "delta", jobId, seq, text} and
+ * user(id)      the client registers it; receives {type: "delta", jobId, seq, text, search? (a web search's progress),
+ *               reasoning? (a thinking model's reasoning), toolCalls? (tool-call pieces, OpenAI's delta shape)} and
  *               {type: "done", jobId, seq, finishReason, status, text, usage, messageId}
  * </pre>
  */
@@ -95,11 +99,19 @@ public final class Addresses {
   }
 
   /**
-   * Where a worker publishes a pull's progress: {pullId, nodeId, stage: download|load|ready|error, file?,
+   * Where a worker publishes a pull's progress: {pullId, nodeId, seq (per node), stage: download|load|ready|error, file?,
    * fileIndex?, fileCount?, bytes?, totalBytes?, error?}.
    */
   public static String modelPull(String pullId) {
     return "models.pull." + pullId;
+  }
+
+  /**
+   * request {} to the API node that started a pull; reply {events: [...]} (what {@link #modelPull}
+   * carried so far), so a stream opened on any API node starts from the beginning.
+   */
+  public static String modelPullReplay(String pullId) {
+    return "models.pull.replay." + pullId;
   }
 
   /** The address a browser registers to hear its own generations. */

@@ -2,8 +2,8 @@ package io.chatserver.bus;
 
 /**
  * Why a worker refused a job: the failure codes of the job protocol (the {@code failureCode} of the
- * ReplyException a worker answers {@link Addresses#jobs} with). They say nothing about HTTP; the API
- * side maps them to statuses at its edge (GenerationService).
+ * ReplyException a worker answers {@link Addresses#jobsOn} with). They say nothing about HTTP; the
+ * API side maps them to statuses where the reply comes back ({@code generation.Dispatcher}).
  */
 public enum JobFailure {
   /** The job itself is malformed or asks for something the model cannot do (bad options, no FIM tokens). */

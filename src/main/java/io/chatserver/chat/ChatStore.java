@@ -71,12 +71,50 @@ public final class ChatStore {
   }
 
   /** Inserts a chat; timestamps default to now (import passes the originals). */
-  static Future<JsonObject> insertChat(SqlClient client, UUID userId, String title, String systemMessage, boolean favorite,
+  public static Future<JsonObject> insertChat(SqlClient client, UUID userId, String title, String systemMessage, boolean favorite,
                                        OffsetDateTime createdAt, OffsetDateTime updatedAt) {
     return client.preparedQuery("INSERT INTO chats (id, user_id, title, system_message, favorite, created_at, updated_at) "
             + "VALUES ($1, $2, $3, $4, $5, COALESCE($6, clock_timestamp()), COALESCE($7, $6, clock_timestamp())) RETURNING *")
         .execute(Tuple.of(UUID.randomUUID(), userId, title, systemMessage, favorite, createdAt, updatedAt))
         .map(rs -> chatJson(rs.iterator().next()));
+  }
+
+  /** A message of an imported chat, checked, with its new id and its parent's. */
+  public record ImportedMessage(UUID id, UUID parentId, String role, String content, MessageStatus status, String model,
+                                JsonObject usage, Integer rating, String ratingComment, OffsetDateTime createdAt,
+                                OffsetDateTime updatedAt) {}
+
+  /**
+   * Inserts an imported chat's messages (parents first) and sets its current leaf, in the caller's
+   * transaction. A message that was still streaming when exported has no live job here: it is stopped.
+   */
+  public static Future<Void> insertImported(SqlClient client, UUID chatId, List<ImportedMessage> messages, UUID currentLeafId) {
+    List<Tuple> rows = new ArrayList<>();
+    for (ImportedMessage m : messages) {
+      MessageStatus status = m.status() == MessageStatus.STREAMING ? MessageStatus.STOPPED : m.status();
+      rows.add(Tuple.tuple().addValue(m.id()).addValue(chatId).addValue(m.parentId()).addValue(m.role()).addValue(m.content())
+          .addValue(status.wire()).addValue(m.model()).addValue(m.usage())
+          .addValue(m.rating() == null ? null : m.rating().shortValue()).addValue(m.ratingComment())
+          .addValue(m.createdAt()).addValue(m.updatedAt()));
+    }
+    Future<Void> inserted = rows.isEmpty() ? Future.succeededFuture()
+        : client.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, usage, rating, "
+                + "rating_comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                + "COALESCE($11, clock_timestamp()), COALESCE($12, $11, clock_timestamp()))")
+            .executeBatch(rows).mapEmpty();
+    return inserted.compose(v -> currentLeafId == null ? Future.succeededFuture()
+        : client.preparedQuery("UPDATE chats SET current_leaf_id = $2 WHERE id = $1").execute(Tuple.of(chatId, currentLeafId))
+            .mapEmpty());
+  }
+
+  /** The ids of every chat of the user, oldest first. */
+  public Future<List<UUID>> chatIds(UUID userId) {
+    return pool.preparedQuery("SELECT id FROM chats WHERE user_id = $1 ORDER BY created_at, id").execute(Tuple.of(userId))
+        .map(rs -> {
+          List<UUID> ids = new ArrayList<>();
+          rs.forEach(r -> ids.add(r.getUUID("id")));
+          return ids;
+        });
   }
 
   /**
@@ -257,9 +295,14 @@ public final class ChatStore {
   }
 
   /** A message to insert: role, content, status and model. */
-  public record NewMessage(String role, String content, MessageStatus status, String model, String jobId) {
+  /** A message to add; {@code extra}: a tool result's {toolCallId, name} (or null). */
+  public record NewMessage(String role, String content, MessageStatus status, String model, String jobId, JsonObject extra) {
+    public NewMessage(String role, String content, MessageStatus status, String model, String jobId) {
+      this(role, content, status, model, jobId, null);
+    }
+
     public NewMessage(String role, String content, MessageStatus status, String model) {
-      this(role, content, status, model, null);
+      this(role, content, status, model, null, null);
     }
   }
 
@@ -275,9 +318,10 @@ public final class ChatStore {
       List<Message> out = new ArrayList<>();
       Future<UUID> parent = check.map(v -> parentId);
       for (NewMessage nm : chain) {
-        parent = parent.compose(p -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, job_id) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " + Message.COLUMNS)
-            .execute(Tuple.of(UUID.randomUUID(), chatId, p, nm.role(), nm.content(), nm.status().wire(), nm.model(), nm.jobId()))
+        parent = parent.compose(p -> conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, job_id, "
+                + "extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + Message.COLUMNS)
+            .execute(Tuple.tuple().addValue(UUID.randomUUID()).addValue(chatId).addValue(p).addValue(nm.role()).addValue(nm.content())
+                .addValue(nm.status().wire()).addValue(nm.model()).addValue(nm.jobId()).addValue(nm.extra()))
             .map(rs -> {
               Message m = Message.of(rs.iterator().next());
               out.add(m);

@@ -1,5 +1,6 @@
 package io.chatserver.chat;
 
+import io.chatserver.bus.FinishReason;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -17,12 +18,12 @@ public enum MessageStatus {
     return Arrays.stream(values()).filter(s -> s.wire().equals(value)).findFirst().orElse(null);
   }
 
-  /** The status a generation ends in, from the worker's finish reason (stop, length, tool_calls, cancelled, error). */
-  public static MessageStatus ofFinish(String finishReason) {
+  /** The status a generation ends in, from the worker's finish reason. */
+  public static MessageStatus ofFinish(FinishReason finishReason) {
     return switch (finishReason) {
-      case "stop", "length", "tool_calls" -> DONE;
-      case "cancelled" -> STOPPED;
-      default -> ERROR;
+      case STOP, LENGTH, TOOL_CALLS -> DONE;
+      case CANCELLED -> STOPPED;
+      case ERROR -> ERROR;
     };
   }
 

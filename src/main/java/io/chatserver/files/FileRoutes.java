@@ -6,7 +6,7 @@ import io.chatserver.api.Caller;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
 import io.chatserver.api.Routes;
-import io.chatserver.chat.ChatTransfer;
+import io.chatserver.transfer.ChatTransfer;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

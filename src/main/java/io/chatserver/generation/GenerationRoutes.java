@@ -5,17 +5,13 @@ import io.chatserver.api.Body;
 import io.chatserver.api.Ids;
 import io.chatserver.api.Responses;
 import io.chatserver.api.Caller;
-import io.chatserver.chat.ChatStore;
-import io.chatserver.chat.MessageStatus;
 import io.chatserver.bus.SamplingOptions;
-import io.chatserver.user.UserStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -30,15 +26,11 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
 
   private final GenerationService gen;
   private final ChatAnswers answers;
-  private final ChatStore chats;
-  private final UserStore users;
   private final int maxContentChars;
 
-  public GenerationRoutes(GenerationService gen, ChatAnswers answers, ChatStore chats, UserStore users, int maxContentChars) {
+  public GenerationRoutes(GenerationService gen, ChatAnswers answers, int maxContentChars) {
     this.gen = gen;
     this.answers = answers;
-    this.chats = chats;
-    this.users = users;
     this.maxContentChars = maxContentChars;
   }
 
@@ -56,169 +48,126 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
   // ---- chats ----
 
   private Future<JsonObject> regenerate(RoutingContext ctx) {
-    return answers.regenerate(onMessage(ctx));
+    Body body = Body.of(ctx).only(Set.of("model", "options", "webSearch"));
+    return answers.regenerate(AnswerRequest.regenerate(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"),
+        Ids.pathParam(ctx, "messageId"), body.optionalString("model", 1, 200),
+        SamplingOptions.validate(body.optionalObject("options"), "options"), body.optionalBoolean("webSearch")));
   }
 
   private Future<JsonObject> continueMessage(RoutingContext ctx) {
-    return answers.continueAnswer(onMessage(ctx));
-  }
-
-  private static ChatAnswers.OnMessage onMessage(RoutingContext ctx) {
-    Body body = Body.of(ctx).only(Set.of("model", "options", "webSearch"));
-    return new ChatAnswers.OnMessage(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"), Ids.pathParam(ctx, "messageId"),
-        body.optionalString("model", 1, 200), SamplingOptions.validate(body.optionalObject("options"), "options"),
-        body.optionalBoolean("webSearch"));
+    Body body = Body.of(ctx).only(Set.of("model", "options", "webSearch")); // webSearch: taken, not used (nothing is asked)
+    return answers.continueAnswer(AnswerRequest.continueAnswer(Caller.of(ctx).userId(), Ids.pathParam(ctx, "chatId"),
+        Ids.pathParam(ctx, "messageId"), body.optionalString("model", 1, 200),
+        SamplingOptions.validate(body.optionalObject("options"), "options")));
   }
 
   // ---- jobs ----
 
-  /** The caller's job (started on this API node or another), or 404. */
-  private Future<Job> ownJob(RoutingContext ctx) {
+  /** The job id in the path (400 when it is not one). */
+  private static String jobId(RoutingContext ctx) {
     String id = ctx.pathParam("jobId");
     Ids.parse(id, "jobId");
-    return gen.find(id, Caller.of(ctx).userId()).map(job -> {
-      if (job == null) {
-        throw ApiError.notFound("job");
-      }
-      return job;
-    });
+    return id;
+  }
+
+  private static <T> T found(T job) {
+    if (job == null) {
+      throw ApiError.notFound("job");
+    }
+    return job;
   }
 
   private Future<JsonObject> jobStatus(RoutingContext ctx) {
-    return ownJob(ctx).map(job -> {
-      JsonObject out = new JsonObject().put("jobId", job.id).put("model", job.model).put("done", job.isDone())
-          .put("text", job.text()).put("deltas", job.deltaCount())
-          .put("messageId", job.messageId() == null ? null : job.messageId().toString()).put("worker", job.workerNode());
-      if (job.isDone()) {
-        out.put("result", job.result());
-      }
-      return out;
-    });
+    return gen.snapshot(jobId(ctx), Caller.of(ctx).userId()).map(job -> found(job).toJson());
   }
 
   private void stream(RoutingContext ctx) {
     long from = Sse.resumeFrom(ctx);
-    ownJob(ctx).onFailure(ctx::fail).onSuccess(job -> Sse.stream(ctx, job, from, Sse.NATIVE));
+    Sse.stream(ctx, gen, jobId(ctx), Caller.of(ctx).userId(), from, Sse.nativeFormat(), null);
   }
 
   /** Stops the job and answers with its final state (a job leaves the batch within one decoding step). */
   private Future<JsonObject> stop(RoutingContext ctx) {
-    return ownJob(ctx).compose(job -> {
-      if (!job.isDone()) {
-        gen.stop(job);
-      }
-      return job.finished().map(r -> r.copy().put("jobId", job.id));
-    });
+    return gen.stop(jobId(ctx), Caller.of(ctx).userId()).map(GenerationRoutes::found);
   }
 
   // ---- raw calls ----
 
   private void generate(RoutingContext ctx) {
     Body body = Body.of(ctx).only(Set.of("prompt", "suffix", "model", "options", "stream"));
-    UUID user = Caller.of(ctx).userId();
-    String prompt = body.requiredString("prompt", 0, maxContentChars);
+    JsonObject prompt = new JsonObject().put("prompt", body.requiredString("prompt", 0, maxContentChars));
     String suffix = body.optionalString("suffix", 0, maxContentChars);
-    JsonObject options = SamplingOptions.validate(body.optionalObject("options"), "options");
-    boolean stream = !Boolean.FALSE.equals(body.optionalBoolean("stream"));
-    JsonObject payload = new JsonObject().put("prompt", prompt);
     if (suffix != null) {
-      payload.put("suffix", suffix);
+      prompt.put("suffix", suffix);
     }
-    run(ctx, user, body.optionalString("model", 1, 200), payload, options, stream, false, null, done -> new JsonObject()
+    AnswerRequest req = AnswerRequest.prompt(Caller.of(ctx).userId(), prompt, body.optionalString("model", 1, 200),
+        SamplingOptions.validate(body.optionalObject("options"), "options"), null, false);
+    run(ctx, req, !Boolean.FALSE.equals(body.optionalBoolean("stream")), (done, started) -> new JsonObject()
         .put("jobId", done.getString("jobId")).put("model", done.getString("model")).put("response", done.getString("text"))
         .put("done", true).put("finishReason", done.getString("finishReason")).put("usage", done.getJsonObject("usage")));
   }
 
   private void chat(RoutingContext ctx) {
-    Body body = Body.of(ctx).only(Set.of("model", "messages", "system", "options", "chatId", "stream", "webSearch"));
-    UUID user = Caller.of(ctx).userId();
+    Body body = Body.of(ctx).only(Set.of("model", "messages", "system", "options", "chatId", "stream", "webSearch", "tools",
+        "tool_choice"));
     JsonArray messages = validMessages(body.optionalArray("messages"), maxContentChars);
     String system = body.optionalString("system", 0, maxContentChars);
     if (system != null) {
       messages.add(0, new JsonObject().put("role", "system").put("content", system));
     }
-    JsonObject options = SamplingOptions.validate(body.optionalObject("options"), "options");
-    boolean stream = !Boolean.FALSE.equals(body.optionalBoolean("stream"));
     UUID chatId = body.optionalUuid("chatId");
     JsonObject last = messages.getJsonObject(messages.size() - 1);
-    if (chatId != null && !"user".equals(last.getString("role"))) {
-      throw ApiError.badRequest("messages", "to save into a chat, the last message must be the user's");
+    if (chatId != null && !"user".equals(last.getString("role")) && !"tool".equals(last.getString("role"))) {
+      throw ApiError.badRequest("messages", "to save into a chat, the last message must be the user's (or a tool's result)");
     }
-    boolean web = Boolean.TRUE.equals(body.optionalBoolean("webSearch"));
-    if (web && !"user".equals(last.getString("role"))) {
+    Boolean web = body.optionalBoolean("webSearch");
+    if (Boolean.TRUE.equals(web) && !"user".equals(last.getString("role"))) {
       throw ApiError.badRequest("messages", "a web search answers the last message, which must be the user's");
     }
-    if (web) {
-      answers.requireWebSearch();
+    // tools as OpenAI's (a forced call follows a grammar); a thinking model's reasoning comes apart
+    JsonObject extras = new JsonObject().put("reasoning", true);
+    JsonObject openai = new JsonObject();
+    Tools.offer(body, extras, openai);
+    if (!openai.isEmpty()) {
+      extras.put(AnswerRequest.OPENAI_SHARED, openai);
     }
-    String question = last.getString("content");
-    String requestedModel = body.optionalString("model", 1, 200);
-    Future.all(answers.searched(web, user, chatId, question), web ? answers.searchBudget(requestedModel) : Future.succeededFuture(0))
-        .onFailure(ctx::fail).onSuccess(both -> {
-      io.chatserver.search.WebSearch.Outcome found = both.resultAt(0);
-      JsonArray forModel = messages.copy();
-      if (found != null) {
-        forModel.getJsonObject(forModel.size() - 1).put("content", io.chatserver.search.WebSearch.prompt(question, found,
-            both.<Integer>resultAt(1)));
+    AnswerRequest req = AnswerRequest.conversation(Caller.of(ctx).userId(), messages, chatId, body.optionalString("model", 1, 200),
+        SamplingOptions.validate(body.optionalObject("options"), "options"), web, extras, false);
+    run(ctx, req, !Boolean.FALSE.equals(body.optionalBoolean("stream")), (done, started) -> {
+      JsonObject message = new JsonObject().put("role", "assistant").put("content", done.getString("text"));
+      JsonObject parts = done.getJsonObject("openai");
+      if (parts != null && parts.getString("reasoning_content") != null) {
+        message.put("thinking", parts.getString("reasoning_content"));
       }
-      java.util.function.Function<Job, Future<Void>> save = chatId == null ? null : job -> chats.get(user, chatId)
-          .compose(chat -> {
-            if (chat == null) {
-              return Future.failedFuture(new ApiError(404, "not_found", "chat not found", "chatId"));
-            }
-            String leaf = chat.getString("currentLeafId");
-            return chats.addChain(user, chatId, leaf == null ? null : UUID.fromString(leaf), List.of(
-                new ChatStore.NewMessage("user", question, MessageStatus.DONE, null),
-                new ChatStore.NewMessage("assistant", "", MessageStatus.STREAMING, job.model, job.id)))
-                .compose(list -> answers.keepSources(list.get(1).id(), found)
-                    .map(v -> {
-                      job.messageId = list.get(1).id();
-                      return (Void) null;
-                    }));
-          });
-      run(ctx, user, body.optionalString("model", 1, 200), new JsonObject().put("messages", forModel), options, stream, true, save,
-          found == null ? null : found.events(),
-          done -> {
-            JsonObject r = new JsonObject().put("jobId", done.getString("jobId")).put("model", done.getString("model"))
-                .put("message", new JsonObject().put("role", "assistant").put("content", done.getString("text")))
-                .put("done", true).put("finishReason", done.getString("finishReason")).put("usage", done.getJsonObject("usage"))
-                .put("chatId", chatId == null ? null : chatId.toString()).put("messageId", done.getString("messageId"));
-            if (found != null) {
-              r.put("sources", found.sources());
-              if (found.error() != null) {
-                r.put("searchError", found.error());
-              }
-            }
-            return r;
-          });
+      if (parts != null && parts.getJsonArray("tool_calls") != null) {
+        message.put("tool_calls", parts.getJsonArray("tool_calls"));
+      }
+      JsonObject r = new JsonObject().put("jobId", done.getString("jobId")).put("model", done.getString("model"))
+          .put("message", message)
+          .put("done", true).put("finishReason", done.getString("finishReason")).put("usage", done.getJsonObject("usage"))
+          .put("chatId", chatId == null ? null : chatId.toString()).put("messageId", done.getString("messageId"));
+      if (started.found() != null) {
+        r.put("sources", started.found().sources());
+        if (started.found().error() != null) {
+          r.put("searchError", started.found().error());
+        }
+      }
+      return r;
     });
   }
 
-  /** Starts a job and answers with its SSE stream, or, with stream=false, with the finished result. */
-  private void run(RoutingContext ctx, UUID user, String model, JsonObject payload, JsonObject options, boolean stream,
-                   boolean trimLeading, java.util.function.Function<Job, Future<Void>> save,
-                   java.util.function.Function<JsonObject, JsonObject> shape) {
-    run(ctx, user, model, payload, options, stream, trimLeading, save, null, shape);
-  }
-
-  /** As above, with events that lead the stream (a web search's progress). */
-  private void run(RoutingContext ctx, UUID user, String model, JsonObject payload, JsonObject options, boolean stream,
-                   boolean trimLeading, java.util.function.Function<Job, Future<Void>> save, JsonArray preamble,
-                   java.util.function.Function<JsonObject, JsonObject> shape) {
-    users.profile(user)
-        .compose(profile -> gen.resolveModel(model, profile.getString("preferredModel")).compose(m ->
-            gen.start(new GenerationService.Spec(user, m, payload,
-                profile.getJsonObject("settings", new JsonObject()).copy().mergeIn(options), trimLeading,
-                save != null ? save : job -> Future.succeededFuture(), preamble))))
-        .onFailure(ctx::fail)
-        .onSuccess(job -> {
-          if (stream) {
-            // nothing is saved for a raw call, so a client that leaves takes its job with it
-            Sse.stream(ctx, job, 0, Sse.NATIVE, save == null ? () -> gen.stop(job) : null);
-          } else {
-            job.finished().onSuccess(done -> Responses.json(ctx, 200, shape.apply(done)));
-          }
-        });
+  /** Starts the answer and responds with its SSE stream, or, with stream=false, with the finished result in {@code shape}. */
+  private void run(RoutingContext ctx, AnswerRequest req, boolean stream,
+                   java.util.function.BiFunction<JsonObject, ChatAnswers.Started, JsonObject> shape) {
+    answers.start(req).onFailure(ctx::fail).onSuccess(started -> {
+      JobRef job = started.job();
+      if (stream) {
+        // nothing is saved for a raw call, so a client that leaves takes its job with it
+        Sse.stream(ctx, gen, job.id(), req.user(), 0, Sse.nativeFormat(), req.chatId() == null ? () -> gen.cancel(job.id()) : null);
+      } else {
+        gen.finished(job.id(), req.user()).onSuccess(done -> Responses.json(ctx, 200, shape.apply(done, started)));
+      }
+    });
   }
 
   /** A conversation from a request: at least one message, each {role, content}. */

@@ -2,6 +2,8 @@ package io.chatserver.generation;
 
 import io.chatserver.api.ApiError;
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.FinishReason;
+import io.chatserver.bus.JobStream;
 import io.chatserver.system.SystemStatus;
 import io.chatserver.quota.Quotas;
 import io.chatserver.bus.ModelStatus;
@@ -18,9 +20,9 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -49,15 +51,20 @@ public final class GenerationService extends VerticleBase {
 
   /**
    * What to run. {@code payload} holds prompt / messages / suffix / assistantPrefix (see
-   * {@link Addresses}); {@code onAccepted} runs once a worker took the job (e.g. creates the chat
-   * messages and sets the job's message id) and can still refuse it; {@code preamble} (or null):
-   * events that lead the job's stream before its first token ({event: searching|reading|sources|...}).
+   * {@link Addresses}); {@code onAccepted} runs once a worker took the job, with the job (e.g.
+   * creates the chat messages) and says where the text is saved; it can still refuse the job.
+   * {@code preamble} (or null): events that lead the job's stream before its first token
+   * ({event: searching|reading|sources|...}).
    */
   public record Spec(UUID userId, String model, JsonObject payload, JsonObject options, boolean trimLeading,
-                     Function<Job, Future<Void>> onAccepted, JsonArray preamble) {
-    public Spec(UUID userId, String model, JsonObject payload, JsonObject options, boolean trimLeading,
-                Function<Job, Future<Void>> onAccepted) {
-      this(userId, model, payload, options, trimLeading, onAccepted, null);
+                     Function<JobRef, Future<Saved>> onAccepted, JsonArray preamble) {}
+
+  /** Where an accepted job's text is saved: the assistant message (null: nowhere) and the text it already had. */
+  public record Saved(UUID messageId, String baseContent) {
+    public static final Saved NOWHERE = new Saved(null, "");
+
+    public static Future<Saved> nowhere(JobRef job) {
+      return Future.succeededFuture(NOWHERE);
     }
   }
 
@@ -71,14 +78,14 @@ public final class GenerationService extends VerticleBase {
   /** How long a running job counts against its user's limit without its node renewing it (a dead node's jobs stop counting). */
   private static final long ADMISSION_LEASE_MS = 60_000;
   private Admission admission;
-  /** Written on this verticle's context only; read from anywhere. */
-  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
-  private final Map<String, Job> mirrors = new ConcurrentHashMap<>();
+  /** This node's jobs and the mirrors of other nodes' ones: on this verticle's context only, like everything here. */
+  private final Map<String, Job> jobs = new HashMap<>();
+  private final Map<String, Job> mirrors = new HashMap<>();
   private Dispatcher dispatcher;
   /** Finished jobs (and mirrors) kept for resume, bounded in number and age. */
   private Retention retained;
   /** What stops answering replays of each of this node's jobs. */
-  private final Map<String, Runnable> unshare = new java.util.HashMap<>();
+  private final Map<String, Runnable> unshare = new HashMap<>();
 
   public GenerationService(GenerationStore store, Settings settings, WorkerRegistry workers, SystemStatus system, Quotas quotas) {
     this.system = system;
@@ -102,12 +109,6 @@ public final class GenerationService extends VerticleBase {
 
   public Settings settings() {
     return settings;
-  }
-
-  /** The caller's job started on this node, or null (another user's job is treated as missing). */
-  public Job job(String jobId, UUID userId) {
-    Job j = jobs.get(jobId);
-    return j != null && j.userId.equals(userId) ? j : null;
   }
 
   /** Which model to use: the request's, else the user's preferred, else the configured default, else the first ready one (local first). */
@@ -171,11 +172,11 @@ public final class GenerationService extends VerticleBase {
   }
 
   /** Starts a job; the future completes once a worker accepted it and {@code onAccepted} succeeded. */
-  public Future<Job> start(Spec spec) {
+  public Future<JobRef> start(Spec spec) {
     return confined(() -> startHere(spec));
   }
 
-  private Future<Job> startHere(Spec spec) {
+  private Future<JobRef> startHere(Spec spec) {
     ApiError closed = system.refuseAnswers();
     if (closed != null) {
       return Future.failedFuture(closed);
@@ -186,7 +187,7 @@ public final class GenerationService extends VerticleBase {
         .compose(admitted -> startAdmitted(spec, jobId));
   }
 
-  private Future<Job> startAdmitted(Spec spec, String jobId) {
+  private Future<JobRef> startAdmitted(Spec spec, String jobId) {
     Job job = new Job(jobId, spec.userId(), spec.model(), spec.trimLeading());
     if (spec.preamble() != null) {
       spec.preamble().forEach(e -> job.event((JsonObject) e));
@@ -206,7 +207,11 @@ public final class GenerationService extends VerticleBase {
         .compose(accepted -> {
           job.promptTokens = accepted.getInteger("promptTokens", 0);
           job.workerNode = accepted.getString("worker");
-          return spec.onAccepted().apply(job).recover(e -> {
+          return here(spec.onAccepted().apply(job.ref())).map(saved -> {
+            job.messageId = saved.messageId();
+            job.baseContent = saved.baseContent();
+            return (Void) null;
+          }).recover(e -> {
             vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("jobId", jobId));
             return Future.failedFuture(e);
           });
@@ -222,46 +227,102 @@ public final class GenerationService extends VerticleBase {
           admission.release(job.userId, jobId);
           consumer.unregister();
         })
-        .map(v -> job);
+        .map(v -> job.ref());
   }
 
-  /** The caller's job, here or on another API node (then a mirror), or null. */
-  public Future<Job> find(String jobId, UUID userId) {
-    return confined(() -> {
-      Job local = jobs.get(jobId);
-      if (local != null) {
-        return Future.succeededFuture(local.userId.equals(userId) ? local : null);
+  /** The caller's job at this moment (here or on another API node), or null when there is none of theirs. */
+  public Future<JobSnapshot> snapshot(String jobId, UUID userId) {
+    return confined(() -> find(jobId, userId).map(job -> job == null ? null : job.snapshot()));
+  }
+
+  /**
+   * Follows the caller's job from after sequence number {@code from}: the listener hears, on the
+   * caller's context and in order, the job's start, the deltas since {@code from} and the live ones,
+   * then its end. Null when the caller has no such job (then the listener hears nothing).
+   */
+  public Future<Following> follow(String jobId, UUID userId, long from, JobListener listener) {
+    Context caller = Vertx.currentContext();
+    JobListener relay = caller == null || caller == context ? listener : new JobListener() {
+      @Override
+      public void start(JobRef job, boolean done) {
+        caller.runOnContext(v -> listener.start(job, done));
       }
-      Job mirror = mirrors.get(jobId);
-      if (mirror != null) {
-        return Future.succeededFuture(mirror.userId.equals(userId) ? mirror : null);
+
+      @Override
+      public void delta(long seq, String text, JsonObject extra) {
+        caller.runOnContext(v -> listener.delta(seq, text, extra));
       }
-      return JobMirror.open(vertx, jobId, userId).onSuccess(m -> {
-        if (m != null) {
-          mirrors.put(jobId, m);
-          m.finished().onComplete(x -> context.runOnContext(v -> retained.keep("mirror:" + jobId, () -> mirrors.remove(jobId))));
-        }
-      });
-    });
+
+      @Override
+      public void done(long seq, JsonObject result) {
+        caller.runOnContext(v -> listener.done(seq, result));
+      }
+    };
+    return confined(() -> find(jobId, userId).map(job -> {
+      if (job == null) {
+        return null;
+      }
+      relay.start(job.ref(), job.isDone());
+      job.subscribe(from, relay);
+      return () -> context.runOnContext(v -> job.unsubscribe(relay));
+    }));
   }
 
-  /** Asks the worker to stop the job (it ends with status 'stopped'). */
-  public void stop(Job job) {
-    vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("jobId", job.id));
+  /** The caller's job's result once it has ended (null when there is no such job). */
+  public Future<JsonObject> finished(String jobId, UUID userId) {
+    return confined(() -> find(jobId, userId).compose(job -> job == null ? Future.succeededFuture(null)
+        : job.finished().map(JsonObject::copy)));
   }
 
-  private void onWorkerMessage(Job job, JsonObject msg, MessageConsumer<JsonObject> consumer) {
-    if (msg.getInteger("attempt", 0) != job.attempt) {
-      return; // from a worker this job has already been moved away from
+  /** Stops the caller's job (it ends with status 'stopped') and gives its final result; null when there is no such job. */
+  public Future<JsonObject> stop(String jobId, UUID userId) {
+    return confined(() -> find(jobId, userId).compose(job -> {
+      if (job == null) {
+        return Future.succeededFuture(null);
+      }
+      if (!job.isDone()) {
+        cancel(jobId);
+      }
+      return job.finished().map(JsonObject::copy);
+    }));
+  }
+
+  /** Asks the worker holding the job to stop it, not waiting for the end (a client that left its raw call). */
+  public void cancel(String jobId) {
+    vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("jobId", jobId));
+  }
+
+  /** The caller's job, here or on another API node (then a mirror), or null; on this context. */
+  private Future<Job> find(String jobId, UUID userId) {
+    Job local = jobs.get(jobId);
+    if (local != null) {
+      return Future.succeededFuture(local.userId.equals(userId) ? local : null);
+    }
+    Job mirror = mirrors.get(jobId);
+    if (mirror != null) {
+      return Future.succeededFuture(mirror.userId.equals(userId) ? mirror : null);
+    }
+    return JobMirror.open(vertx, jobId, userId).compose(m -> here(Future.succeededFuture(m))).onSuccess(m -> {
+      if (m != null && !mirrors.containsKey(jobId)) {
+        mirrors.put(jobId, m);
+        m.finished().onComplete(x -> context.runOnContext(v -> retained.keep("mirror:" + jobId, () -> mirrors.remove(jobId))));
+      }
+    }).map(m -> m == null ? null : mirrors.getOrDefault(jobId, m));
+  }
+
+  private void onWorkerMessage(Job job, JsonObject body, MessageConsumer<JsonObject> consumer) {
+    JobStream msg = JobStream.read(body);
+    if (msg == null || msg.attempt() != job.attempt) {
+      return; // not the protocol's, or from a worker this job has already been moved away from
     }
     job.lastWorkerMessageAt = System.currentTimeMillis();
-    if ("delta".equals(msg.getString("type"))) {
-      job.append(msg.getString("text", ""), msg.getJsonObject("openai"));
+    if (msg instanceof JobStream.Delta d) {
+      job.append(d.text(), d.openai());
       job.writer.delta();
-    } else if ("done".equals(msg.getString("type"))) {
+    } else if (msg instanceof JobStream.Done d) {
       consumer.unregister();
-      job.openai = msg.getJsonObject("openai");
-      end(job, msg.getString("finishReason", "error"), msg.getJsonObject("usage", new JsonObject()), msg.getString("error"));
+      job.openai = d.openai();
+      end(job, d.reason(), d.usage(), d.error());
     }
   }
 
@@ -273,11 +334,11 @@ public final class GenerationService extends VerticleBase {
     job.writer.tick();
     if (System.currentTimeMillis() - job.lastWorkerMessageAt > settings.stallTimeoutMs()) {
       log.warn("Job {}: no word from its worker for {} s; ending it", job.id, settings.stallTimeoutMs() / 1000);
-      end(job, "error", new JsonObject(), "the worker stopped responding");
+      end(job, FinishReason.ERROR, new JsonObject(), "the worker stopped responding");
     }
   }
 
-  private void end(Job job, String reason, JsonObject usage, String error) {
+  private void end(Job job, FinishReason reason, JsonObject usage, String error) {
     if (job.isDone() || job.ending) {
       return;
     }
@@ -295,7 +356,7 @@ public final class GenerationService extends VerticleBase {
       if (ar.failed()) {
         log.error("Job {}: final save failed: {}", job.id, ar.cause().toString());
       }
-      JsonObject result = new JsonObject().put("finishReason", reason).put("status", status.wire()).put("model", job.model)
+      JsonObject result = new JsonObject().put("finishReason", reason.wire()).put("status", status.wire()).put("model", job.model)
           .put("usage", usage);
       if (error != null) {
         result.put("error", error);
@@ -340,9 +401,22 @@ public final class GenerationService extends VerticleBase {
             job.workerNode = accepted.getString("worker");
             job.lastWorkerMessageAt = System.currentTimeMillis();
           })
-          .onFailure(e -> end(job, "error", new JsonObject().put("completionTokens", used),
+          .onFailure(e -> end(job, FinishReason.ERROR, new JsonObject().put("completionTokens", used),
               "the worker running this job was lost and no other worker could take it over: " + e.getMessage()));
     }
+  }
+
+  /** The future's outcome, delivered on this verticle's context. */
+  private <T> Future<T> here(Future<T> f) {
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        p.handle(ar);
+      } else {
+        context.runOnContext(v -> p.handle(ar));
+      }
+    });
+    return p.future();
   }
 
   /**

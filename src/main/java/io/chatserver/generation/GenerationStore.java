@@ -26,11 +26,14 @@ public final class GenerationStore {
         .execute(Tuple.of(messageId, text)).mapEmpty();
   }
 
-  /** The end: the whole text, the status (done, stopped, error) and usage. */
-  Future<Void> finish(UUID messageId, String text, MessageStatus status, String model, JsonObject usage) {
+  /**
+   * The end: the whole text, the status (done, stopped, error), usage, and what the answer carried
+   * beside its text ({reasoning?, toolCalls?}; null keeps what the message had).
+   */
+  Future<Void> finish(UUID messageId, String text, MessageStatus status, String model, JsonObject usage, JsonObject extra) {
     return pool.preparedQuery("UPDATE messages SET content = $2, status = $3, model = $4, usage = $5, "
-            + "updated_at = clock_timestamp() WHERE id = $1")
-        .execute(Tuple.of(messageId, text, status.wire(), model, usage)).mapEmpty();
+            + "extra = COALESCE($6, extra), updated_at = clock_timestamp() WHERE id = $1")
+        .execute(Tuple.of(messageId, text, status.wire(), model, usage, extra)).mapEmpty();
   }
 
   Future<Void> recordUsage(UUID userId, String model, int promptTokens, int completionTokens) {

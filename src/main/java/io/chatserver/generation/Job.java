@@ -2,6 +2,7 @@ package io.chatserver.generation;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -10,51 +11,36 @@ import java.util.UUID;
 
 /**
  * One generation as the API side sees it: every delta streamed so far (so any client can resume
- * from any sequence number, also after the end), the final result, and who is listening. It changes
- * only on the context of the service that owns it (GenerationService, or a mirror's); readers on
- * other event loops (SSE, the bridge) go through its synchronized methods.
+ * from any sequence number, also after the end), the final result, and who is listening. Owned by
+ * the {@link GenerationService}'s context: it is created, changed, read and ended there only (no
+ * locks). Everyone else holds a {@link JobRef}, reads a {@link JobSnapshot} or follows it with a
+ * {@link JobListener}, through the service.
  */
-public final class Job {
+final class Job {
 
-  /** Something that wants the job's events: deltas with their sequence number, then the end. */
-  public interface Subscriber {
-    void delta(long seq, String text);
-
-    /**
-     * A delta with the OpenAI-only parts an upstream gave beside the text ({tool_calls, logprobs}),
-     * or null; only the OpenAI face uses them.
-     */
-    default void delta(long seq, String text, JsonObject extra) {
-      delta(seq, text);
-    }
-
-    void done(long seq, JsonObject result);
-  }
-
-  public final String id;
-  public final UUID userId;
-  public final String model;
+  final String id;
+  final UUID userId;
+  final String model;
   /** The assistant message the text is saved into (null for jobs that are not saved in a chat). */
   UUID messageId;
   /** Text the saved message had before this job (continue), prepended when saving. */
   String baseContent = "";
   final boolean trimLeading;
-  final long createdAt = System.currentTimeMillis();
   private final List<String> deltas = new ArrayList<>();
   /** The OpenAI-only parts of each delta (null for most), by the delta's index. */
   private final List<JsonObject> extras = new ArrayList<>();
   private int events;
   private final StringBuilder text = new StringBuilder();
-  private final List<Subscriber> subscribers = new ArrayList<>();
+  private final List<JobListener> listeners = new ArrayList<>();
   private final Promise<JsonObject> finished = Promise.promise();
   private JsonObject result;
   long lastWorkerMessageAt = System.currentTimeMillis();
   /** What was sent to the worker, kept for a retry on another worker. */
   JsonObject payload;
   JsonObject options;
-  volatile String workerNode;
-  volatile int attempt;
-  /** Saves the text while it streams (set by GenerationService; null for a mirror). */
+  String workerNode;
+  int attempt;
+  /** Saves the text while it streams (null for a mirror). */
   JobWriter writer;
   /** The end is being saved: no second end, no failover. */
   boolean ending;
@@ -69,13 +55,21 @@ public final class Job {
     this.trimLeading = trimLeading;
   }
 
-  /** Records a delta (leading whitespace of an answer is dropped) and tells the subscribers. */
-  synchronized void append(String delta) {
+  JobRef ref() {
+    return new JobRef(id, userId, model, messageId, baseContent);
+  }
+
+  JobSnapshot snapshot() {
+    return new JobSnapshot(ref(), isDone(), text.toString(), deltas.size(), workerNode, result == null ? null : result.copy());
+  }
+
+  /** Records a delta (leading whitespace of an answer is dropped) and tells the listeners. */
+  void append(String delta) {
     append(delta, null);
   }
 
   /** As above, with the OpenAI-only parts an upstream sent beside it (a delta of only those is kept too). */
-  synchronized void append(String delta, JsonObject extra) {
+  void append(String delta, JsonObject extra) {
     String d = delta;
     if (trimLeading && text.length() == 0) {
       d = d.stripLeading();
@@ -87,29 +81,29 @@ public final class Job {
     extras.add(extra);
     text.append(d);
     long seq = deltas.size();
-    for (Subscriber s : List.copyOf(subscribers)) {
+    for (JobListener s : List.copyOf(listeners)) {
       s.delta(seq, d, extra);
     }
   }
 
   /** An event before the text (web search progress): a delta with no text, numbered like the others. */
-  synchronized void event(JsonObject event) {
+  void event(JsonObject event) {
     events++;
     append("", event);
   }
 
   /** The text deltas so far (the events before them not counted). */
-  synchronized int textDeltas() {
+  int textDeltas() {
     return deltas.size() - events;
   }
 
   /** Every delta so far (for a replay to another API node). */
-  synchronized io.vertx.core.json.JsonArray deltas() {
-    return new io.vertx.core.json.JsonArray(new ArrayList<>(deltas));
+  JsonArray deltas() {
+    return new JsonArray(new ArrayList<>(deltas));
   }
 
-  /** Ends the job: {@code result} holds finishReason, status, usage, error; subscribers are told and dropped. */
-  synchronized void finish(JsonObject result) {
+  /** Ends the job: {@code result} holds finishReason, status, usage, error; listeners are told and dropped. */
+  void finish(JsonObject result) {
     if (this.result != null) {
       return;
     }
@@ -118,65 +112,52 @@ public final class Job {
       this.result.put("text", text.toString());
     }
     long seq = deltas.size() + 1L;
-    for (Subscriber s : List.copyOf(subscribers)) {
-      s.done(seq, this.result);
+    for (JobListener s : List.copyOf(listeners)) {
+      s.done(seq, this.result.copy());
     }
-    subscribers.clear();
+    listeners.clear();
     finished.complete(this.result);
   }
 
-  /** Replays deltas after {@code from} to the subscriber, then keeps it informed (or ends it at once). */
-  public synchronized void subscribe(long from, Subscriber s) {
+  /** Replays deltas after {@code from} to the listener, then keeps it informed (or ends it at once). */
+  void subscribe(long from, JobListener s) {
     for (int i = (int) Math.max(0, from); i < deltas.size(); i++) {
       s.delta(i + 1L, deltas.get(i), extras.get(i));
     }
     if (result != null) {
-      s.done(deltas.size() + 1L, result);
+      s.done(deltas.size() + 1L, result.copy());
     } else {
-      subscribers.add(s);
+      listeners.add(s);
     }
   }
 
-  public synchronized void unsubscribe(Subscriber s) {
-    subscribers.remove(s);
+  void unsubscribe(JobListener s) {
+    listeners.remove(s);
   }
 
-  public synchronized boolean isDone() {
+  boolean isDone() {
     return result != null;
   }
 
-  public synchronized JsonObject result() {
+  JsonObject result() {
     return result;
   }
 
-  public Future<JsonObject> finished() {
+  /** Completes with the result, on this context, when the job ends. */
+  Future<JsonObject> finished() {
     return finished.future();
   }
 
-  public synchronized String text() {
+  String text() {
     return text.toString();
   }
 
-  public synchronized int deltaCount() {
+  int deltaCount() {
     return deltas.size();
   }
 
-  public String workerNode() {
-    return workerNode;
-  }
-
-  /** The text the message had before this job (a continued answer), which the streamed text extends. */
-  public String baseContent() {
-    return baseContent;
-  }
-
-  public UUID messageId() {
-    return messageId;
-  }
-
   /** The saved text: what the message had before, plus everything streamed. */
-  synchronized String savedText() {
+  String savedText() {
     return baseContent + text;
   }
-
 }

@@ -1,6 +1,7 @@
 package io.chatserver.generation;
 
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.JobStream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -15,7 +16,8 @@ import java.util.UUID;
  * A job that runs on another API node, seen from this one: its events are followed on
  * {@link Addresses#jobEvents} and what came before is fetched from the owner with
  * {@link Addresses#jobReplay}, so a client can stream (and resume) through whichever API node it
- * is connected to. The mirror is an ordinary {@link Job}, filled in sequence order.
+ * is connected to. The mirror is an ordinary {@link Job}, filled in sequence order. Opened on the generation
+ * service's context, so its consumer and the replay's answer run there too.
  */
 final class JobMirror {
 
@@ -27,12 +29,10 @@ final class JobMirror {
     Job[] mirror = new Job[1];
     MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.jobEvents(jobId));
     events.handler(m -> {
-      synchronized (early) {
-        if (mirror[0] == null) {
-          early.put(m.body().getLong("seq"), m.body());
-        } else {
-          apply(mirror[0], m.body(), events);
-        }
+      if (mirror[0] == null) {
+        early.put(m.body().getLong("seq", 0L), m.body());
+      } else {
+        apply(mirror[0], m.body(), events);
       }
     });
     return events.completion()
@@ -53,15 +53,13 @@ final class JobMirror {
           for (int i = 0; i < deltas.size(); i++) {
             job.append(deltas.getString(i));
           }
-          synchronized (early) {
-            if (r.getJsonObject("done") != null) {
-              job.finish(r.getJsonObject("done").copy());
-              events.unregister();
-            } else {
-              mirror[0] = job;
-              early.values().forEach(e -> apply(job, e, events));
-              early.clear();
-            }
+          if (r.getJsonObject("done") != null) {
+            job.finish(r.getJsonObject("done").copy());
+            events.unregister();
+          } else {
+            mirror[0] = job;
+            early.values().forEach(e -> apply(job, e, events));
+            early.clear();
           }
           return job;
         })
@@ -72,16 +70,13 @@ final class JobMirror {
   }
 
   private static void apply(Job job, JsonObject event, MessageConsumer<JsonObject> events) {
-    long seq = event.getLong("seq");
-    if ("delta".equals(event.getString("type"))) {
-      if (seq == job.deltaCount() + 1L) {
-        job.append(event.getString("text"));
+    JobStream msg = JobStream.read(event);
+    if (msg instanceof JobStream.Delta d) {
+      if (d.seq() == job.deltaCount() + 1L) {
+        job.append(d.text(), d.openai());
       }
-    } else if ("done".equals(event.getString("type")) && !job.isDone()) {
-      JsonObject result = event.copy();
-      result.remove("type");
-      result.remove("seq");
-      job.finish(result);
+    } else if (msg instanceof JobStream.Ended e && !job.isDone()) {
+      job.finish(e.result().copy());
       events.unregister();
     }
   }

@@ -1,6 +1,7 @@
 package io.chatserver.generation;
 
 import io.chatserver.bus.Addresses;
+import io.chatserver.bus.JobStream;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -9,7 +10,7 @@ import io.vertx.core.json.JsonObject;
  * The owner's half of following a job from another API node (the other half is {@link JobMirror}):
  * the job's past is replayed on request ({@link Addresses#jobReplay}), and from the first such
  * request on its events are published ({@link Addresses#jobEvents}); while nobody mirrors the job,
- * nothing crosses the bus. Runs on the generation service's context.
+ * nothing crosses the bus. Runs on the generation service's context (the replay consumer is registered there).
  */
 final class JobSharing {
 
@@ -19,26 +20,24 @@ final class JobSharing {
   static Runnable share(Vertx vertx, Job job) {
     String events = Addresses.jobEvents(job.id);
     boolean[] publishing = new boolean[1];
-    Job.Subscriber publisher = new Job.Subscriber() {
+    JobListener publisher = new JobListener() {
       @Override
-      public void delta(long seq, String text) {
-        vertx.eventBus().publish(events, new JsonObject().put("type", "delta").put("seq", seq).put("text", text));
+      public void delta(long seq, String text, JsonObject extra) {
+        vertx.eventBus().publish(events, new JobStream.Delta(job.id, 0, seq, text, extra).toJson());
       }
 
       @Override
       public void done(long seq, JsonObject result) {
-        vertx.eventBus().publish(events, result.copy().put("type", "done").put("seq", seq));
+        vertx.eventBus().publish(events, new JobStream.Ended(job.id, 0, seq, result).toJson());
       }
     };
     MessageConsumer<JsonObject> replay = vertx.eventBus().consumer(Addresses.jobReplay(job.id), m -> {
       JsonObject r = new JsonObject().put("userId", job.userId.toString()).put("model", job.model)
           .put("worker", job.workerNode).put("messageId", job.messageId == null ? null : job.messageId.toString());
-      synchronized (job) {
-        r.put("deltas", job.deltas()).put("done", job.result());
-        if (!publishing[0] && !job.isDone()) {
-          publishing[0] = true;
-          job.subscribe(job.deltaCount(), publisher); // what follows the replay
-        }
+      r.put("deltas", job.deltas()).put("done", job.result());
+      if (!publishing[0] && !job.isDone()) {
+        publishing[0] = true;
+        job.subscribe(job.deltaCount(), publisher); // what follows the replay
       }
       m.reply(r);
     });

@@ -72,13 +72,29 @@ final class JobWriter {
     });
   }
 
-  /** The final save (text, status, usage) after every earlier one; completes when it is written. */
+  /** The final save (text, status, usage, reasoning and tool calls) after every earlier one; completes when it is written. */
   Future<Void> finish(MessageStatus status, JsonObject usage) {
     unsaved = 0;
     String text = job.savedText();
+    JsonObject extra = extra(job.openai);
     chain = chain.compose(v -> job.messageId == null ? Future.<Void>succeededFuture()
-        : throughOutage(vertx, job.id, () -> store.finish(job.messageId, text, status, job.model, usage)));
+        : throughOutage(vertx, job.id, () -> store.finish(job.messageId, text, status, job.model, usage, extra)));
     return chain;
+  }
+
+  /** What a message keeps of an answer's OpenAI parts: {reasoning?, toolCalls?}, or null when it had neither. */
+  static JsonObject extra(JsonObject openai) {
+    if (openai == null) {
+      return null;
+    }
+    JsonObject extra = new JsonObject();
+    if (openai.getString("reasoning_content") != null) {
+      extra.put("reasoning", openai.getString("reasoning_content"));
+    }
+    if (openai.getJsonArray("tool_calls") != null && !openai.getJsonArray("tool_calls").isEmpty()) {
+      extra.put("toolCalls", openai.getJsonArray("tool_calls"));
+    }
+    return extra.isEmpty() ? null : extra;
   }
 
   /** A write, tried again with backoff (250 ms doubling to 5 s) while the database is down, for up to the patience. */

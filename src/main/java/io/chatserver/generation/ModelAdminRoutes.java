@@ -8,18 +8,18 @@ import io.chatserver.bus.Addresses;
 import io.chatserver.bus.HubFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -35,30 +35,8 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
   private static final Pattern REPO = Pattern.compile("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$");
   private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,63}$");
 
-  /** One pull as the API node saw it: its events so far (for late listeners) and who listens. */
-  private static final class Pull {
-    final List<JsonObject> events = new ArrayList<>();
-    final List<Consumer<JsonObject>> listeners = new ArrayList<>();
-    final UUID owner;
-
-    Pull(UUID owner) {
-      this.owner = owner;
-    }
-
-    synchronized void add(JsonObject e) {
-      events.add(e);
-      List.copyOf(listeners).forEach(l -> l.accept(e));
-    }
-
-    synchronized void listen(Consumer<JsonObject> l) {
-      events.forEach(l);
-      listeners.add(l);
-    }
-  }
-
   private final Vertx vertx;
   private final Supplier<Future<JsonObject>> models;
-  private final Map<String, Pull> pulls = new ConcurrentHashMap<>();
 
   public ModelAdminRoutes(Vertx vertx, Supplier<Future<JsonObject>> models) {
     this.vertx = vertx;
@@ -112,18 +90,20 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
         return Future.failedFuture(new ApiError(503, "no_worker", "no worker node is up to pull the model onto"));
       }
       String pullId = UUID.randomUUID().toString();
-      Pull p = new Pull(Caller.of(ctx).userId());
-      pulls.put(pullId, p);
-      String user = Addresses.user(p.owner);
+      String user = Addresses.user(Caller.of(ctx).userId());
+      // the pull's events so far, for streams opened later; only this request's context touches them
+      List<JsonObject> seen = new ArrayList<>();
       MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.modelPull(pullId), m -> {
-        p.add(m.body());
+        seen.add(m.body());
         vertx.eventBus().publish(user, m.body().copy().put("type", "model-pull")); // the admin's browser hears it too
       });
+      MessageConsumer<JsonObject> replay = vertx.eventBus().consumer(Addresses.modelPullReplay(pullId),
+          m -> m.reply(new JsonObject().put("events", new JsonArray(new ArrayList<>(seen)))));
       vertx.setTimer(3_600_000, t -> {
         events.unregister();
-        pulls.remove(pullId);
+        replay.unregister();
       });
-      return events.completion().map(v -> {
+      return Future.all(events.completion(), replay.completion()).map(v -> {
         JsonObject op = new JsonObject().put("op", "pull").put("pullId", pullId)
             .put("repo", repo).put("revision", revision == null ? "main" : revision).put("name", finalName);
         if (file != null) {
@@ -136,17 +116,19 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
     });
   }
 
-  /** The pull's events as SSE ({@code event: progress|ready|error}); ends at the first ready or error. */
+  /**
+   * The pull's events as SSE ({@code event: progress|ready|error}); ends at the first ready or
+   * error. Live events are followed from the start, and what came before is asked of the API node
+   * that started the pull; events are merged by (node, seq).
+   */
   private void stream(RoutingContext ctx) {
-    Pull p = pulls.get(ctx.pathParam("pullId"));
-    if (p == null) {
-      ctx.fail(ApiError.notFound("pull"));
-      return;
-    }
-    HttpServerResponse resp = ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
-        .putHeader("Cache-Control", "no-store");
-    p.listen(e -> {
-      if (resp.ended() || resp.closed()) {
+    String pullId = ctx.pathParam("pullId");
+    HttpServerResponse resp = ctx.response();
+    java.util.Set<String> written = new java.util.HashSet<>();
+    List<JsonObject> early = new ArrayList<>();
+    boolean[] replayed = new boolean[1];
+    Consumer<JsonObject> write = e -> {
+      if (resp.ended() || resp.closed() || !written.add(e.getString("nodeId") + "#" + e.getLong("seq"))) {
         return;
       }
       String stage = e.getString("stage", "progress");
@@ -157,7 +139,33 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
       } else {
         resp.end(text);
       }
+    };
+    MessageConsumer<JsonObject> live = vertx.eventBus().consumer(Addresses.modelPull(pullId), m -> {
+      if (replayed[0]) {
+        write.accept(m.body());
+      } else {
+        early.add(m.body());
+      }
     });
+    resp.closeHandler(v -> live.unregister());
+    resp.endHandler(v -> live.unregister());
+    live.completion()
+        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.modelPullReplay(pullId), new JsonObject(),
+            new DeliveryOptions().setSendTimeout(3000)))
+        .onFailure(e -> {
+          live.unregister();
+          ctx.fail(ApiError.notFound("pull"));
+        })
+        .onSuccess(reply -> {
+          resp.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
+          replayed[0] = true;
+          reply.body().getJsonArray("events", new JsonArray()).forEach(o -> write.accept((JsonObject) o));
+          early.forEach(write);
+          early.clear();
+          if (!resp.headWritten()) {
+            resp.write(": following\n\n"); // the head goes out now, not at the first event
+          }
+        });
   }
 
   private Future<JsonObject> delete(RoutingContext ctx) {

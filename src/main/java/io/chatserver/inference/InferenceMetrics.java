@@ -100,10 +100,10 @@ final class InferenceMetrics implements SchedulerObserver {
   }
 
   @Override
-  public void finished(String reason, int generated, long e2eNanos) {
+  public void finished(io.chatserver.bus.FinishReason reason, int generated, long e2eNanos) {
     e2e.record(e2eNanos, TimeUnit.NANOSECONDS);
     generationTokens.increment(generated);
-    finished.computeIfAbsent(reason, r -> Counter.builder("chat_requests_finished").description("requests ended, by finish reason")
+    finished.computeIfAbsent(reason.wire(), r -> Counter.builder("chat_requests_finished").description("requests ended, by finish reason")
         .tags(tags.and("finish_reason", r)).register(registry)).increment();
   }
 

@@ -61,6 +61,8 @@ public final class ModelManager {
     String name = op.getString("name");
     String address = Addresses.modelPull(pullId);
     JsonObject base = new JsonObject().put("pullId", pullId).put("nodeId", inference.nodeId()).put("name", name);
+    long[] seq = new long[1]; // numbers this node's events of the pull (one thread publishes them), so listeners can merge a replay
+    java.util.function.Consumer<JsonObject> publish = e -> vertx.eventBus().publish(address, e.put("seq", ++seq[0]));
     String ggufFile = op.getString("file");
     Path out = dir.resolve(ggufFile != null ? name + ".gguf" : name).normalize();
     try {
@@ -68,7 +70,7 @@ public final class ModelManager {
         throw new IOException("model name " + name + " is not a plain folder name");
       }
       PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-      ModelPull puller = new ModelPull(hub, token, quiet).listener((file, index, count, done, total) -> vertx.eventBus().publish(address,
+      ModelPull puller = new ModelPull(hub, token, quiet).listener((file, index, count, done, total) -> publish.accept(
           base.copy().put("stage", "download").put("file", file).put("fileIndex", index).put("fileCount", count)
               .put("bytes", done).put("totalBytes", total)));
       if (ggufFile != null) {
@@ -76,13 +78,13 @@ public final class ModelManager {
       } else {
         puller.pull(op.getString("repo"), op.getString("revision", "main"), out);
       }
-      vertx.eventBus().publish(address, base.copy().put("stage", "load"));
+      publish.accept(base.copy().put("stage", "load"));
       String error = inference.add(ModelRuntime.Spec.fromJson(defaults.copy().put("name", name).put("path", out.toString()), dir));
-      vertx.eventBus().publish(address, error == null ? base.copy().put("stage", "ready")
+      publish.accept(error == null ? base.copy().put("stage", "ready")
           : base.copy().put("stage", "error").put("error", "downloaded, but it does not load: " + error));
     } catch (Exception e) {
       log.warn("Pull of {} failed: {}", op.getString("repo"), e.toString());
-      vertx.eventBus().publish(address, base.copy().put("stage", "error").put("error", e.getMessage() == null ? e.toString()
+      publish.accept(base.copy().put("stage", "error").put("error", e.getMessage() == null ? e.toString()
           : e.getMessage()));
     }
   }

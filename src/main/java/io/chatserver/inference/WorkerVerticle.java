@@ -1,5 +1,7 @@
 package io.chatserver.inference;
 
+import io.chatserver.bus.FinishReason;
+import io.chatserver.bus.JobStream;
 import io.chatserver.bus.InvalidField;
 import io.chatserver.bus.JobFailure;
 import io.chatserver.bus.Addresses;
@@ -280,8 +282,7 @@ public final class WorkerVerticle extends VerticleBase {
     }
 
     private void sendExtra(JsonObject openai) {
-      bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
-          .put("seq", seq.incrementAndGet()).put("text", "").put("openai", openai));
+      bus.send(address, new JobStream.Delta(jobId, attempt, seq.incrementAndGet(), "", openai).toJson());
     }
 
     /** A call id of 9 letters and digits (what Mistral's template insists on; any client takes it). */
@@ -331,13 +332,9 @@ public final class WorkerVerticle extends VerticleBase {
     }
 
     private void sendText(String text) {
-      JsonObject delta = new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
-          .put("seq", seq.incrementAndGet()).put("text", text);
       JsonObject lp = logprobs == null ? null : logprobs.pending();
-      if (lp != null) {
-        delta.put("openai", new JsonObject().put("logprobs", lp));
-      }
-      bus.send(address, delta);
+      bus.send(address, new JobStream.Delta(jobId, attempt, seq.incrementAndGet(), text,
+          lp == null ? null : new JsonObject().put("logprobs", lp)).toJson());
     }
 
     @Override
@@ -354,18 +351,11 @@ public final class WorkerVerticle extends VerticleBase {
       }
       JsonObject rest = logprobs == null ? null : logprobs.pending();
       if (rest != null) { // tokens whose text never came (a stop string cut it): their log probabilities still do
-        bus.send(address, new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
-            .put("seq", seq.incrementAndGet()).put("text", "").put("openai", new JsonObject().put("logprobs", rest)));
+        sendExtra(new JsonObject().put("logprobs", rest));
       }
       JsonObject usage = new JsonObject().put("promptTokens", f.promptTokens()).put("completionTokens", f.completionTokens())
           .put("ttftMs", f.ttftMs()).put("tokensPerSecond", Math.round(f.tokensPerSecond() * 100) / 100.0);
-      String reason = !calls.isEmpty() && "stop".equals(f.reason()) ? "tool_calls" : f.reason();
-      JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("attempt", attempt)
-          .put("worker", nodeId).put("seq", seq.incrementAndGet())
-          .put("finishReason", reason).put("usage", usage);
-      if (f.error() != null) {
-        done.put("error", f.error());
-      }
+      FinishReason reason = !calls.isEmpty() && f.reason() == FinishReason.STOP ? FinishReason.TOOL_CALLS : f.reason();
       JsonObject openai = new JsonObject();
       if (logprobs != null) {
         openai.put("logprobs", logprobs.all());
@@ -376,10 +366,8 @@ public final class WorkerVerticle extends VerticleBase {
       if (reasoning.length() > 0) {
         openai.put("reasoning_content", reasoning.toString());
       }
-      if (!openai.isEmpty()) {
-        done.put("openai", openai);
-      }
-      bus.send(address, done);
+      bus.send(address, new JobStream.Done(jobId, attempt, seq.incrementAndGet(), reason, f.error(), usage,
+          openai.isEmpty() ? null : openai).toJson());
     }
   }
 

@@ -4,10 +4,14 @@ import io.chatserver.api.ApiError;
 import io.chatserver.api.Body;
 import io.chatserver.api.ErrorHandler;
 import io.chatserver.api.Caller;
+import io.chatserver.generation.AnswerRequest;
+import io.chatserver.generation.ChatAnswers;
 import io.chatserver.generation.GenerationRoutes;
 import io.chatserver.generation.GenerationService;
-import io.chatserver.generation.Job;
+import io.chatserver.generation.JobRef;
+import io.chatserver.generation.Tools;
 import io.chatserver.generation.Sse;
+import io.chatserver.bus.FinishReason;
 import io.chatserver.bus.SamplingOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -26,16 +30,14 @@ import java.util.UUID;
 public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   private final GenerationService gen;
+  private final ChatAnswers answers;
   private final int maxContentChars;
   /** This deployment's public id, sent with /v1/models so that a service pointing back here is recognised (null: none). */
   private final String instanceId;
 
-  public OpenAiRoutes(GenerationService gen, int maxContentChars) {
-    this(gen, maxContentChars, null);
-  }
-
-  public OpenAiRoutes(GenerationService gen, int maxContentChars, String instanceId) {
+  public OpenAiRoutes(GenerationService gen, ChatAnswers answers, int maxContentChars, String instanceId) {
     this.gen = gen;
+    this.answers = answers;
     this.maxContentChars = maxContentChars;
     this.instanceId = instanceId;
   }
@@ -151,9 +153,11 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     JsonObject streamOptions = body.optionalObject("stream_options");
     boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
     JsonObject options = options(body, chat);
-    JsonObject payload = new JsonObject();
+    JsonObject payload = new JsonObject(); // what the worker gets beside the conversation or the prompt
+    JsonArray messages = null;
+    JsonObject promptPayload = new JsonObject();
     if (chat) {
-      payload.put("messages", GenerationRoutes.validMessages(textMessages(body.optionalArray("messages")), maxContentChars));
+      messages = GenerationRoutes.validMessages(textMessages(body.optionalArray("messages")), maxContentChars);
       JsonObject kwargs = body.optionalObject("chat_template_kwargs");
       if (kwargs != null) {
         payload.put("chatTemplateKwargs", kwargs);
@@ -163,47 +167,37 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       Object prompt = req.getValue("prompt");
       JsonArray ids = promptIds(prompt);
       if (ids != null) {
-        payload.put("promptIds", ids);
+        promptPayload.put("promptIds", ids);
       } else {
-        payload.put("prompt", prompt(prompt));
+        promptPayload.put("prompt", prompt(prompt));
       }
       String suffix = body.optionalString("suffix", 0, maxContentChars);
       if (suffix != null) {
         if (ids != null) {
           throw ApiError.badRequest("suffix", "suffix needs a text prompt, not token ids");
         }
-        payload.put("suffix", suffix);
+        promptPayload.put("suffix", suffix);
       }
     }
     localExtras(body, chat, payload);
     String model = body.optionalString("model", 1, 200);
     long created = System.currentTimeMillis() / 1000;
     JsonObject passed = passthrough(req);
-    gen.resolveModel(model, null)
-        .compose(m -> passed.isEmpty() && !payload.containsKey("openaiShared") ? Future.succeededFuture(m) : gen.models().map(list -> {
-          boolean upstream = list.getJsonArray("models", new JsonArray()).stream().anyMatch(o -> o instanceof JsonObject e
-              && m.equals(e.getString("name")) && "upstream".equals(e.getString("origin")));
-          if (!upstream && passed.isEmpty()) {
-            payload.remove("openaiShared");
-            return m;
-          }
-          if (!upstream) {
-            String unsupported = passed.fieldNames().iterator().next();
-            throw ApiError.badRequest(unsupported, unsupported + " is not supported by model " + m
-                + " (a local model); upstream services' models take it");
-          }
-          JsonObject shared = (JsonObject) payload.remove("openaiShared");
-          payload.put("openai", shared == null ? passed : passed.copy().mergeIn(shared));
-          return m;
-        }))
-        .compose(m -> gen.start(new GenerationService.Spec(user, m, payload, options, chat, job -> Future.succeededFuture())))
+    if (!passed.isEmpty()) {
+      payload.put(AnswerRequest.OPENAI_PASSED, passed);
+    }
+    JsonArray conversation = messages;
+    answers.start(conversation != null
+            ? AnswerRequest.conversation(user, conversation, null, model, options, false, payload, true)
+            : AnswerRequest.prompt(user, promptPayload, model, options, payload, true))
         .onFailure(ctx::fail)
-        .onSuccess(job -> {
-          String id = (chat ? "chatcmpl-" : "cmpl-") + job.id;
+        .onSuccess(started -> {
+          JobRef job = started.job();
+          String id = (chat ? "chatcmpl-" : "cmpl-") + job.id();
           if (stream) {
-            Sse.stream(ctx, job, 0, new ChunkFormat(id, created, chat, includeUsage), () -> gen.stop(job));
+            Sse.stream(ctx, gen, job.id(), user, 0, new ChunkFormat(id, created, chat, includeUsage), () -> gen.cancel(job.id()));
           } else {
-            job.finished().onSuccess(done -> ctx.response().putHeader("Content-Type", "application/json")
+            gen.finished(job.id(), user).onSuccess(done -> ctx.response().putHeader("Content-Type", "application/json")
                 .end(response(id, created, chat, done).encode()));
           }
         });
@@ -296,42 +290,8 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     if (top != null) {
       payload.put("logprobs", top).put("logprobsFormat", chat ? "chat" : "completion");
     }
-    JsonArray tools = chat ? body.optionalArray("tools") : null;
-    if (tools != null) {
-      for (int i = 0; i < tools.size(); i++) {
-        if (!(tools.getValue(i) instanceof JsonObject t) || !"function".equals(t.getString("type"))
-            || !(t.getValue("function") instanceof JsonObject f) || !(f.getValue("name") instanceof String name) || name.isBlank()) {
-          throw ApiError.badRequest("tools[" + i + "]", "tools[" + i + "] must be {type: \"function\", function: {name, description?, parameters?}}");
-        }
-      }
-      payload.put("tools", tools);
-      openai.put("tools", tools);
-    }
-    Object choice = chat ? body.json().getValue("tool_choice") : null;
-    if (choice != null) {
-      boolean plain = "auto".equals(choice) || "none".equals(choice);
-      if (!plain && !"required".equals(choice) && !(choice instanceof JsonObject)) {
-        throw ApiError.badRequest("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or {type: \"function\", function: {name}}");
-      }
-      openai.put("tool_choice", choice);
-      if (plain) {
-        payload.put("toolChoice", choice);
-      } else {
-        // a call is forced: the answer follows a grammar of the named tool's (or any tool's) call
-        JsonArray offered = tools == null ? new JsonArray() : tools;
-        String named = choice instanceof JsonObject o && o.getValue("function") instanceof JsonObject f ? f.getString("name") : null;
-        JsonArray callable = new JsonArray();
-        offered.forEach(t -> {
-          if (named == null || named.equals(((JsonObject) t).getJsonObject("function").getString("name"))) {
-            callable.add(t);
-          }
-        });
-        if (callable.isEmpty()) {
-          throw ApiError.badRequest("tool_choice", named == null ? "tool_choice \"required\" needs tools"
-              : "tool_choice names '" + named + "', which is not among the tools");
-        }
-        payload.put("toolChoice", "required").put("grammar", new JsonObject().put("type", "tool").put("tools", callable));
-      }
+    if (chat) {
+      Tools.offer(body, payload, openai);
     }
     JsonObject format = body.optionalObject("response_format");
     if (format != null) {
@@ -361,7 +321,7 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       payload.put("ignoreEos", true);
     }
     if (!openai.isEmpty()) {
-      payload.put("openaiShared", openai);
+      payload.put(AnswerRequest.OPENAI_SHARED, openai);
     }
   }
 
@@ -426,7 +386,8 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
 
   static String finishReason(JsonObject done) {
     String r = done.getString("finishReason");
-    return "length".equals(r) || "tool_calls".equals(r) ? r : "stop";
+    FinishReason f = FinishReason.parse(r);
+    return f == FinishReason.LENGTH || f == FinishReason.TOOL_CALLS ? f.wire() : "stop";
   }
 
   static JsonObject usage(JsonObject done) {
@@ -473,9 +434,9 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       this.includeUsage = includeUsage;
     }
 
-    private JsonObject chunk(Job job, JsonObject choice) {
+    private JsonObject chunk(JobRef job, JsonObject choice) {
       return new JsonObject().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
-          .put("created", created).put("model", job.model).put("choices", new JsonArray().add(choice.put("index", 0)));
+          .put("created", created).put("model", job.model()).put("choices", new JsonArray().add(choice.put("index", 0)));
     }
 
     private JsonObject content(String text, JsonObject extra) {
@@ -508,12 +469,12 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     }
 
     @Override
-    public String delta(Job job, long seq, String text) {
+    public String delta(JobRef job, long seq, String text) {
       return delta(job, seq, text, null);
     }
 
     @Override
-    public String delta(Job job, long seq, String text, JsonObject extra) {
+    public String delta(JobRef job, long seq, String text, JsonObject extra) {
       if (extra != null && extra.getString("event") != null) {
         return ": " + extra.getString("event") + "\n\n"; // progress OpenAI clients have no place for: a comment
       }
@@ -521,7 +482,7 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
     }
 
     @Override
-    public String done(Job job, long seq, JsonObject result) {
+    public String done(JobRef job, long seq, JsonObject result) {
       StringBuilder sb = new StringBuilder();
       if ("error".equals(result.getString("status")) && result.getString("error") != null) {
         sb.append("data: ").append(new JsonObject().put("error", new JsonObject().put("message", result.getString("error"))
@@ -537,7 +498,7 @@ public final class OpenAiRoutes implements io.chatserver.api.Routes {
       sb.append("data: ").append(chunk(job, last).encode()).append("\n\n");
       if (includeUsage) {
         JsonObject u = new JsonObject().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
-            .put("created", created).put("model", job.model).put("choices", new JsonArray()).put("usage", usage(result));
+            .put("created", created).put("model", job.model()).put("choices", new JsonArray()).put("usage", usage(result));
         sb.append("data: ").append(u.encode()).append("\n\n");
       }
       return sb.append("data: [DONE]\n\n").toString();

@@ -1,5 +1,7 @@
 package io.chatserver.services;
 
+import io.chatserver.bus.FinishReason;
+import io.chatserver.bus.JobStream;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -105,13 +107,13 @@ final class RemoteJob {
           }
           accepted.tryComplete();
           resp.handler(buf -> onBytes(buf));
-          resp.exceptionHandler(e -> end(cancelled ? "cancelled" : "error", cancelled ? null
+          resp.exceptionHandler(e -> end(cancelled ? FinishReason.CANCELLED : FinishReason.ERROR, cancelled ? null
               : "service " + service.name() + ": the stream broke off (" + e.getMessage() + ")"));
           resp.endHandler(v -> end(stream.finishReason(), null));
         })
         .onFailure(e -> {
           if (cancelled) {
-            end("cancelled", null);
+            end(FinishReason.CANCELLED, null);
           } else if (Upstream.isTimeout(e)) {
             refuse(UpstreamRefusal.TIMED_OUT, null, "service " + service.name() + " did not answer within "
                 + service.timeoutMs() + " ms");
@@ -132,7 +134,7 @@ final class RemoteJob {
     if (accepted.tryFail(new UpstreamRefusal(status, retryAfter, message))) {
       ended.tryComplete();
     } else {
-      end("error", message);
+      end(FinishReason.ERROR, message);
     }
   }
 
@@ -144,7 +146,7 @@ final class RemoteJob {
     if (accepted.tryFail(new UpstreamRefusal(UpstreamRefusal.UNREACHABLE, null, "stopped before the upstream answered"))) {
       ended.tryComplete();
     } else {
-      end("cancelled", null);
+      end(FinishReason.CANCELLED, null);
     }
   }
 
@@ -156,16 +158,11 @@ final class RemoteJob {
       if (!p.text().isEmpty()) {
         chunks++;
       }
-      JsonObject delta = new JsonObject().put("type", "delta").put("jobId", jobId).put("attempt", attempt)
-          .put("seq", ++seq).put("text", p.text());
-      if (p.extra() != null) {
-        delta.put("openai", p.extra());
-      }
-      vertx.eventBus().send(replyTo, delta);
+      vertx.eventBus().send(replyTo, new JobStream.Delta(jobId, attempt, ++seq, p.text(), p.extra()).toJson());
     }
   }
 
-  private void end(String reason, String error) {
+  private void end(FinishReason reason, String error) {
     if (ended.future().isComplete()) {
       return;
     }
@@ -177,15 +174,8 @@ final class RemoteJob {
         .put("completionTokens", completion)
         .put("ttftMs", firstTokenNanos == 0 ? null : (firstTokenNanos - startNanos) / 1_000_000)
         .put("tokensPerSecond", seconds > 0 ? completion / seconds : null);
-    JsonObject done = new JsonObject().put("type", "done").put("jobId", jobId).put("attempt", attempt).put("seq", ++seq)
-        .put("finishReason", reason).put("usage", u);
-    if (error != null) {
-      done.put("error", error);
-    }
-    if (stream != null && stream.merged() != null) {
-      done.put("openai", stream.merged());
-    }
-    vertx.eventBus().send(replyTo, done);
+    vertx.eventBus().send(replyTo, new JobStream.Done(jobId, attempt, ++seq, reason, error, u,
+        stream == null ? null : stream.merged()).toJson());
     ended.tryComplete();
   }
 

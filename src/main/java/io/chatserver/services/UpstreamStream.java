@@ -136,11 +136,12 @@ final class UpstreamStream {
   }
 
   /** Our finish reason: length, tool_calls, or stop (also when the upstream gave none). */
-  String finishReason() {
-    if ("length".equals(finish) || "tool_calls".equals(finish)) {
-      return finish;
+  io.chatserver.bus.FinishReason finishReason() {
+    if ("length".equals(finish)) {
+      return io.chatserver.bus.FinishReason.LENGTH;
     }
-    return "function_call".equals(finish) ? "tool_calls" : "stop";
+    return "tool_calls".equals(finish) || "function_call".equals(finish) ? io.chatserver.bus.FinishReason.TOOL_CALLS
+        : io.chatserver.bus.FinishReason.STOP;
   }
 
   /** The OpenAI-only parts of the whole answer ({tool_calls: [...], logprobs: {...}}), or null. */

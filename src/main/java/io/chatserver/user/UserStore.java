@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
@@ -83,6 +84,18 @@ public final class UserStore {
     }
     sql.append(" WHERE id = $1 RETURNING ").append(PROFILE_COLUMNS);
     return pool.preparedQuery(sql.toString()).execute(args).map(rs -> Rows.first(rs, UserStore::profile));
+  }
+
+  /**
+   * Merges an imported profile into the user's, in the caller's transaction: each given field
+   * replaces the user's (null keeps it), imported settings go over the user's.
+   */
+  public static Future<Void> mergeImported(SqlClient client, UUID userId, String nickname, String systemPrompt,
+                                           String preferredModel, JsonObject settings) {
+    return client.preparedQuery("UPDATE users SET nickname = COALESCE($2, nickname), "
+            + "system_prompt = COALESCE($3, system_prompt), preferred_model = COALESCE($4, preferred_model), "
+            + "settings = settings || COALESCE($5, '{}'::jsonb), updated_at = clock_timestamp() WHERE id = $1")
+        .execute(Tuple.of(userId, nickname, systemPrompt, preferredModel, settings)).mapEmpty();
   }
 
   public Future<Void> setPassword(UUID userId, String passwordHash) {

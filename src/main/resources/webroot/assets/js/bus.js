@@ -1,7 +1,7 @@
 // The SockJS event bus bridge: generation requests go out on chat.generate / chat.stop /
 // chat.attach, deltas come back on user.<id>. The connection is re-made after a network loss or a
-// server restart (with the current access token), the handler is registered again, and every job
-// still being watched is re-attached from the last sequence number seen, so nothing is lost.
+// server restart (with the current access token) and the handler is registered again; jobs.js,
+// the one module that follows answers, then re-attaches each from the last delta it holds.
 
 import { ApiFailure, token, refresh, currentSession, modeRefusal } from './api.js';
 
@@ -10,8 +10,8 @@ import { ApiFailure, token, refresh, currentSession, modeRefusal } from './api.j
 const listeners = new Set();   // (event) => void, for {type: delta|done, jobId, seq, ...}
 const statusListeners = new Set();
 const reconnectListeners = new Set();
+const openListeners = new Set();
 let opened = false;            // this login has had an open connection before (so the next open is a reconnect)
-const watched = new Map();     // jobId -> highest contiguous seq seen (for re-attach)
 let eb = null;
 let userId = null;
 let state = 'closed';
@@ -24,6 +24,8 @@ export function onStatus(l) { statusListeners.add(l); l(state); return () => sta
 export function status() { return state; }
 /** Called after the connection was re-made (not on the first open). */
 export function onReconnect(l) { reconnectListeners.add(l); return () => reconnectListeners.delete(l); }
+/** Called each time the connection opens, the first time too (before the reconnect listeners). */
+export function onOpen(l) { openListeners.add(l); return () => openListeners.delete(l); }
 
 function setState(s) {
   state = s;
@@ -53,7 +55,6 @@ export function disconnect() {
   clearTimeout(retryTimer);
   userId = null;
   opened = false;
-  watched.clear();
   if (eb) {
     const old = eb;
     eb = null;
@@ -73,12 +74,10 @@ function open() {
     bus.registerHandler('user.' + userId, {}, (err, msg) => {
       if (err || !msg) return;
       const ev = msg.body;
-      if (ev.type === 'delta' && watched.has(ev.jobId) && ev.seq === watched.get(ev.jobId) + 1) watched.set(ev.jobId, ev.seq);
-      if (ev.type === 'done') watched.delete(ev.jobId);
       listeners.forEach((l) => l(ev));
     });
     setState('open');
-    for (const [jobId, seq] of watched) attach(jobId, seq).catch(() => {});
+    openListeners.forEach((l) => l());
     const w = waiters;
     waiters = [];
     w.forEach((f) => f());
@@ -117,12 +116,13 @@ async function request(address, body) {
     eb.send(address, body, {}, (err, reply) => {
       clearTimeout(t);
       if (err) {
-        // failures arrive as {failureCode: status, message: "code: text"}
-        const code = err.failureCode || (err.body && err.body.failureCode) || 0;
+        // failures arrive as {failureCode: HTTP status, message: '{"code", "message", "field"?}'}
+        const status = err.failureCode || (err.body && err.body.failureCode) || 0;
         const text = err.message || (err.body && err.body.message) || String(err);
-        const i = text.indexOf(': ');
-        modeRefusal(i > 0 ? text.slice(0, i) : '');
-        reject(new ApiFailure(code, i > 0 ? text.slice(0, i) : 'error', i > 0 ? text.slice(i + 2) : text));
+        let e;
+        try { e = JSON.parse(text); } catch (x) { e = { code: 'error', message: text }; }
+        modeRefusal(e.code || '');
+        reject(new ApiFailure(status, e.code || 'error', e.message || text, e.field));
       } else {
         resolve(reply.body);
       }
@@ -131,15 +131,12 @@ async function request(address, body) {
 }
 
 /** Sends a message and starts the answer; resolves with {jobId, assistantMessageId, message, ...}. */
-export async function generate(req) {
-  const r = await request('chat.generate', req);
-  watched.set(r.jobId, watched.get(r.jobId) || 0);
-  return r;
+export function generate(req) {
+  return request('chat.generate', req);
 }
 
-/** Follows a job (started by REST, or before a reload) from after sequence number {@code from}. */
-export async function attach(jobId, from = 0) {
-  if (!watched.has(jobId) || watched.get(jobId) < from) watched.set(jobId, from);
+/** Has a job's deltas after sequence number `from` (then its live ones) sent again to this user's address. */
+export function attach(jobId, from = 0) {
   return request('chat.attach', { jobId, from });
 }
 
@@ -147,6 +144,3 @@ export function stop(jobId) {
   return request('chat.stop', { jobId });
 }
 
-export function forget(jobId) {
-  watched.delete(jobId);
-}

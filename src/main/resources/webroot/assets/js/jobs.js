@@ -1,6 +1,7 @@
 // Every running answer of this user that the page knows of, filled from the bridge's numbered
-// deltas. Deltas are stored by sequence number and the text is the unbroken run from seq 1, so a
-// replay after a reload or reconnect that overlaps the live stream gives no gap and no duplicate.
+// deltas: the one module that follows a job. Deltas are stored by sequence number and the text is
+// the unbroken run from seq 1, so a replay after a reload or reconnect that overlaps the live stream
+// gives no gap and no duplicate; after a reconnect every unfinished job is re-attached from there.
 
 import * as bus from './bus.js';
 
@@ -33,6 +34,17 @@ bus.onEvent((ev) => {
   const j = entry(ev.jobId);
   if (ev.type === 'delta' && ev.seq >= 1 && j.parts[ev.seq - 1] === undefined) {
     j.parts[ev.seq - 1] = ev.text;
+    if (ev.reasoning) j.reasoning = (j.reasoning || '') + ev.reasoning; // a thinking model's reasoning, apart
+    if (ev.toolCalls) {
+      // tool calls in pieces, as OpenAI streams them: name first, then the arguments
+      j.toolCalls ||= [];
+      for (const p of ev.toolCalls) {
+        const c = (j.toolCalls[p.index || 0] ||= { id: p.id, type: 'function', function: { name: '', arguments: '' } });
+        if (p.id) c.id = p.id;
+        if (p.function && p.function.name) c.function.name += p.function.name;
+        if (p.function && p.function.arguments) c.function.arguments += p.function.arguments;
+      }
+    }
     if (ev.search) {
       // a web search's progress before the text: the sources it found, or why it found none
       j.search = ev.search;
@@ -46,6 +58,13 @@ bus.onEvent((ev) => {
   changed();
   // forget finished jobs after a while (the saved message holds their text)
   for (const [id, x] of jobs) if (x.done && Date.now() - x.finishedAt > 120000) jobs.delete(id);
+});
+
+// (re)connected: every answer still running asks for what it missed
+bus.onOpen(() => {
+  for (const [id, j] of jobs) {
+    if (!j.done && !j.lost) bus.attach(id, contiguous(j)).catch(() => {});
+  }
 });
 
 export function job(jobId) {

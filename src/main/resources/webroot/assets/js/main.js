@@ -5,7 +5,8 @@ import { onSession, currentSession, get, login, register, logout, describe } fro
 import * as bus from './bus.js';
 import { Sidebar } from './sidebar.js';
 import { ChatView } from './chat.js';
-import { Settings, Admin } from './settings.js';
+import { Settings } from './settings.js';
+import { Admin } from './admin.js';
 import { SystemBanner } from './system.js';
 import { SharedView } from './share.js';
 

@@ -1,6 +1,6 @@
 // Feedback about a chat and tickets: the user's controls in a chat and in Settings, the admins' lists.
 
-import { h, useState, useEffect, fail, notify, fmtTime } from './ui.js';
+import { h, useState, useEffect, fail, notify, fmtTime, useList } from './ui.js';
 import { get, post, patch } from './api.js';
 
 /** In a chat: good or bad with a comment, and "report a problem" (a ticket with the current branch). */
@@ -71,10 +71,8 @@ function TicketDetail({ base, id, onChange, admin }) {
 export function Tickets({ admin }) {
   const base = admin ? '/api/admin/tickets' : '/api/tickets';
   const [status, setStatus] = useState('');
-  const [items, setItems] = useState([]);
+  const [items, load] = useList(base + '?limit=100' + (status ? '&status=' + status : ''));
   const [openId, setOpenId] = useState(null);
-  const load = () => get(base + '?limit=100' + (status ? '&status=' + status : '')).then((r) => setItems(r.items)).catch(fail);
-  useEffect(() => { load(); }, [status]);
   return h('div', { class: 'panel', role: 'group', 'aria-label': admin ? 'All tickets' : 'Your tickets' },
     h('h2', null, admin ? 'All tickets' : 'Your tickets'),
     h('select', { 'aria-label': 'Ticket status', value: status, onChange: (e) => setStatus(e.target.value) },
@@ -92,10 +90,7 @@ export function Tickets({ admin }) {
 /** Admins: everyone's feedback about chats, filtered by rating. */
 export function FeedbackList() {
   const [rating, setRating] = useState('');
-  const [items, setItems] = useState([]);
-  useEffect(() => {
-    get('/api/admin/feedback?limit=100' + (rating ? '&rating=' + rating : '')).then((r) => setItems(r.items)).catch(fail);
-  }, [rating]);
+  const [items] = useList('/api/admin/feedback?limit=100' + (rating ? '&rating=' + rating : ''));
   return h('div', { class: 'panel', role: 'group', 'aria-label': 'Chat feedback' },
     h('h2', null, 'Chat feedback'),
     h('select', { 'aria-label': 'Feedback rating', value: rating, onChange: (e) => setRating(e.target.value) },

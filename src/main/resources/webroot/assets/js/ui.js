@@ -6,7 +6,7 @@
 export const { h, render, Fragment } = preact;
 export const { useState, useEffect, useRef, useCallback, useMemo } = preactHooks;
 
-import { describe } from './api.js';
+import { describe, get } from './api.js';
 
 // ---- notices: every failure is shown, none is silent ----
 const noticeListeners = new Set();
@@ -119,4 +119,16 @@ export function fmtTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   return d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/**
+ * A list from the API (its {items}), read when the component mounts and whenever {@code path}
+ * changes (null: nothing to read); {@code reload} reads it again, after a change. The one list
+ * loader of the pages.
+ */
+export function useList(path) {
+  const [items, setItems] = useState([]);
+  const reload = () => (path ? get(path).then((r) => setItems(r.items || r)).catch(fail) : Promise.resolve());
+  useEffect(() => { reload(); }, [path]);
+  return [items, reload];
 }

@@ -18,7 +18,7 @@ class MessageTreeTest {
   private Message add(Message parent, String role) {
     String at = String.format("2026-01-01T00:00:%02dZ", clock++);
     Message m = new Message(UUID.randomUUID(), parent == null ? null : parent.id(), role, role + clock, MessageStatus.DONE,
-        null, null, null, null, at, at, null, null);
+        null, null, null, null, at, at, null, null, null);
     all.add(m);
     return m;
   }

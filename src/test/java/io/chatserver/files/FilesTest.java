@@ -63,14 +63,13 @@ class FilesTest extends ServerTestBase {
         io.vertx.core.buffer.Buffer.buffer(bytes), "application/octet-stream");
   }
 
+  private static final byte[] MD = "# Notes\nThe meeting is on Tuesday.\n".getBytes(StandardCharsets.UTF_8);
+
   @Test
-  void filesAreCheckedByContentListedDownloadedAndIsolated() throws Exception {
-    Api.User owner = api.register("filer");
-    Api.User other = api.register("stranger");
-    Api me = api.as(owner);
+  void filesAreKnownByTheirContent() throws Exception {
+    Api me = api.as(api.register("filer"));
     String chat = me.newChat("with files");
-    byte[] md = "# Notes\nThe meeting is on Tuesday.\n".getBytes(StandardCharsets.UTF_8);
-    JsonObject notes = upload(me, chat, "notes.md", md).expect(201).json();
+    JsonObject notes = upload(me, chat, "notes.md", MD).expect(201).json();
     assertEquals("text/markdown", notes.getString("contentType"));
     assertTrue(notes.getBoolean("hasText"));
     JsonObject report = upload(me, chat, "Bericht März.pdf", pdf("The secret word is PINEAPPLE.")).expect(201).json();
@@ -78,43 +77,69 @@ class FilesTest extends ServerTestBase {
     assertTrue(report.getBoolean("hasText"));
     JsonObject image = upload(me, chat, "dot.png", PNG).expect(201).json();
     assertFalse(image.getBoolean("hasText"));
+  }
 
-    // refused: not an accepted kind, a name that lies, no bytes, no name, too large
+  @Test
+  void filesThatAreNotWhatTheySayOrTooBigAreRefused() throws Exception {
+    Api me = api.as(api.register("refused"));
+    String chat = me.newChat("with files");
     assertEquals(415, upload(me, chat, "tool.bin", new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0}).status());
     Api.Resp lying = upload(me, chat, "invoice.pdf", "just text".getBytes(StandardCharsets.UTF_8));
     assertEquals(415, lying.status());
     assertTrue(lying.body().contains("not PDF"), lying.body());
     assertEquals(415, upload(me, chat, "photo.png", pdf("x")).status());
     assertEquals(400, upload(me, chat, "empty.txt", new byte[0]).status());
-    assertEquals(400, me.send(HttpMethod.POST, "/api/chats/" + chat + "/files", io.vertx.core.buffer.Buffer.buffer(md),
+    assertEquals(400, me.send(HttpMethod.POST, "/api/chats/" + chat + "/files", io.vertx.core.buffer.Buffer.buffer(MD),
         "text/plain").status());
     assertEquals(413, upload(me, chat, "big.txt", "x".repeat(65 * 1024).getBytes(StandardCharsets.UTF_8)).status());
+    assertEquals(0, me.get("/api/chats/" + chat + "/files").expect(200).json().getJsonArray("items").size());
+  }
 
-    JsonArray items = me.get("/api/chats/" + chat + "/files").expect(200).json().getJsonArray("items");
-    assertEquals(3, items.size());
+  @Test
+  void filesAreListedAndDownloadedSafely() throws Exception {
+    Api me = api.as(api.register("downloader"));
+    String chat = me.newChat("with files");
+    upload(me, chat, "notes.md", MD).expect(201);
+    JsonObject report = upload(me, chat, "Bericht März.pdf", pdf("The secret word is PINEAPPLE.")).expect(201).json();
+    assertEquals(2, me.get("/api/chats/" + chat + "/files").expect(200).json().getJsonArray("items").size());
     Api.Resp down = me.get("/api/chats/" + chat + "/files/" + report.getString("id")).expect(200);
     assertEquals("application/pdf", down.headers().get("content-type"));
     String disposition = down.headers().get("content-disposition");
     assertTrue(disposition.startsWith("attachment;") && disposition.contains("filename*=UTF-8''Bericht%20M%C3%A4rz.pdf"), disposition);
     assertEquals("nosniff", down.headers().get("x-content-type-options"));
     Api.Resp text = me.get("/api/chats/" + chat + "/downloads/notes.md").expect(200);
-    assertEquals(new String(md, StandardCharsets.UTF_8), text.body());
+    assertEquals(new String(MD, StandardCharsets.UTF_8), text.body());
     assertTrue(text.headers().get("content-type").startsWith("text/markdown"));
     JsonObject export = new JsonObject(me.get("/api/chats/" + chat + "/downloads/export.json").expect(200).body());
     assertTrue(export.encode().contains("with files"), export.encode());
     assertTrue(me.get("/api/chats/" + chat + "/downloads/export.md").expect(200).headers().get("content-disposition")
         .contains("export.md"));
+  }
 
-    Api them = api.as(other);
+  @Test
+  void anotherUserCannotSeeTouchOrAddToTheFiles() throws Exception {
+    Api me = api.as(api.register("owner"));
+    Api them = api.as(api.register("stranger"));
+    String chat = me.newChat("with files");
+    upload(me, chat, "notes.md", MD).expect(201);
+    JsonObject report = upload(me, chat, "report.pdf", pdf("private")).expect(201).json();
     assertEquals(404, them.get("/api/chats/" + chat + "/files").status());
     assertEquals(404, them.get("/api/chats/" + chat + "/files/" + report.getString("id")).status());
     assertEquals(404, them.get("/api/chats/" + chat + "/downloads/notes.md").status());
     assertEquals(404, them.delete("/api/chats/" + chat + "/files/" + report.getString("id")).status());
-    assertEquals(404, upload(them, chat, "mine.txt", md).status());
-    assertEquals(3, me.get("/api/chats/" + chat + "/files").expect(200).json().getJsonArray("items").size());
+    assertEquals(404, upload(them, chat, "mine.txt", MD).status());
+    assertEquals(2, me.get("/api/chats/" + chat + "/files").expect(200).json().getJsonArray("items").size());
+  }
 
+  @Test
+  void deletingAFileOrItsChatRemovesIt() throws Exception {
+    Api me = api.as(api.register("deleter"));
+    String chat = me.newChat("with files");
+    upload(me, chat, "notes.md", MD).expect(201);
+    JsonObject image = upload(me, chat, "dot.png", PNG).expect(201).json();
     me.delete("/api/chats/" + chat + "/files/" + image.getString("id")).expect(204);
     assertEquals(404, me.get("/api/chats/" + chat + "/files/" + image.getString("id")).status());
+    assertEquals(1, me.get("/api/chats/" + chat + "/files").expect(200).json().getJsonArray("items").size());
     me.delete("/api/chats/" + chat).expect(204);
     assertEquals(404, me.get("/api/chats/" + chat + "/downloads/notes.md").status());
   }

@@ -77,8 +77,8 @@ class GenerationTest extends ServerTestBase {
     assertEquals("stories260k", usage.getJsonArray("items").getJsonObject(0).getString("model"));
   }
 
-  private io.chatserver.inference.engine.BatchScheduler scheduler() {
-    return server.inference().scheduler("stories260k");
+  private io.chatserver.inference.HeldSteps scheduler() {
+    return io.chatserver.inference.HeldSteps.of(server.inference().scheduler("stories260k"));
   }
 
   @org.junit.jupiter.api.AfterEach

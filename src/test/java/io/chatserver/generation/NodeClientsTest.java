@@ -73,6 +73,13 @@ class NodeClientsTest extends ServerTestBase {
     // registering another user's address and sending to a non-permitted address are both refused
     assertEquals(new JsonArray().add("rejected").add("access_denied"), out.getJsonArray("errors"), out.encode());
     assertFalse(out.getBoolean("sawOthers", false));
+    // a refusal: the HTTP status, and the error object the REST API would give
+    JsonObject refusal = out.getJsonObject("refusal");
+    assertEquals(400, refusal.getInteger("failureCode"), out.encode());
+    JsonObject error = new JsonObject(refusal.getString("message"));
+    assertEquals("content", error.getString("field"), error.encode());
+    assertFalse(error.getString("code").isBlank());
+    assertFalse(error.getString("message").isBlank());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.chatserver.inference;
 
+import io.chatserver.Await;
+import io.chatserver.bus.FinishReason;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -73,7 +75,7 @@ class InferenceTest {
   void greedyReproducesTheReferenceText() {
     Finish f = generate(PROMPT, SamplingParams.greedy(56));
     assertEquals(REFERENCE, PROMPT + f.text());
-    assertEquals("length", f.reason());
+    assertEquals(FinishReason.LENGTH, f.reason());
     assertEquals(5, f.promptTokens());
     assertEquals(56, f.completionTokens());
   }
@@ -150,7 +152,7 @@ class InferenceTest {
   void stopStringsEndTheTextBeforeThem() {
     SamplingParams p = SamplingParams.greedy(56).withStop(List.of("Lily"));
     Finish f = generate(PROMPT, p);
-    assertEquals("stop", f.reason());
+    assertEquals(FinishReason.STOP, f.reason());
     assertEquals(", there was a little girl named ", f.text());
   }
 
@@ -158,15 +160,14 @@ class InferenceTest {
   void cancelFreesTheSlotWithinOneStep() throws Exception {
     Collector c = new Collector();
     BatchScheduler s = runtime.scheduler();
-    s.submit("cancel-me", runtime.textPrompt(PROMPT), new SamplingParams(1.0, 40, 1, 0, 1, 0, 1, 480, List.of()), c);
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (c.deltas.size() < 5 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(5);
-    }
+    SamplingParams sampled = SamplingParams.fromJson(new JsonObject().put("temperature", 1.0).put("top_k", 40).put("top_p", 1.0)
+        .put("min_p", 0.0).put("seed", 1).put("max_tokens", 480));
+    s.submit("cancel-me", runtime.textPrompt(PROMPT), sampled, c);
+    Await.until(() -> c.deltas.size() >= 5 || c.done.isDone(), "five deltas of the job to cancel");
     long stepsAtCancel = s.steps();
     s.cancel("cancel-me");
     Finish f = c.await();
-    assertEquals("cancelled", f.reason());
+    assertEquals(FinishReason.CANCELLED, f.reason());
     assertTrue(s.steps() - stepsAtCancel <= 1, "took " + (s.steps() - stepsAtCancel) + " steps to leave the batch");
     assertTrue(f.completionTokens() < 480);
     assertEquals(0, s.running());

@@ -1,5 +1,6 @@
 package io.chatserver.inference;
 
+import io.chatserver.Await;
 import io.chatserver.Api;
 import io.chatserver.ChatServer;
 import io.chatserver.TestServer;
@@ -104,11 +105,10 @@ class WorkerTest {
   void modelsListShowsTheImportedModelReady(Vertx client) throws InterruptedException {
     Api api = Api.connect(client, server.port());
     Api.User u = api.register("models");
+    // the worker's heartbeat may still be on its way
+    Await.until(() -> api.as(u).get("/api/models").expect(200).json().getJsonArray("models").size() >= 2,
+        "both models (the broken one too) in GET /api/models");
     JsonObject list = api.as(u).get("/api/models").expect(200).json();
-    for (int i = 0; i < 100 && list.getJsonArray("models").size() < 2; i++) { // the worker's heartbeat may still be on its way
-      Thread.sleep(50);
-      list = api.as(u).get("/api/models").expect(200).json();
-    }
     JsonObject broken = list.getJsonArray("models").getJsonObject(0);
     assertEquals("broken", broken.getString("name"));
     assertEquals("error", broken.getString("status"));

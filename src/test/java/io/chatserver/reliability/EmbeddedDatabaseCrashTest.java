@@ -35,7 +35,7 @@ class EmbeddedDatabaseCrashTest {
       String chat = api.as(u).newChat("before the crash");
       // an answer is streaming (held by the scheduler's test hook) when the database dies
       io.chatserver.inference.engine.BatchScheduler scheduler = server.inference().scheduler("stories260k");
-      scheduler.hold();
+      io.chatserver.inference.HeldSteps.of(scheduler).hold();
       JsonObject started;
       java.util.concurrent.CompletableFuture<java.util.List<io.chatserver.SseClient.Event>> streamed;
       java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
@@ -54,7 +54,7 @@ class EmbeddedDatabaseCrashTest {
           }
         });
         Await.until(() -> scheduler.running() == 1, "the answer to start");
-        scheduler.release(5);
+        io.chatserver.inference.HeldSteps.of(scheduler).release(5);
         Await.until(() -> seen.get() >= 3, "a few tokens to reach the client");
 
         Path pidFile = TestServer.dataDir(conf).resolve("postgres/postmaster.pid");
@@ -63,7 +63,7 @@ class EmbeddedDatabaseCrashTest {
         assertTrue(new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor() == 0);
         postmaster.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
       } finally {
-        scheduler.resume(); // the rest of the answer streams while the database is down or coming back
+        io.chatserver.inference.HeldSteps.of(scheduler).resume(); // the rest of the answer streams while the database is down or coming back
       }
       long killedAt = System.nanoTime();
 

@@ -230,7 +230,7 @@ class UpstreamServicesTest extends ServerTestBase {
   @Test
   void stopCancelsTheUpstreamJob() throws Exception {
     BatchScheduler upstreamScheduler = upstream.inference().scheduler("stories260k");
-    upstreamScheduler.hold();
+    io.chatserver.inference.HeldSteps.of(upstreamScheduler).hold();
     try {
       Api.User u = api.register("stopper");
       Api me = api.as(u);
@@ -238,14 +238,14 @@ class UpstreamServicesTest extends ServerTestBase {
       JsonObject started = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once")
           .put("generate", true).put("model", MODEL).put("options", new JsonObject().put("max_tokens", 300))).expect(201).json();
       io.chatserver.Await.until(() -> upstreamScheduler.running() == 1, "the upstream to run the job");
-      upstreamScheduler.release(3);
+      io.chatserver.inference.HeldSteps.of(upstreamScheduler).release(3);
       JsonObject stopped = me.post("/api/jobs/" + started.getString("jobId") + "/stop", new JsonObject()).expect(200).json();
       assertEquals("stopped", stopped.getString("status"));
       io.chatserver.Await.until(() -> upstreamScheduler.running() + upstreamScheduler.waiting() == 0, "the upstream job to be cancelled");
       JsonObject saved = me.get("/api/chats/" + chat + "/messages/" + started.getString("assistantMessageId")).expect(200).json();
       assertEquals("stopped", saved.getString("status"));
     } finally {
-      upstreamScheduler.resume();
+      io.chatserver.inference.HeldSteps.of(upstreamScheduler).resume();
     }
   }
 
@@ -261,7 +261,7 @@ class UpstreamServicesTest extends ServerTestBase {
         .put("baseUrl", "http://127.0.0.1:9/v1").put("models", new JsonArray().add("stories260k"))).expect(201).json();
     BatchScheduler upstreamScheduler = upstream.inference().scheduler("stories260k");
     List<String> held = new java.util.ArrayList<>();
-    upstreamScheduler.hold();
+    io.chatserver.inference.HeldSteps.of(upstreamScheduler).hold();
     try {
       String upChat = up.as(busy).newChat("filling");
       while (true) {
@@ -298,7 +298,7 @@ class UpstreamServicesTest extends ServerTestBase {
       assertTrue(messages.stream().noneMatch(m -> "assistant".equals(((JsonObject) m).getString("role"))), messages.encode());
     } finally {
       held.forEach(job -> up.as(busy).post("/api/jobs/" + job + "/stop", new JsonObject()));
-      upstreamScheduler.resume();
+      io.chatserver.inference.HeldSteps.of(upstreamScheduler).resume();
       io.chatserver.Await.until(() -> upstreamScheduler.running() + upstreamScheduler.waiting() == 0, "the held answers to stop");
       api.as(admin).delete("/api/admin/services/" + limited.getString("id")).expect(204);
       api.as(admin).delete("/api/admin/services/" + down.getString("id")).expect(204);

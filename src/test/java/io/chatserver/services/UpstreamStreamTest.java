@@ -62,7 +62,7 @@ class UpstreamStreamTest {
       assertTrue(pieces.stream().allMatch(p -> p.text().isEmpty() && p.extra().getJsonArray("tool_calls") != null));
       assertEquals("\"Oslo\"}", pieces.get(2).extra().getJsonArray("tool_calls").getJsonObject(0)
           .getJsonObject("function").getString("arguments"), "each piece carries its chunk's delta as it came");
-      assertEquals("tool_calls", s.finishReason());
+      assertEquals("tool_calls", s.finishReason().wire());
       assertEquals(9, s.usage().getInteger("completion_tokens"));
       JsonArray merged = s.merged().getJsonArray("tool_calls");
       assertEquals(new JsonObject().put("function", new JsonObject().put("arguments", "{\"city\":\"Oslo\"}").put("name", "weather"))
@@ -85,7 +85,7 @@ class UpstreamStreamTest {
     assertEquals(List.of("Once", " upon"), pieces.stream().map(UpstreamStream.Piece::text).toList());
     assertEquals(lp2, pieces.get(1).extra().getJsonObject("logprobs"));
     assertEquals(2, s.merged().getJsonObject("logprobs").getJsonArray("content").size());
-    assertEquals("length", s.finishReason());
+    assertEquals("length", s.finishReason().wire());
     assertNull(s.usage(), "no usage was sent");
   }
 
@@ -101,6 +101,6 @@ class UpstreamStreamTest {
     assertEquals("abc", pieces.get(0).text());
     assertNull(pieces.get(0).extra());
     assertNull(s.merged());
-    assertEquals("stop", s.finishReason());
+    assertEquals("stop", s.finishReason().wire());
   }
 }

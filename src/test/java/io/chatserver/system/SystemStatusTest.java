@@ -67,7 +67,7 @@ class SystemStatusTest extends ServerTestBase {
   void maintenanceRefusesNewAnswersLetsRunningOnesFinishAndKeepsEverythingElse() throws Exception {
     String chat = api.as(user).newChat("before");
     BatchScheduler scheduler = server.inference().scheduler("stories260k");
-    scheduler.hold();
+    io.chatserver.inference.HeldSteps.of(scheduler).hold();
     JsonObject running;
     try {
       running = answer(user, chat);
@@ -86,7 +86,7 @@ class SystemStatusTest extends ServerTestBase {
       assertEquals(503, v1.status(), v1.body());
       api.as(user).post("/api/chats", new JsonObject().put("title", "still possible")).expect(201);
     } finally {
-      scheduler.resume();
+      io.chatserver.inference.HeldSteps.of(scheduler).resume();
     }
     List<SseClient.Event> events = SseClient.read(server.port(), "/api/jobs/" + running.getString("jobId") + "/stream",
         user.token(), null, e -> e.name().equals("done"));

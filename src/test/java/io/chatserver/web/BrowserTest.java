@@ -74,6 +74,7 @@ class BrowserTest extends ServerTestBase {
     // the control server lives on the test's own Vert.x, so it outlives a restart of the chat server
     control = testVertx.createHttpServer().requestHandler(req -> {
       BatchScheduler scheduler = scheduler();
+      io.chatserver.inference.HeldSteps steps = io.chatserver.inference.HeldSteps.of(scheduler);
       switch (req.path()) {
         case "/restart" -> testVertx.executeBlocking(() -> {
           // the same port, database and data directory (JWT secret): what a person sees after a restart
@@ -85,18 +86,18 @@ class BrowserTest extends ServerTestBase {
         }).onComplete(ar -> req.response().setStatusCode(ar.succeeded() ? 200 : 500)
             .end(ar.succeeded() ? "" : String.valueOf(ar.cause())));
         case "/hold" -> {
-          scheduler.hold();
+          steps.hold();
           req.response().end();
         }
         case "/resume" -> {
-          scheduler.resume();
+          steps.resume();
           req.response().end();
         }
         case "/release" -> {
           // answers once the steps have run, so the page can be checked against a text that no longer moves
-          int steps = Integer.parseInt(req.getParam("steps", "1"));
-          long target = scheduler.steps() + steps;
-          scheduler.release(steps);
+          int n = Integer.parseInt(req.getParam("steps", "1"));
+          long target = scheduler.steps() + n;
+          steps.release(n);
           long deadline = System.currentTimeMillis() + 30_000;
           testVertx.setPeriodic(10, id -> {
             if (scheduler.steps() >= target || scheduler.running() + scheduler.waiting() == 0 || System.currentTimeMillis() > deadline) {
@@ -112,7 +113,7 @@ class BrowserTest extends ServerTestBase {
 
   @AfterEach
   void resume() {
-    scheduler().resume();
+    io.chatserver.inference.HeldSteps.of(scheduler()).resume();
   }
 
   @AfterAll

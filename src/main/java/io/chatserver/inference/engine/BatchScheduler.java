@@ -1,5 +1,6 @@
 package io.chatserver.inference.engine;
 
+import io.chatserver.bus.FinishReason;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import io.chatserver.inference.model.Decoder;
@@ -21,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * Each iteration: admit one waiting job into the staging slot and prefill one chunk of its prompt,
  * then run one decode step for every running sequence together. Finished or cancelled sequences
  * leave at once (their slot is refilled by compaction), new ones join at the next step, and a long
- * prompt stalls the running streams for at most one chunk per step.
+ * prompt stalls the running streams for at most one chunk per step. A finished sequence's cache can
+ * be kept in a spare slot ({@link PrefixCache}) so that a later prompt that starts the same way
+ * (the next turn of a chat) skips that part of its prefill. A {@link StepGate} paces the steps.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -41,14 +44,13 @@ public final class BatchScheduler implements AutoCloseable {
   private volatile boolean stopped;
   private volatile long steps;
   private final Thread thread;
-  /** Test hook (see {@link #hold}): decode steps allowed while held. */
-  private final java.util.concurrent.Semaphore stepPermits = new java.util.concurrent.Semaphore(0);
-  private volatile boolean held;
+  /** Whether kept prefixes are reused (on in the server; the benchmark compares both ways). */
+  private volatile boolean reuse = true;
+  /** Paces the decode steps (always open in the server). */
+  private volatile StepGate gate = StepGate.OPEN;
   private volatile SchedulerObserver observer = SchedulerObserver.NONE;
   /** Finished sequences kept for the prefix of a later prompt (null: no spare slots). */
   private final PrefixCache prefixes;
-  /** Test hook: prefix reuse on (default) or off. */
-  private volatile boolean reuse = true;
 
   public BatchScheduler(String name, Decoder model, TextTokenizer tokenizer, Set<Long> eos, int prefillChunk, int maxQueue) {
     this.name = name;
@@ -61,11 +63,6 @@ public final class BatchScheduler implements AutoCloseable {
     this.thread = new Thread(this::loop, "scheduler-" + name);
     this.thread.setDaemon(true);
     this.thread.start();
-  }
-
-  /** Turns the reuse of kept prefixes on or off (for comparisons: answers must be the same either way). */
-  public void reusePrefixes(boolean on) {
-    this.reuse = on;
   }
 
   /** Who hears about the scheduler's work (metrics). */
@@ -142,24 +139,14 @@ public final class BatchScheduler implements AutoCloseable {
     return steps;
   }
 
-  /**
-   * Test hook, so tests never depend on how fast the machine is: while held, running sequences make
-   * no decode step until {@link #release} allows some (prefill, admission and cancels go on, so a
-   * held answer has its first token and can still be stopped). Never used by the server itself.
-   */
-  public void hold() {
-    held = true;
+  /** Turns the reuse of kept prefixes on or off (for comparisons: answers must be the same either way). */
+  public void reusePrefixes(boolean on) {
+    this.reuse = on;
   }
 
-  /** Lets {@code steps} more decode steps run while held. */
-  public void release(int steps) {
-    stepPermits.release(steps);
-  }
-
-  /** Ends the hold: decoding runs freely again. */
-  public void resume() {
-    held = false;
-    stepPermits.drainPermits();
+  /** Sets what paces the decode steps (see {@link StepGate}). */
+  public void gate(StepGate gate) {
+    this.gate = gate == null ? StepGate.OPEN : gate;
   }
 
   private void loop() {
@@ -207,7 +194,7 @@ public final class BatchScheduler implements AutoCloseable {
       }
       budget -= prefillChunk(budget);
     }
-    if (!running.isEmpty() && (!held || stepPermits.tryAcquire(50, TimeUnit.MILLISECONDS))) {
+    if (!running.isEmpty() && gate.mayStep(50)) {
       decodeStep();
     }
   }
@@ -220,20 +207,20 @@ public final class BatchScheduler implements AutoCloseable {
       cancels.remove(id);
       waiting.removeIf(s -> {
         if (s.jobId.equals(id)) {
-          finish(s, "cancelled", null);
+          finish(s, FinishReason.CANCELLED, null);
           return true;
         }
         return false;
       });
       if (staging != null && staging.jobId.equals(id)) {
-        finish(staging, "cancelled", null);
+        finish(staging, FinishReason.CANCELLED, null);
         staging = null;
       }
       for (int i = running.size() - 1; i >= 0; i--) {
         Sequence s = running.get(i);
         if (s.jobId.equals(id)) {
           removeRow(i);
-          finish(s, "cancelled", null);
+          finish(s, FinishReason.CANCELLED, null);
         }
       }
     }
@@ -262,7 +249,7 @@ public final class BatchScheduler implements AutoCloseable {
     running.add(s);
     s.firstTokenNanos = System.nanoTime();
     observer.firstToken(s.firstTokenNanos - s.submittedNanos, s.prompt.length);
-    String reason = accept(s, token, info);
+    FinishReason reason = accept(s, token, info);
     if (reason != null) {
       removeRow(row);
       finish(s, reason, null);
@@ -290,11 +277,11 @@ public final class BatchScheduler implements AutoCloseable {
     observer.step(b, System.nanoTime() - t0);
     steps++;
     List<Integer> done = new ArrayList<>();
-    List<String> reasons = new ArrayList<>();
+    List<FinishReason> reasons = new ArrayList<>();
     for (int i = 0; i < b; i++) {
       Sequence s = running.get(i);
       s.cached++;
-      String reason = accept(s, next[i], infos[i]);
+      FinishReason reason = accept(s, next[i], infos[i]);
       if (reason != null) {
         done.add(i);
         reasons.add(reason);
@@ -304,7 +291,7 @@ public final class BatchScheduler implements AutoCloseable {
     for (int i = done.size() - 1; i >= 0; i--) {
       Sequence s = running.get(done.get(i));
       ended.add(0, s);
-      if (prefixes != null) {
+      if (prefixes != null && reuse) {
         int row = done.get(i); // rows above it have been moved already; its own slot is intact
         prefixes.retain(s.tokens, s.cached, slot -> model.moveSlot(row, slot));
       }
@@ -339,12 +326,12 @@ public final class BatchScheduler implements AutoCloseable {
   }
 
   /** Takes a sampled token; returns the finish reason when the sequence is done, else null. */
-  private String accept(Sequence s, long token, GenerationListener.Token info) {
+  private FinishReason accept(Sequence s, long token, GenerationListener.Token info) {
     if (s.constraint != null) {
       s.constraint.accept(token);
     }
     if (eos.contains(token) && !s.params.ignoreEos()) {
-      return "stop";
+      return FinishReason.STOP;
     }
     if (info != null) {
       s.listener.onToken(info);
@@ -356,15 +343,15 @@ public final class BatchScheduler implements AutoCloseable {
       s.listener.onDelta(delta);
     }
     if (s.text.stopped()) {
-      return "stop";
+      return FinishReason.STOP;
     }
     if (s.generated >= s.params.maxTokens() || s.cached + 1 >= model.context()) {
-      return "length";
+      return FinishReason.LENGTH;
     }
     return null;
   }
 
-  private void finish(Sequence s, String reason, String error) {
+  private void finish(Sequence s, FinishReason reason, String error) {
     String tail = s.text.finish();
     if (!tail.isEmpty() && error == null) {
       s.listener.onDelta(tail);
@@ -399,10 +386,10 @@ public final class BatchScheduler implements AutoCloseable {
     List<Sequence> all = new ArrayList<>(running);
     running.clear();
     for (Sequence s : all) {
-      finish(s, "error", message);
+      finish(s, FinishReason.ERROR, message);
     }
     if (staging != null) {
-      finish(staging, "error", message);
+      finish(staging, FinishReason.ERROR, message);
       staging = null;
     }
   }
@@ -418,7 +405,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
     failAll("the worker is shutting down");
     for (Sequence s : waiting) {
-      finish(s, "error", "the worker is shutting down");
+      finish(s, FinishReason.ERROR, "the worker is shutting down");
     }
     waiting.clear();
   }

@@ -1,5 +1,6 @@
 package io.chatserver.inference.engine;
 
+import io.chatserver.bus.FinishReason;
 /**
  * What a {@link BatchScheduler} tells about its work, for metrics: called on the scheduler's own
  * thread, so an implementation must be quick and must not block.
@@ -21,5 +22,5 @@ public interface SchedulerObserver {
   default void step(int batch, long stepNanos) {}
 
   /** A sequence ended ({@code reason}: stop, length, cancelled, error) after {@code e2eNanos}, with {@code generated} tokens. */
-  default void finished(String reason, int generated, long e2eNanos) {}
+  default void finished(FinishReason reason, int generated, long e2eNanos) {}
 }

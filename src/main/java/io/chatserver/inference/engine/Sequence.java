@@ -18,7 +18,6 @@ final class Sequence implements Sampler.Row {
   int prefilled;          // prompt tokens already in the cache
   int cached;             // tokens whose keys/values are in the cache
   int generated;
-  volatile boolean cancelled;
   /** Keeps the tokens inside a grammar (JSON output, a forced tool call), or null. */
   io.chatserver.inference.grammar.Constraint constraint;
 

@@ -558,34 +558,6 @@ public final class Decoder implements AutoCloseable {
     return new NDArray[] {t.cos().get(index).expandDims(1), t.sin().get(index).expandDims(1)};
   }
 
-  /**
-   * Runs only the matrix multiplications of one decode step of {@code rows} rows, over the same
-   * lanes and weights, with inputs of ones (no attention, norms, cache or sampling): what the
-   * engine's matmul kernels alone take, a floor for a whole step in this engine. For the benchmark.
-   */
-  public void matmulsOnly(int rows) {
-    try (NDScope scope = new NDScope()) {
-      openLaneScopes();
-      try {
-        lanes.map(s -> {
-          Shard sh = shards[s];
-          NDArray x = manager.ones(new Shape(rows, cfg.hiddenSize()), dtype);
-          NDArray attended = manager.ones(new Shape(rows, (long) sh.heads() * cfg.headDim()), dtype);
-          NDArray gated = manager.ones(new Shape(rows, sh.inter()), dtype);
-          for (ShardLayer l : sh.layers()) {
-            x.matMul(l.wqkvT());
-            attended.matMul(l.woT());
-            x.matMul(l.wguT());
-            gated.matMul(l.wdownT());
-          }
-          return x.matMul(sh.headT());
-        });
-      } finally {
-        closeLaneScopes();
-      }
-    }
-  }
-
   /** {@code x} plus each lane's part of a layer's output (a lane's rows of o or down give a partial sum). */
   private static NDArray plus(NDArray x, Object[] parts) {
     for (Object p : parts) {

@@ -26,16 +26,10 @@ public final class InferenceBenchmark {
 
   /** One measured configuration. */
   public record Row(String model, boolean random, String mode, int streams, int tokens, double seconds, double aggregateTps,
-                    double perStreamTps, long ttftP50, long ttftP99, long peakRssMb, double stepMs, double floorMs,
-                    double matmulMs) {
+                    double perStreamTps, long ttftP50, long ttftP99, long peakRssMb, double stepMs, double floorMs) {
     /** How close a decode step came to the machine's floor for it (100 = at the limit). */
     public double percentOfFloor() {
       return stepMs > 0 ? 100 * floorMs / stepMs : 0;
-    }
-
-    /** How close the step's matmuls alone, with nothing else, came to the same floor: the ceiling of this engine's kernels. */
-    public double matmulPercentOfFloor() {
-      return matmulMs > 0 ? 100 * floorMs / matmulMs : 0;
     }
   }
 
@@ -107,20 +101,18 @@ public final class InferenceBenchmark {
             base.contextLength(), 0, base.prefillChunk(), 100_000, 0, base.lanes());
         try (ModelRuntime rt = ModelRuntime.load(spec, msg -> out.println("  " + msg))) {
           measure(rt, 1, 200, 1); // warm-up: the JIT settles over a few hundred steps
-          java.util.Map<Integer, Double> matmulMsByRows = new java.util.HashMap<>(); // the same rows give the same ceiling
           for (int n : streams) {
             out.printf("  %s, %s, %d stream(s) x %d tokens ...%n", base.name(), mode, n, tokens);
             int rowsPerStep = mode.equals("batched") ? Math.min(n, maxBatch) : 1;
             Row r = measure(rt, n, tokens, rowsPerStep);
             double floor = floorMs(rt.model().config(), rt.model().bytesPerParam(), rowsPerStep, limits);
-            double matmulMs = matmulMsByRows.computeIfAbsent(rowsPerStep, k -> matmulMs(rt, k));
             r = new Row(base.name(), random, mode, n, tokens, r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(),
-                r.ttftP99(), r.peakRssMb(), r.stepMs(), floor, matmulMs);
+                r.ttftP99(), r.peakRssMb(), r.stepMs(), floor);
             rows.add(r);
             out.printf("    %.1f tok/s aggregate, %.1f tok/s per stream, TTFT p50 %d ms p99 %d ms, peak RSS %d MB; "
-                    + "decode step %.2f ms, floor %.2f ms (%.0f %% of the machine's limit; its matmuls alone: %.2f ms, %.0f %%)%n",
+                    + "decode step %.2f ms, floor %.2f ms (%.0f %% of the machine's limit)%n",
                 r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(),
-                r.percentOfFloor(), r.matmulMs(), r.matmulPercentOfFloor());
+                r.percentOfFloor());
           }
         } catch (IOException e) {
           throw new IllegalStateException("cannot load " + base.path() + ": " + e.getMessage(), e);
@@ -128,20 +120,6 @@ public final class InferenceBenchmark {
       }
     }
     return rows;
-  }
-
-  /** The median time of a decode step's matmuls alone at {@code rows} rows, on the model's lanes (after two warm-up runs). */
-  private static double matmulMs(ModelRuntime rt, int rows) {
-    long[] t = new long[9];
-    for (int i = -2; i < t.length; i++) {
-      long t0 = System.nanoTime();
-      rt.model().matmulsOnly(rows);
-      if (i >= 0) {
-        t[i] = System.nanoTime() - t0;
-      }
-    }
-    Arrays.sort(t);
-    return t[t.length / 2] / 1e6;
   }
 
   /**
@@ -210,7 +188,7 @@ public final class InferenceBenchmark {
     long[] steps = stepNanos.stream().mapToLong(Long::longValue).sorted().toArray();
     double stepMs = steps.length == 0 ? 0 : percentile(steps, 50) / 1e6;
     return new Row(rt.name(), false, "", n, tokens, seconds, generated / seconds, perStream / n, percentile(ttft, 50),
-        percentile(ttft, 99), peak.get(), stepMs, 0, 0);
+        percentile(ttft, 99), peak.get(), stepMs, 0);
   }
 
   static long percentile(long[] sorted, int p) {
@@ -311,25 +289,24 @@ public final class InferenceBenchmark {
   public void report(List<Row> rows, Path dir) throws IOException {
     Files.createDirectories(dir);
     StringBuilder csv = new StringBuilder("model,weights,mode,streams,tokens_per_stream,seconds,aggregate_tok_s,per_stream_tok_s,"
-        + "ttft_p50_ms,ttft_p99_ms,peak_rss_mb,step_ms,floor_ms,percent_of_floor,matmul_ms,matmul_percent_of_floor\n");
+        + "ttft_p50_ms,ttft_p99_ms,peak_rss_mb,step_ms,floor_ms,percent_of_floor\n");
     JsonArray json = new JsonArray();
     out.println();
     if (limits != null) {
       out.printf("machine: memory read %.1f GB/s, float32 GEMM %.1f GFLOP/s (measured in this run)%n", limits.bytesPerSecond() / 1e9,
           limits.flopsPerSecond() / 1e9);
     }
-    out.printf("%-22s %-7s %-10s %7s %12s %12s %9s %9s %9s %9s %9s %7s %9s %7s%n", "model", "weights", "mode", "streams", "agg tok/s",
-        "tok/s/strm", "ttft p50", "ttft p99", "RSS MB", "step ms", "floor ms", "% floor", "mm ms", "mm %");
+    out.printf("%-22s %-7s %-10s %7s %12s %12s %9s %9s %9s %9s %9s %7s%n", "model", "weights", "mode", "streams", "agg tok/s",
+        "tok/s/strm", "ttft p50", "ttft p99", "RSS MB", "step ms", "floor ms", "% floor");
     for (Row r : rows) {
       String weights = r.random() ? "RANDOM" : "real";
-      out.printf("%-22s %-7s %-10s %7d %12.1f %12.1f %9d %9d %9d %9.2f %9.2f %6.0f%% %9.2f %6.0f%%%n", r.model(), weights, r.mode(),
+      out.printf("%-22s %-7s %-10s %7d %12.1f %12.1f %9d %9d %9d %9.2f %9.2f %6.0f%%%n", r.model(), weights, r.mode(),
           r.streams(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(), r.stepMs(), r.floorMs(),
-          r.percentOfFloor(), r.matmulMs(), r.matmulPercentOfFloor());
-      csv.append(String.format("%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%d,%d,%d,%.3f,%.3f,%.1f,%.3f,%.1f%n", r.model(), weights, r.mode(),
+          r.percentOfFloor());
+      csv.append(String.format("%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%d,%d,%d,%.3f,%.3f,%.1f%n", r.model(), weights, r.mode(),
           r.streams(), r.tokens(), r.seconds(), r.aggregateTps(), r.perStreamTps(), r.ttftP50(), r.ttftP99(), r.peakRssMb(),
-          r.stepMs(), r.floorMs(), r.percentOfFloor(), r.matmulMs(), r.matmulPercentOfFloor()));
-      json.add(JsonObject.mapFrom(r).put("weights", weights).put("percentOfFloor", r.percentOfFloor())
-          .put("matmulPercentOfFloor", r.matmulPercentOfFloor()));
+          r.stepMs(), r.floorMs(), r.percentOfFloor()));
+      json.add(JsonObject.mapFrom(r).put("weights", weights).put("percentOfFloor", r.percentOfFloor()));
     }
     for (Row one : rows) {
       if (one.mode().equals("batched") && one.streams() == 1) {
@@ -338,8 +315,7 @@ public final class InferenceBenchmark {
                 one.model(), r16.aggregateTps() / one.aggregateTps()));
       }
     }
-    out.println("(models marked RANDOM have random weights of a realistic shape: their speed is real, their text is noise;"
-        + " mm: the step's matmuls alone on the same lanes, what PyTorch's kernels take with nothing else around them)");
+    out.println("(models marked RANDOM have random weights of a realistic shape: their speed is real, their text is noise)");
     Files.writeString(dir.resolve("results.csv"), csv);
     Files.writeString(dir.resolve("results.json"), json.encodePrettily());
     out.println("wrote " + dir.resolve("results.csv") + " and " + dir.resolve("results.json"));

@@ -1,15 +1,21 @@
-package io.chatserver.chat;
+package io.chatserver.transfer;
 
+import io.chatserver.errors.TextRules;
 import io.chatserver.errors.Refusal;
 import io.chatserver.bus.SamplingOptions;
+import io.chatserver.chat.ChatRoutes;
+import io.chatserver.chat.ChatStore;
+import io.chatserver.chat.Message;
+import io.chatserver.chat.MessageStatus;
+import io.chatserver.chat.MessageTree;
 import io.chatserver.persona.PersonaStore;
+import io.chatserver.user.UserStore;
 import io.chatserver.storage.Rows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -33,11 +39,13 @@ public final class ChatTransfer {
   public static final int VERSION = 1;
 
   private final ChatStore chats;
+  private final UserStore users;
   private final Pool pool;
   private final int maxContentChars;
 
-  public ChatTransfer(ChatStore chats, int maxContentChars) {
+  public ChatTransfer(ChatStore chats, UserStore users, int maxContentChars) {
     this.chats = chats;
+    this.users = users;
     this.pool = chats.pool();
     this.maxContentChars = maxContentChars;
   }
@@ -53,32 +61,29 @@ public final class ChatTransfer {
 
   /** Profile, personas and every chat of the user. */
   public Future<JsonObject> exportAll(UUID userId) {
-    return pool.preparedQuery("SELECT nickname, system_prompt, preferred_model, settings FROM users WHERE id = $1")
-        .execute(Tuple.of(userId))
-        .compose(profileRows -> PersonaStore.all(pool, userId).compose(personas ->
-            pool.preparedQuery("SELECT id FROM chats WHERE user_id = $1 ORDER BY created_at, id").execute(Tuple.of(userId))
-                .compose(ids -> {
-                  List<Future<JsonObject>> docs = new ArrayList<>();
-                  ids.forEach(r -> docs.add(chats.tree(userId, r.getUUID("id")).map(ChatTransfer::chatDocument)));
-                  return Future.all(docs).map(all -> {
-                    JsonArray chatArray = new JsonArray();
-                    docs.forEach(f -> chatArray.add(f.result()));
-                    JsonObject profile = Rows.first(profileRows, r -> new JsonObject()
-                        .put("nickname", r.getString("nickname"))
-                        .put("systemPrompt", r.getString("system_prompt"))
-                        .put("preferredModel", r.getString("preferred_model"))
-                        .put("settings", r.getValue("settings")));
-                    JsonArray personaArray = new JsonArray();
-                    for (Object p : personas) {
-                      JsonObject copy = ((JsonObject) p).copy();
-                      copy.remove("id");
-                      personaArray.add(copy);
-                    }
-                    return new JsonObject()
-                        .put("format", USER_FORMAT).put("version", VERSION).put("exportedAt", Instant.now().toString())
-                        .put("profile", profile).put("personas", personaArray).put("chats", chatArray);
-                  });
-                })));
+    return users.profile(userId).compose(user -> PersonaStore.all(pool, userId).compose(personas -> chats.chatIds(userId)
+        .compose(ids -> {
+          List<Future<JsonObject>> docs = new ArrayList<>();
+          ids.forEach(id -> docs.add(chats.tree(userId, id).map(ChatTransfer::chatDocument)));
+          return Future.all(docs).map(all -> {
+            JsonArray chatArray = new JsonArray();
+            docs.forEach(f -> chatArray.add(f.result()));
+            JsonObject profile = user == null ? null : new JsonObject()
+                .put("nickname", user.getString("nickname"))
+                .put("systemPrompt", user.getString("systemPrompt"))
+                .put("preferredModel", user.getString("preferredModel"))
+                .put("settings", user.getValue("settings"));
+            JsonArray personaArray = new JsonArray();
+            for (Object p : personas) {
+              JsonObject copy = ((JsonObject) p).copy();
+              copy.remove("id");
+              personaArray.add(copy);
+            }
+            return new JsonObject()
+                .put("format", USER_FORMAT).put("version", VERSION).put("exportedAt", Instant.now().toString())
+                .put("profile", profile).put("personas", personaArray).put("chats", chatArray);
+          });
+        })));
   }
 
   private static JsonObject chatDocument(ChatStore.ChatAndTree ct) {
@@ -106,10 +111,10 @@ public final class ChatTransfer {
 
   /** Every chat of the user as Markdown, one after the other. */
   public Future<String> markdownAll(UUID userId) {
-    return pool.preparedQuery("SELECT id FROM chats WHERE user_id = $1 ORDER BY created_at, id").execute(Tuple.of(userId))
+    return chats.chatIds(userId)
         .compose(ids -> {
           List<Future<String>> parts = new ArrayList<>();
-          ids.forEach(r -> parts.add(markdownChat(userId, r.getUUID("id"))));
+          ids.forEach(id -> parts.add(markdownChat(userId, id)));
           return Future.all(parts).map(all -> {
             StringBuilder sb = new StringBuilder();
             for (Future<String> p : parts) {
@@ -212,12 +217,8 @@ public final class ChatTransfer {
             Rows.parseTime(p.getString("createdAt")), Rows.parseTime(p.getString("updatedAt"))).mapEmpty());
       }
       if (prof != null) {
-        chain = chain.compose(v -> conn.preparedQuery("UPDATE users SET nickname = COALESCE($2, nickname), "
-                + "system_prompt = COALESCE($3, system_prompt), preferred_model = COALESCE($4, preferred_model), "
-                + "settings = settings || COALESCE($5, '{}'::jsonb), updated_at = clock_timestamp() WHERE id = $1")
-            .execute(Tuple.of(userId, prof.getString("nickname"), prof.getString("systemPrompt"),
-                prof.getString("preferredModel"), prof.getJsonObject("settings")))
-            .mapEmpty());
+        chain = chain.compose(v -> UserStore.mergeImported(conn, userId, prof.getString("nickname"), prof.getString("systemPrompt"),
+            prof.getString("preferredModel"), prof.getJsonObject("settings")));
       }
       return chain.map(v -> new JsonObject().put("chats", created).put("personas", personas.size())
           .put("profile", prof != null));
@@ -305,32 +306,19 @@ public final class ChatTransfer {
     return ChatStore.insertChat(conn, userId, c.getString("title"), c.getString("systemMessage"),
             Boolean.TRUE.equals(c.getBoolean("favorite")), Rows.parseTime(c.getString("createdAt")), Rows.parseTime(c.getString("updatedAt")))
         .compose(chat -> {
-          UUID chatId = UUID.fromString(chat.getString("id"));
           Map<String, UUID> ids = new HashMap<>();
-          List<Tuple> rows = new ArrayList<>();
+          List<ChatStore.ImportedMessage> messages = new ArrayList<>();
           for (JsonObject m : doc.messages()) {
             UUID id = UUID.randomUUID();
             ids.put(m.getString("id"), id);
-            String status = m.getString("status", "done");
-            Object rating = m.getValue("rating");
-            rows.add(Tuple.tuple()
-                .addValue(id).addValue(chatId).addValue(m.getString("parentId") == null ? null : ids.get(m.getString("parentId")))
-                .addValue(m.getString("role")).addValue(m.getString("content"))
-                // A message that was still streaming when exported has no live job here any more.
-                .addValue("streaming".equals(status) ? "stopped" : status)
-                .addValue(m.getString("model")).addValue(m.getJsonObject("usage"))
-                .addValue(rating == null ? null : ((Integer) rating).shortValue()).addValue(m.getString("ratingComment"))
-                .addValue(Rows.parseTime(m.getString("createdAt"))).addValue(Rows.parseTime(m.getString("updatedAt"))));
+            messages.add(new ChatStore.ImportedMessage(id, m.getString("parentId") == null ? null : ids.get(m.getString("parentId")),
+                m.getString("role"), m.getString("content"), MessageStatus.parse(m.getString("status", "done")), m.getString("model"),
+                m.getJsonObject("usage"), m.getInteger("rating"), m.getString("ratingComment"),
+                Rows.parseTime(m.getString("createdAt")), Rows.parseTime(m.getString("updatedAt"))));
           }
-          Future<Void> inserted = rows.isEmpty() ? Future.succeededFuture()
-              : conn.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, usage, rating, "
-                      + "rating_comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                      + "COALESCE($11, clock_timestamp()), COALESCE($12, $11, clock_timestamp()))")
-                  .executeBatch(rows).mapEmpty();
           String leaf = c.getString("currentLeafId");
-          return inserted.compose(v -> leaf == null ? Future.succeededFuture(chat)
-              : conn.preparedQuery("UPDATE chats SET current_leaf_id = $2 WHERE id = $1")
-                  .execute(Tuple.of(chatId, ids.get(leaf))).map(r -> chat));
+          return ChatStore.insertImported(conn, UUID.fromString(chat.getString("id")), messages, leaf == null ? null : ids.get(leaf))
+              .map(v -> chat);
         });
   }
 
@@ -362,8 +350,12 @@ public final class ChatTransfer {
       }
       return null;
     }
-    if (!(v instanceof String s) || s.length() < min || s.length() > max || s.indexOf(0) >= 0) {
-      throw bad(at + "." + key, key + " must be a string of " + min + " to " + max + " characters without NUL");
+    if (!(v instanceof String s)) {
+      throw bad(at + "." + key, key + " must be a string");
+    }
+    String problem = TextRules.problem(key, s, min, max); // the API's own rules for text
+    if (problem != null) {
+      throw bad(at + "." + key, problem);
     }
     return s;
   }

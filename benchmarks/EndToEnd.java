@@ -1,5 +1,4 @@
-package io.chatserver.tools;
-
+// Run by benchmarks/run-e2e.sh: java -cp target/chat-server.jar benchmarks/EndToEnd.java --model name=path ...
 import io.chatserver.ChatServer;
 import io.chatserver.config.AppConfig;
 import io.chatserver.inference.engine.BatchScheduler;
@@ -16,6 +15,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,7 +37,12 @@ import java.util.concurrent.TimeUnit;
  * first token and inter-token latency p50/p99.
  */
 @Command(name = "bench-e2e", description = "Tokens/s through the server (HTTP, event bus, SSE) against the engine alone, in one run.")
-public final class EndToEndBenchmark implements Callable<Integer> {
+public final class EndToEnd implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    io.chatserver.Offline.enforce();
+    System.exit(new CommandLine(new EndToEnd()).execute(args));
+  }
 
   @Option(names = "--model", required = true, description = "name=path of a Hugging Face model folder") String model;
   @Option(names = "--streams", defaultValue = "16") int streams;

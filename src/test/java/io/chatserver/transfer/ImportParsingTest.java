@@ -1,4 +1,4 @@
-package io.chatserver.chat;
+package io.chatserver.transfer;
 
 import io.chatserver.errors.Refusal;
 import io.vertx.core.json.JsonArray;

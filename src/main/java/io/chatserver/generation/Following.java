@@ -1,0 +1,7 @@
+package io.chatserver.generation;
+
+/** A follow of a job (see {@link GenerationService#follow}); cancelling stops the deliveries (the job goes on). */
+@FunctionalInterface
+public interface Following {
+  void cancel();
+}
