@@ -341,6 +341,42 @@ const flows = {
     return {};
   },
 
+  /**
+   * A conversation with a tool call, its result, a thinking model's reasoning and a JSON answer
+   * (imported, as a client of /api/chat would have left it): the call is a card, the result too,
+   * the thinking is collapsed under "Thinking", the JSON answer is a code block.
+   */
+  async tools() {
+    const page = await newPage();
+    await register(page, 'toolman', null);
+    const toolCall = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } };
+    const doc = { format: 'chat-server.chat', version: 1, chat: { title: 'Weather tools', messages: [
+      { id: '00000000-0000-4000-8000-000000000001', role: 'user', content: 'Weather in Oslo?' },
+      { id: '00000000-0000-4000-8000-000000000002', parentId: '00000000-0000-4000-8000-000000000001', role: 'assistant', content: '', model: 'qwen3', reasoning: 'The user wants the weather; call the tool.',
+        toolCalls: [toolCall] },
+      { id: '00000000-0000-4000-8000-000000000003', parentId: '00000000-0000-4000-8000-000000000002', role: 'tool', content: '{"temperature": 12}', toolCallId: 'call_1', name: 'get_weather' },
+      { id: '00000000-0000-4000-8000-000000000004', parentId: '00000000-0000-4000-8000-000000000003', role: 'assistant', content: '{"city":"Oslo","temperature":12}', model: 'qwen3' },
+    ], currentLeafId: '00000000-0000-4000-8000-000000000004' } };
+    const r = await call(page, 'POST', '/api/import', doc);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    await page.goto(BASE + '/c/' + r.json.chats[0].id);
+    const card = page.getByRole('group', { name: 'Tool call get_weather' });
+    await card.waitFor();
+    assert.ok((await card.innerText()).includes('"city": "Oslo"'), await card.innerText());
+    const result = page.getByRole('article', { name: 'Tool result (get_weather) message' });
+    assert.ok((await result.innerText()).includes('"temperature": 12'));
+    const thinking = page.locator('details.thinking');
+    assert.equal(await thinking.getAttribute('open'), null, 'collapsed');
+    assert.equal(await page.getByText('The user wants the weather; call the tool.').isVisible(), false);
+    await thinking.getByText('Thinking').click();
+    await page.getByText('The user wants the weather; call the tool.').waitFor();
+    const json = page.getByRole('article', { name: 'qwen3 message' }).last().locator('pre code');
+    await json.waitFor();
+    assert.ok((await json.innerText()).includes('"temperature": 12'), await json.innerText());
+    await page.screenshot({ path: path.join(OUT, 'tools.png'), fullPage: true });
+    return {};
+  },
+
   /** A second user sees none of the first user's chats, also through a deep link. */
   async isolation() {
     const a = await answered('owner', { max_tokens: 4 }, 'My secret plan');

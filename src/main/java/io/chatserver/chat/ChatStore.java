@@ -82,7 +82,7 @@ public final class ChatStore {
   /** A message of an imported chat, checked, with its new id and its parent's. */
   public record ImportedMessage(UUID id, UUID parentId, String role, String content, MessageStatus status, String model,
                                 JsonObject usage, Integer rating, String ratingComment, OffsetDateTime createdAt,
-                                OffsetDateTime updatedAt) {}
+                                OffsetDateTime updatedAt, JsonObject extra) {}
 
   /**
    * Inserts an imported chat's messages (parents first) and sets its current leaf, in the caller's
@@ -95,12 +95,12 @@ public final class ChatStore {
       rows.add(Tuple.tuple().addValue(m.id()).addValue(chatId).addValue(m.parentId()).addValue(m.role()).addValue(m.content())
           .addValue(status.wire()).addValue(m.model()).addValue(m.usage())
           .addValue(m.rating() == null ? null : m.rating().shortValue()).addValue(m.ratingComment())
-          .addValue(m.createdAt()).addValue(m.updatedAt()));
+          .addValue(m.createdAt()).addValue(m.updatedAt()).addValue(m.extra()));
     }
     Future<Void> inserted = rows.isEmpty() ? Future.succeededFuture()
         : client.preparedQuery("INSERT INTO messages (id, chat_id, parent_id, role, content, status, model, usage, rating, "
-                + "rating_comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                + "COALESCE($11, clock_timestamp()), COALESCE($12, $11, clock_timestamp()))")
+                + "rating_comment, created_at, updated_at, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                + "COALESCE($11, clock_timestamp()), COALESCE($12, $11, clock_timestamp()), $13)")
             .executeBatch(rows).mapEmpty();
     return inserted.compose(v -> currentLeafId == null ? Future.succeededFuture()
         : client.preparedQuery("UPDATE chats SET current_leaf_id = $2 WHERE id = $1").execute(Tuple.of(chatId, currentLeafId))

@@ -264,6 +264,14 @@ public final class ChatTransfer {
         throw bad(mat + ".rating", "rating must be 1, 0, -1 or null");
       }
       string(m, "ratingComment", mat, 0, 2000, false);
+      string(m, "reasoning", mat, 0, maxContentChars, false);
+      string(m, "toolCallId", mat, 1, 1000, false);
+      string(m, "name", mat, 1, 1000, false);
+      if (m.getValue("toolCalls") != null && !(m.getValue("toolCalls") instanceof JsonArray calls && calls.size() <= 128
+          && calls.stream().allMatch(c -> c instanceof JsonObject call && call.getValue("function") instanceof JsonObject f
+              && f.getValue("name") instanceof String && (f.getValue("arguments") == null || f.getValue("arguments") instanceof String)))) {
+        throw bad(mat + ".toolCalls", "toolCalls must be an array of {id, type, function: {name, arguments}}");
+      }
       time(m, "createdAt", mat);
       time(m, "updatedAt", mat);
       inOrder.add(m);
@@ -314,12 +322,23 @@ public final class ChatTransfer {
             messages.add(new ChatStore.ImportedMessage(id, m.getString("parentId") == null ? null : ids.get(m.getString("parentId")),
                 m.getString("role"), m.getString("content"), MessageStatus.parse(m.getString("status", "done")), m.getString("model"),
                 m.getJsonObject("usage"), m.getInteger("rating"), m.getString("ratingComment"),
-                Rows.parseTime(m.getString("createdAt")), Rows.parseTime(m.getString("updatedAt"))));
+                Rows.parseTime(m.getString("createdAt")), Rows.parseTime(m.getString("updatedAt")), extra(m)));
           }
           String leaf = c.getString("currentLeafId");
           return ChatStore.insertImported(conn, UUID.fromString(chat.getString("id")), messages, leaf == null ? null : ids.get(leaf))
               .map(v -> chat);
         });
+  }
+
+  /** What a message carries beside its text (reasoning, tool calls, a tool result's call id and name), or null. */
+  private static JsonObject extra(JsonObject m) {
+    JsonObject extra = new JsonObject();
+    for (String key : new String[] {"reasoning", "toolCalls", "toolCallId", "name"}) {
+      if (m.getValue(key) != null) {
+        extra.put(key, m.getValue(key));
+      }
+    }
+    return extra.isEmpty() ? null : extra;
   }
 
   // ---- document checks (422 naming the path) ----

@@ -96,4 +96,6 @@ function Shell() {
 // test hooks: the transport the bridge uses (websocket expected), and a simulated network loss
 window.chatDebug = { transport: bus.transport, status: bus.status, drop: bus.drop };
 
-render(h(App), document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the boot placeholder ("Loading…") goes, or it stays below the page
+render(h(App), root);

@@ -171,6 +171,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void toolCallsResultsThinkingAndJsonAnswersAreShownApart() throws Exception {
+    flow("tools");
+  }
+
+  @Test
   void anotherUserSeesNothing() throws Exception {
     flow("isolation");
   }
