@@ -165,6 +165,16 @@ public final class WorkerVerticle extends VerticleBase {
     }
   }
 
+  /** The id of Mistral's [TOOL_CALLS] when it is one special token (as in Mistral's own tokenizers), else -1 (it is text). */
+  private long specialMarker() {
+    long[] ids = runtime.tokenizer().encode(ToolFormat.MISTRAL.marker(), false);
+    try {
+      return ids.length == 1 && runtime.tokenBytes().bytes((int) ids[0]) == null ? ids[0] : -1;
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+  }
+
   /** Tokenizes (off the event loop) and queues; returns the prompt's token count. */
   private int submit(JsonObject job, String jobId, String replyTo) {
     SamplingParams params = SamplingParams.fromJson(job.getJsonObject("options"));
@@ -214,6 +224,15 @@ public final class WorkerVerticle extends VerticleBase {
         : new Logprobs(runtime.tokenizer(), "chat".equals(job.getString("logprobsFormat")), job.getBoolean("tokenIds", false));
     Constraint constraint = null;
     JsonObject grammar = job.getJsonObject("grammar");
+    ToolCallStream calls = tools == null ? null : new ToolCallStream(tools);
+    if (grammar != null && grammar.getString("type", "").equals("tool") && tools == ToolFormat.MISTRAL && specialMarker() >= 0) {
+      // a forced Mistral call opens with the special token [TOOL_CALLS], which no grammar over text can write:
+      // the prompt ends with it, the grammar writes the call list after it, and the reader starts inside it
+      prompt = java.util.Arrays.copyOf(prompt, prompt.length + 1);
+      prompt[prompt.length - 1] = specialMarker();
+      grammar = grammar.copy().put("afterMarker", true);
+      calls.push(ToolFormat.MISTRAL.marker());
+    }
     if (grammar != null) {
       try {
         constraint = runtime.constraint(grammar);
@@ -230,7 +249,7 @@ public final class WorkerVerticle extends VerticleBase {
       thinking = new ThinkStream(ThinkStream.opens(tail));
     }
     runtime.scheduler().submit(jobId, prompt, params, new Relay(vertx.eventBus(), jobId, replyTo,
-        job.getInteger("attempt", 0), nodeId, lp, tools == null ? null : new ToolCallStream(tools), thinking), constraint);
+        job.getInteger("attempt", 0), nodeId, lp, calls, thinking), constraint);
     return prompt.length;
   }
 

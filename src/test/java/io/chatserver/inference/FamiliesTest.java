@@ -255,7 +255,7 @@ class FamiliesTest extends ServerTestBase {
         assertTrue(io.vertx.core.json.Json.decodeValue(text) instanceof JsonObject, text);
       }));
     }
-    for (String model : List.of("qwen2", "qwen3", "llama3")) {
+    for (String model : List.of("qwen2", "qwen3", "llama3", "mistral")) {
       tests.add(DynamicTest.dynamicTest(model + " makes the forced tool call", () -> {
         JsonObject t = reference("qwen2").getJsonArray("templates").stream().map(x -> (JsonObject) x)
             .filter(x -> x.getString("name").equals("tools_first_turn")).findFirst().orElseThrow();

@@ -27,11 +27,11 @@ public final class Grammars {
       case "json_schema":
         return JsonSchemas.compile(grammar.getJsonObject("schema", new JsonObject()));
       case "tool": {
-        if (format != ToolFormat.HERMES && format != ToolFormat.LLAMA3_JSON) {
+        if (format != ToolFormat.HERMES && format != ToolFormat.LLAMA3_JSON && format != ToolFormat.MISTRAL) {
           throw new JsonSchemas.Unsupported("a required tool call is not supported for this model's tool-call format ("
-              + (format == null ? "none" : format.name().toLowerCase()) + "; Hermes-style and Llama 3 JSON are)");
+              + (format == null ? "none" : format.name().toLowerCase()) + "; Hermes-style, Llama 3 JSON and Mistral are)");
         }
-        String argumentsKey = format == ToolFormat.HERMES ? "arguments" : "parameters";
+        String argumentsKey = format == ToolFormat.LLAMA3_JSON ? "parameters" : "arguments";
         List<SchemaNode> calls = new ArrayList<>();
         for (Object o : grammar.getJsonArray("tools", new JsonArray())) {
           JsonObject fn = ((JsonObject) o).getJsonObject("function", new JsonObject());
@@ -46,9 +46,14 @@ public final class Grammars {
           throw new JsonSchemas.Unsupported("no tool to call");
         }
         SchemaNode call = calls.size() == 1 ? calls.get(0) : new SchemaNode.AnyOf(calls);
-        return format == ToolFormat.HERMES
-            ? new SchemaNode.Wrapped("<tool_call>\n".getBytes(StandardCharsets.UTF_8), call, "\n</tool_call>".getBytes(StandardCharsets.UTF_8))
-            : call;
+        return switch (format) {
+          case HERMES -> new SchemaNode.Wrapped("<tool_call>\n".getBytes(StandardCharsets.UTF_8), call,
+              "\n</tool_call>".getBytes(StandardCharsets.UTF_8));
+          // after [TOOL_CALLS]: written here when it is text, put at the end of the prompt when it is a special token
+          case MISTRAL -> new SchemaNode.Wrapped((grammar.getBoolean("afterMarker", false) ? "[" : "[TOOL_CALLS][")
+              .getBytes(StandardCharsets.UTF_8), call, "]".getBytes(StandardCharsets.UTF_8));
+          default -> call;
+        };
       }
       default:
         throw new JsonSchemas.Unsupported("grammar type '" + type + "' is not known");

@@ -34,6 +34,11 @@ public enum ToolFormat {
     this.close = close;
   }
 
+  /** The text that opens a call (for Mistral, its special token's). */
+  public String marker() {
+    return open;
+  }
+
   /** A tool call read from the model's text: the function's name and its arguments as a JSON text. */
   public record Call(String name, String arguments) {}
 
