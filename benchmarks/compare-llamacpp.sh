@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # This engine beside llama.cpp's own llama-batched-bench, in one run, on the SAME random weights:
-# `random-model` writes one float32 GGUF file (llama.cpp's layout), llama-quantize makes its Q8_0,
-# our `bench` loads the float32 file and llama-batched-bench runs both. Prints generation tok/s at
-# 1, 4 and 16 streams for each engine and each figure as a ratio to llama.cpp's float32.
+# `random-model` writes one float32 GGUF file (llama.cpp's layout), llama-quantize makes its Q8_0
+# and Q4_K_M, our `bench` loads the float32 file and llama-batched-bench runs all three. Prints
+# generation tok/s at 1, 4 and 16 streams, the time to first token of one 512-token prompt and the
+# peak RSS of each engine, each figure as a ratio to llama.cpp's float32 of the same run, and our
+# decode step against the machine's roofline (memory read with every core reading, measured in
+# the same run by `bench`).
 #
 # llama.cpp is built from the source the `node-llama-cpp` npm package carries (llama/gitRelease.bundle),
 # for this CPU (cmake, -DGGML_NATIVE=ON), once, in BENCH_CACHE (default ~/.cache/chat-server-bench),
@@ -10,7 +13,8 @@
 #
 #   bash benchmarks/compare-llamacpp.sh                    # the TinyStories-110M shape (d768, 12 layers, vocab 32,000)
 #   SHAPE=qwen05 bash benchmarks/compare-llamacpp.sh       # the Qwen2.5-0.5B shape (d896, 24 layers, 14/2 heads, vocab 151,936)
-#   STREAMS=1,4,16 TOKENS=64 PROMPT=128 THREADS=2 ...      # the defaults
+#   SHAPE=llama1b bash benchmarks/compare-llamacpp.sh      # the Llama-3.2-1B shape (d2048, 16 layers, 32/8 heads, ffn 8192, vocab 128,256)
+#   STREAMS=1,4,16 TOKENS=64 PROMPT=128 TTFT=512 THREADS=2 ...  # the defaults
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${BENCH_CACHE:-$HOME/.cache/chat-server-bench}"
@@ -19,6 +23,7 @@ VERSION="${NODE_LLAMA_CPP_VERSION:-3.22.1}"
 STREAMS="${STREAMS:-1,4,16}"
 TOKENS="${TOKENS:-64}"
 PROMPT="${PROMPT:-128}"
+TTFT="${TTFT:-512}"
 THREADS="${THREADS:-$(nproc)}"
 if [ ! -x "$LLAMA/build/bin/llama-batched-bench" ] || [ ! -x "$LLAMA/build/bin/llama-quantize" ]; then
   echo "building llama.cpp ($VERSION's bundle) in $LLAMA ..." >&2
@@ -34,25 +39,31 @@ mkdir -p "$M"
 case "${SHAPE:-110m}" in
   110m) NAME=random-110m; ARGS="--dim 768 --hidden 2048 --layers 12 --heads 12 --kv-heads 12 --vocab 32000" ;;
   qwen05) NAME=random-qwen05; ARGS="--dim 896 --hidden 4864 --layers 24 --heads 14 --kv-heads 2 --vocab 151936" ;;
-  *) echo "SHAPE must be 110m or qwen05" >&2; exit 2 ;;
+  llama1b) NAME=random-llama1b; ARGS="--dim 2048 --hidden 8192 --layers 16 --heads 32 --kv-heads 8 --vocab 128256" ;;
+  *) echo "SHAPE must be 110m, qwen05 or llama1b" >&2; exit 2 ;;
 esac
 F32="$M/$NAME-f32.gguf"
 Q8="$M/$NAME-q8_0.gguf"
+Q4="$M/$NAME-q4_k_m.gguf"
 # shellcheck disable=SC2086
 [ -f "$F32" ] || java -jar target/chat-server.jar random-model "$F32" $ARGS --context 4096 >&2
 [ -f "$Q8" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q8" Q8_0 "$THREADS" >/dev/null 2>&1
+[ -f "$Q4" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q4" Q4_K_M "$THREADS" >/dev/null 2>&1
 OUT="$(mktemp -d)"
 echo "this engine: bench on $F32 ..." >&2
-java -jar target/chat-server.jar bench --model "$NAME=$F32" --streams "$STREAMS" --tokens "$TOKENS" --context 4096 --max-batch 16 \
-  --out "$OUT/ours" >"$OUT/ours.txt" 2>/dev/null
-for f in "$F32" "$Q8"; do
+/usr/bin/time -f %M -o "$OUT/ours.rss" java -jar target/chat-server.jar bench --model "$NAME=$F32" --streams "$STREAMS" \
+  --tokens "$TOKENS" --context 4096 --max-batch 16 --ttft-prompt "$TTFT" --out "$OUT/ours" >"$OUT/ours.txt" 2>/dev/null
+for f in "$F32" "$Q8" "$Q4"; do
   echo "llama.cpp: llama-batched-bench on $f ..." >&2
-  "$LLAMA/build/bin/llama-batched-bench" -m "$f" -c 8192 -b 2048 -ub 512 -npp "$PROMPT" -ntg "$TOKENS" -npl "$STREAMS" \
-    -t "$THREADS" >"$OUT/$(basename "$f").txt" 2>/dev/null
+  /usr/bin/time -f %M -o "$OUT/$(basename "$f").rss" "$LLAMA/build/bin/llama-batched-bench" -m "$f" -c 8192 -b 2048 -ub 512 \
+    -npp "$PROMPT" -ntg "$TOKENS" -npl "$STREAMS" -t "$THREADS" >"$OUT/$(basename "$f").txt" 2>/dev/null
+  # the time to first token of one long prompt: its prompt processing (T_PP) with one generated token
+  "$LLAMA/build/bin/llama-batched-bench" -m "$f" -c 8192 -b 2048 -ub 512 -npp "$TTFT" -ntg 1 -npl 1 -t "$THREADS" \
+    >"$OUT/$(basename "$f").ttft" 2>/dev/null
 done
-python3 - "$OUT" "$F32" "$Q8" "$STREAMS" <<'PY'
-import json, sys, os
-out, f32, q8, streams = sys.argv[1], sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4].split(",")]
+python3 - "$OUT" "$F32" "$Q8" "$Q4" "$STREAMS" "$TTFT" <<'PY'
+import json, sys, os, re
+out, f32, q8, q4, streams, ttft = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], [int(s) for s in sys.argv[5].split(",")], sys.argv[6]
 def llama(path):
     tps = {}
     for line in open(os.path.join(out, os.path.basename(path) + ".txt")):
@@ -60,12 +71,39 @@ def llama(path):
         if len(cols) >= 8 and cols[2].isdigit():
             tps[int(cols[2])] = float(cols[7])  # S_TG t/s: generation tokens/s over all streams
     return tps
-ours = {r["streams"]: r["aggregateTps"] for r in json.load(open(os.path.join(out, "ours", "results.json"))) if r["mode"] == "batched"}
-lf, lq = llama(f32), llama(q8)
-print(f"same RANDOM weights ({os.path.basename(f32)}), generation tok/s, {os.cpu_count()} cores")
-print(f"{'streams':>8} {'ours f32':>10} {'llama.cpp f32':>14} {'llama.cpp Q8_0':>15} {'ours/llama f32':>15} {'ours/llama Q8_0':>16}")
+def llama_ttft(path):
+    for line in open(os.path.join(out, os.path.basename(path) + ".ttft")):
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) >= 8 and cols[2].isdigit():
+            return float(cols[4]) * 1000  # T_PP s: the prompt's processing
+    return None
+def rss(name):
+    try:
+        return int(open(os.path.join(out, name + ".rss")).read().split()[-1]) // 1024
+    except (OSError, ValueError, IndexError):
+        return None
+rows = json.load(open(os.path.join(out, "ours", "results.json")))
+ours = {r["streams"]: r["aggregateTps"] for r in rows if r["mode"] == "batched"}
+floor = {r["streams"]: r["percentOfFloor"] for r in rows if r["mode"] == "batched"}
+text = open(os.path.join(out, "ours.txt")).read()
+m = re.search(r"time to first token for a \d+-token prompt: (\d+) ms", text)
+our_ttft = float(m.group(1)) if m else None
+bw = re.search(r"memory read: ([0-9.]+) GB/s with (\d+) cores", text)
+engines = [("llama.cpp f32", f32), ("llama.cpp Q8_0", q8), ("llama.cpp Q4_K_M", q4)]
+tps = {name: llama(path) for name, path in engines}
+ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
+print(f"same RANDOM weights ({os.path.basename(f32)}), {os.cpu_count()} cores"
+      + (f", memory read {bw.group(1)} GB/s with {bw.group(2)} cores reading" if bw else ""))
+print("generation tok/s (ours: float32; % of roofline: our decode step against the weights' bytes read at that bandwidth)")
+print(f"{'streams':>8} {'ours':>8} {'% roofline':>11}" + "".join(f" {name:>17}" for name, _ in engines)
+      + "".join(f" {'ours/' + name.split()[1]:>12}" for name, _ in engines))
 for n in streams:
-    o, a, b = ours.get(n), lf.get(n), lq.get(n)
-    ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
-    print(f"{n:>8} {o or 0:>10.1f} {a or 0:>14.1f} {b or 0:>15.1f} {ratio(o, a):>15} {ratio(o, b):>16}")
+    o = ours.get(n)
+    print(f"{n:>8} {o or 0:>8.1f} {floor.get(n, 0):>10.0f}%" + "".join(f" {tps[name].get(n) or 0:>17.1f}" for name, _ in engines)
+          + "".join(f" {ratio(o, tps[name].get(n)):>12}" for name, _ in engines))
+lt = {name: llama_ttft(path) for name, path in engines}
+print(f"time to first token, one {ttft}-token prompt (ms): ours {our_ttft or 0:.0f}; "
+      + ", ".join(f"{name} {lt[name] or 0:.0f} (ours/it {ratio(our_ttft, lt[name])})" for name, _ in engines))
+print("peak RSS (MB): ours " + str(rss("ours")) + "; " + ", ".join(f"{name} {rss(os.path.basename(path))}" for name, path in engines)
+      + f"; float32 weights {os.path.getsize(f32) // (1 << 20)} MB")
 PY

@@ -222,6 +222,8 @@ public final class Commands {
         description = "tensor-parallel lanes (threads) per model; 0: auto, one per core for a big model") int lanes;
     @Option(names = "--prefix-history", defaultValue = "0",
         description = "also measure prefix reuse: a next turn after this many tokens of history (0: not)") int prefixHistory;
+    @Option(names = "--ttft-prompt", defaultValue = "0",
+        description = "also measure the time to first token of one prompt of this many tokens (0: not)") int ttftPrompt;
 
     @Override
     public Integer call() throws Exception {
@@ -240,6 +242,12 @@ public final class Commands {
         return 0;
       }
       bench.report(bench.run(specs, n, tokens, maxBatch), out);
+      if (ttftPrompt > 0) {
+        for (ModelRuntime.Spec spec : specs) {
+          bench.ttftMs(new ModelRuntime.Spec(spec.name(), spec.path(), spec.device(), spec.dtype(), 1, Math.max(spec.contextLength(),
+              ttftPrompt + 8), 0, 512, 100_000, 0, spec.lanes()), ttftPrompt);
+        }
+      }
       return 0;
     }
   }
