@@ -477,6 +477,9 @@ const flows = {
     const models = await (await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).json();
     assert.equal(models.data[0].id, 'stories260k');
     await page.getByRole('button', { name: 'Revoke key laptop' }).click();
+    // something that cannot be undone asks first
+    assert.equal((await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).status, 200, 'not yet revoked');
+    await page.getByRole('group', { name: 'Revoke key laptop?' }).getByRole('button', { name: 'Confirm revoke' }).click();
     await assertGone(page.getByRole('button', { name: 'Revoke key laptop' }));
     assert.equal((await fetch(BASE + '/v1/models', { headers: { Authorization: 'Bearer ' + key } })).status, 401);
     await page.getByRole('group', { name: 'Your usage' }).waitFor();
@@ -527,6 +530,54 @@ const flows = {
     const all = (await call(page, 'GET', '/api/chats?limit=100')).json;
     assert.equal(all.total, 33);
     assert.ok(all.items.some((c) => c.title === 'Pancakes, the best' && c.favorite));
+    return {};
+  },
+
+  /**
+   * What a new user hit (issue 26): a first message that cannot be sent leaves no empty chat and its
+   * error goes by itself; a rename shows in the open chat's header and tab; the boot placeholder is
+   * gone; a refused role change shows the role kept; the Admin page fits a phone; "Search the web"
+   * is only offered where search is set up (it is on this server).
+   */
+  async defects() {
+    const page = await newPage();
+    await register(page, 'newbie', { max_tokens: 4 });
+    assert.equal(await page.locator('.boot').count(), 0, 'the "Loading…" placeholder is gone');
+    await page.getByRole('checkbox', { name: 'Search the web' }).waitFor();
+    // a model that is not served: the first message fails, and no empty chat is left behind
+    await page.evaluate(() => localStorage.setItem('chat.prefs.new', JSON.stringify({ model: 'no-such-model' })));
+    await page.reload();
+    await send(page, 'Hello?');
+    const error = page.getByRole('alert').getByText(/unknown model/);
+    await error.waitFor();
+    await until(async () => (await call(page, 'GET', '/api/chats')).json.total === 0, 'the chat made for the message to go again');
+    await page.getByText('No chats yet.').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Message' }).inputValue(), 'Hello?', 'the message is kept to try again');
+    await error.waitFor({ state: 'detached', timeout: 20000 }); // errors go by themselves
+    // a rename in the list shows in the open chat's header and the tab
+    await page.evaluate(() => localStorage.removeItem('chat.prefs.new'));
+    await page.reload();
+    await send(page, 'First question');
+    await waitStatus(answers(page).last(), 'done');
+    const list = page.getByRole('list', { name: 'Chat list' });
+    await list.getByRole('button', { name: 'Rename First question' }).click();
+    await list.getByRole('textbox', { name: 'Chat title' }).fill('Renamed here');
+    await list.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Renamed here' }).waitFor();
+    await until(async () => (await page.title()).startsWith('Renamed here'), 'the tab title');
+    // the only admin cannot stop being one: the dropdown shows the role that was kept
+    const admin = await adminPage();
+    const role = admin.getByRole('combobox', { name: 'Role of ' + ADMIN_USER });
+    await role.selectOption('user');
+    await admin.getByRole('alert').first().waitFor();
+    await until(async () => (await role.inputValue()) === 'admin', 'the refused change undone in the dropdown');
+    // the Admin page on a phone: its tables scroll inside their panels, the page does not
+    await admin.setViewportSize({ width: 375, height: 740 });
+    await admin.reload();
+    await admin.getByRole('group', { name: 'Users' }).waitFor();
+    const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await admin.screenshot({ path: path.join(OUT, 'admin-phone.png'), fullPage: true });
+    assert.ok(overflow <= 1, 'the page is ' + overflow + ' px wider than the screen');
     return {};
   },
 
@@ -633,8 +684,11 @@ const flows = {
       'the pulled model to be served');
     await page.reload();
     await page.getByRole('group', { name: 'Models' }).getByRole('button', { name: 'Delete model tiny' }).click();
+    await page.getByRole('group', { name: 'Delete model tiny?' }).getByRole('button', { name: 'Confirm delete' }).click();
     await until(async () => !(await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tiny'),
       'the deleted model to be gone');
+    // the table follows at once: no row of it is left saying ready
+    await assertGone(page.getByRole('group', { name: 'Models' }).getByRole('cell', { name: 'tiny', exact: true }));
     // one GGUF file, by its URL on the hub
     const models = page.getByRole('group', { name: 'Models' });
     await models.getByRole('textbox', { name: 'Hugging Face repository' })
@@ -646,6 +700,7 @@ const flows = {
       'the pulled GGUF model to be served');
     await page.reload();
     await page.getByRole('group', { name: 'Models' }).getByRole('button', { name: 'Delete model tinygguf' }).click();
+    await page.getByRole('group', { name: 'Delete model tinygguf?' }).getByRole('button', { name: 'Confirm delete' }).click();
     await until(async () => !(await call(page, 'GET', '/api/models')).json.models.some((m) => m.name === 'tinygguf'),
       'the deleted GGUF model to be gone');
     return {};

@@ -125,7 +125,7 @@ final class ApiNode {
         new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool)),
         docs,
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
-        new SystemRoutes(system),
+        new SystemRoutes(system, () -> new JsonObject().put("webSearch", webSearch.configured())),
         bridge,
         ui,
         cors,

@@ -29,8 +29,8 @@ public final class WebSearch {
 
   private static final Logger log = LoggerFactory.getLogger(WebSearch.class);
 
-  public static final String NOT_CONFIGURED = "web search is not configured on this server: set WEB_SEARCH_URL (search.url) "
-      + "to a SearxNG instance with its JSON API on, e.g. http://127.0.0.1:8888";
+  public static final String NOT_CONFIGURED = "web search is not set up on this server (its admin can point WEB_SEARCH_URL, "
+      + "or search.url, at a SearxNG instance with its JSON API on; see the README)";
 
   /** What a search gave: the events to show before the answer, the sources to save, the text for the prompt, or the error. */
   public record Outcome(JsonArray events, JsonArray sources, String context, String error) {}

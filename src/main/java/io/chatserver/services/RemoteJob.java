@@ -108,7 +108,7 @@ final class RemoteJob {
           accepted.tryComplete();
           resp.handler(buf -> onBytes(buf));
           resp.exceptionHandler(e -> end(cancelled ? FinishReason.CANCELLED : FinishReason.ERROR, cancelled ? null
-              : "service " + service.name() + ": the stream broke off (" + e.getMessage() + ")"));
+              : "service " + service.name() + ": the stream broke off (" + Upstream.reason(e) + ")"));
           resp.endHandler(v -> end(stream.finishReason(), null));
         })
         .onFailure(e -> {
@@ -118,7 +118,7 @@ final class RemoteJob {
             refuse(UpstreamRefusal.TIMED_OUT, null, "service " + service.name() + " did not answer within "
                 + service.timeoutMs() + " ms");
           } else {
-            refuse(UpstreamRefusal.UNREACHABLE, null, "service " + service.name() + " could not be reached: " + e.getMessage());
+            refuse(UpstreamRefusal.UNREACHABLE, null, "service " + service.name() + " could not be reached: " + Upstream.reason(e));
           }
         });
     return accepted.future();

@@ -54,7 +54,33 @@ final class Upstream {
           return new Listing(ids, self != null && self.equals(resp.getHeader(INSTANCE_HEADER)));
         })))
         .recover(e -> Future.failedFuture(e instanceof IllegalStateException ? e
-            : new IllegalStateException("cannot reach " + s.baseUrl() + ": " + e.getMessage(), e)));
+            : new IllegalStateException("cannot reach " + s.baseUrl() + ": " + reason(e), e)));
+  }
+
+  /** Why a connection failed, in words a person reads (no exception class names). */
+  static String reason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return "the connection was refused (is the service running, and is the address right?)";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "the host name is not known";
+      }
+      if (t instanceof java.util.concurrent.TimeoutException || t instanceof io.netty.channel.ConnectTimeoutException) {
+        return "it did not answer in time";
+      }
+      if (t instanceof javax.net.ssl.SSLException) {
+        return "the TLS connection failed (" + clean(t.getMessage()) + ")";
+      }
+    }
+    return clean(e.getMessage());
+  }
+
+  private static String clean(String message) {
+    if (message == null || message.isBlank()) {
+      return "the connection failed";
+    }
+    return message.replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_]*(?:Exception|Error):\\s*", "");
   }
 
   /** The upstream's Retry-After in seconds (a number; an HTTP date counts as 60 s), or null. */

@@ -25,15 +25,18 @@ public final class SystemRoutes implements io.chatserver.api.Routes {
       "/api/system/status");
 
   private final SystemStatus status;
+  /** What this server offers that a client may show or hide ({webSearch}: a search provider is configured). */
+  private final java.util.function.Supplier<JsonObject> features;
 
-  public SystemRoutes(SystemStatus status) {
+  public SystemRoutes(SystemStatus status, java.util.function.Supplier<JsonObject> features) {
     this.status = status;
+    this.features = features;
   }
 
   /** Before the wall: the public status, and the read-only guard on every write. */
   public void mountPublic(Router router) {
     router.get("/api/system/status").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-        .end(status.current().encode()));
+        .end(status.current().copy().put("features", features.get()).encode()));
     router.route("/api/*").handler(this::guardWrites);
     router.route("/v1/*").handler(this::guardWrites);
   }

@@ -1,7 +1,7 @@
 // The Admin page: users (roles, accounts, quotas), the system's mode, models (pull from the hub,
 // delete), upstream services, bots, support tickets, feedback and everyone's usage.
 
-import { h, useState, useEffect, Field, fail, notify, fmtTime, useList } from './ui.js';
+import { h, useState, useEffect, Field, fail, notify, fmtTime, useList, ConfirmButton } from './ui.js';
 import { get, post, put, patch, del, upload } from './api.js';
 import * as bus from './bus.js';
 import { SystemPanel } from './system.js';
@@ -10,7 +10,8 @@ import { Usage } from './settings.js';
 
 export function Admin({ models }) {
   const [users, load] = useList('/api/admin/users?limit=100');
-  const setRole = (u, role) => patch('/api/admin/users/' + u.id, { role }).then(load, fail);
+  // a refused change (the last admin, say) reads the list again, so the dropdown shows the role kept
+  const setRole = (u, role) => patch('/api/admin/users/' + u.id, { role }).then(load, (e) => { fail(e); load(); });
   return h('section', { class: 'page', 'aria-label': 'Admin' },
     h('h1', null, 'Admin'),
     h('div', { class: 'panel', role: 'group', 'aria-label': 'Users' },
@@ -90,9 +91,11 @@ function ModelsPanel({ models }) {
       h('td', null, m.name), h('td', null, m.status + (m.error ? ': ' + m.error : '') + (m.progress ? ' (' + m.progress + ')' : '')),
       h('td', null, m.info ? m.info.device : ''), h('td', null, m.info ? m.info.contextLength : ''),
       h('td', null, m.info ? m.info.freeSlots + '/' + m.info.maxBatch : ''),
-      h('td', null, m.origin === 'local' && h('button', { type: 'button', class: 'small danger', 'aria-label': 'Delete model ' + m.name,
-        onClick: () => del('/api/admin/models/' + encodeURIComponent(m.name)).then(() => notify('Deleting ' + m.name, 'info'), fail) },
-      'Delete')))))),
+      h('td', null, m.origin === 'local' && h(ConfirmButton, { label: 'Delete', name: 'model ' + m.name,
+        onConfirm: () => del('/api/admin/models/' + encodeURIComponent(m.name)).then(() => {
+          notify('Deleting ' + m.name, 'info');
+          window.dispatchEvent(new Event('chat:models-changed')); // the table reads the models again at once
+        }, fail) })))))),
     Object.entries(pulls).map(([id, p]) => h('p', { key: id, class: 'hint', role: 'status' }, 'Pull of ' + p.name + ': ' + p.text)),
     h('form', { onSubmit: pull, class: 'inline' },
       h('input', { 'aria-label': 'Hugging Face repository', placeholder: 'org/name, or a .gguf file\'s URL', value: repo,
@@ -123,8 +126,7 @@ function Bots({ models }) {
         h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', 'aria-label': 'Image of bot ' + b.name,
           onChange: (e) => { const f = e.target.files[0]; e.target.value = ''; if (f) upload('/api/admin/bots/' + b.id + '/image', f).then(load, fail); } })),
       b.start && h('span', { class: 'hint' }, 'on the start page'),
-      h('button', { type: 'button', class: 'small danger', 'aria-label': 'Delete bot ' + b.name,
-        onClick: () => del('/api/admin/bots/' + b.id).then(load, fail) }, 'Delete')))),
+      h(ConfirmButton, { label: 'Delete', name: 'bot ' + b.name, onConfirm: () => del('/api/admin/bots/' + b.id).then(load, fail) })))),
     h('form', { onSubmit: add },
       h('div', { class: 'grid' },
         h(Field, { label: 'Bot code', value: form.code, onInput: (v) => setForm({ ...form, code: v }), placeholder: 'helper' }),
@@ -175,8 +177,8 @@ function Services() {
       h('button', { type: 'button', class: 'small', 'aria-label': 'Test service ' + s.name, onClick: () => test(s) }, 'Test'),
       h('button', { type: 'button', class: 'small', 'aria-label': (s.enabled ? 'Disable service ' : 'Enable service ') + s.name,
         onClick: () => toggle(s) }, s.enabled ? 'Disable' : 'Enable'),
-      h('button', { type: 'button', class: 'small danger', 'aria-label': 'Remove service ' + s.name,
-        onClick: () => del('/api/admin/services/' + s.id).then(load, fail) }, 'Remove')))),
+      h(ConfirmButton, { label: 'Remove', name: 'service ' + s.name,
+        onConfirm: () => del('/api/admin/services/' + s.id).then(load, fail) })))),
     h('form', { onSubmit: add },
       h('div', { class: 'grid' },
         h(Field, { label: 'Service name', value: form.name, onInput: (v) => setForm({ ...form, name: v }), placeholder: 'openai' }),

@@ -5,7 +5,7 @@
 // answers' deltas.
 
 import { h, useState, useEffect, useRef, navigate, fail, notify } from './ui.js';
-import { get, post, patch, upload, ApiFailure } from './api.js';
+import { get, post, patch, del, upload, ApiFailure } from './api.js';
 import * as bus from './bus.js';
 import * as jobs from './jobs.js';
 import { copyText } from './markdown.js';
@@ -72,6 +72,13 @@ function useChat(chatId) {
   // after a reconnect (network loss, server restart) read the chat again and re-attach to its answers
   useEffect(() => bus.onReconnect(() => load()), [chatId]);
 
+  // renamed (or otherwise changed) elsewhere on the page: the header and the tab follow
+  useEffect(() => {
+    const changed = (e) => { if (e.detail && e.detail.id === chatId) load(); };
+    window.addEventListener('chat:changed', changed);
+    return () => window.removeEventListener('chat:changed', changed);
+  }, [chatId]);
+
   return { chat, messages, files, loading, load };
 }
 
@@ -107,12 +114,14 @@ export function ChatView({ chatId, models, profile }) {
   const send = async (content, parentId, attachments = []) => {
     if (!content.trim()) return false;
     setSending(true);
+    let created = null; // a chat made for this first message: it goes again when the message cannot be sent
     try {
       let id = chatId;
       if (!id) {
         const title = content.trim().split('\n')[0].slice(0, 60) || 'New chat';
         const c = await post('/api/chats', { title, ...(prefs.systemMessage ? { systemMessage: prefs.systemMessage } : {}) });
         id = c.id;
+        created = id;
         const p = { ...prefs };
         delete p.systemMessage;
         savePrefs(id, p);
@@ -141,6 +150,12 @@ export function ChatView({ chatId, models, profile }) {
       return true;
     } catch (e) {
       fail(e);
+      if (created) {
+        await del('/api/chats/' + created).catch(() => {});
+        localStorage.removeItem(prefsKey(created));
+        savePrefs(null, prefs); // the new chat's settings wait for the next try
+        refreshChats();
+      }
       return false;
     } finally {
       setSending(false);

@@ -3,6 +3,7 @@
 // makes a new line, Esc stops the running answer.
 
 import { h, useState, useEffect } from './ui.js';
+import { features } from './system.js';
 
 const draftKey = (chatId) => 'chat.draft.' + (chatId || 'new');
 
@@ -13,7 +14,9 @@ const draftKey = (chatId) => 'chat.draft.' + (chatId || 'new');
 export function Composer({ chatId, running, sending, searching, web, onWeb, onSend, onStop }) {
   const [draft, setDraft] = useState(localStorage.getItem(draftKey(chatId)) || '');
   const [attachments, setAttachments] = useState([]);
+  const [searchable, setSearchable] = useState(false); // "Search the web" only where a provider is configured
   useEffect(() => { localStorage.setItem(draftKey(chatId), draft); }, [draft, chatId]);
+  useEffect(() => { features().then((f) => setSearchable(!!f.webSearch)); }, []);
 
   const submit = async () => {
     if (await onSend(draft, attachments)) {
@@ -41,7 +44,7 @@ export function Composer({ chatId, running, sending, searching, web, onWeb, onSe
       h('textarea', { 'aria-label': 'Message', placeholder: 'Message (Enter sends, Shift+Enter new line, Esc stops)',
         value: draft, rows: 2, onInput: (e) => setDraft(e.target.value), onKeyDown: onKey }),
       h('div', { class: 'composer-buttons' },
-        h('label', { class: 'web-toggle', title: 'Ground the answer in a web search, with sources' },
+        searchable && h('label', { class: 'web-toggle', title: 'Ground the answer in a web search, with sources' },
           h('input', { type: 'checkbox', checked: web, onChange: (e) => onWeb(e.target.checked) }), ' Search the web'),
         h('label', { class: 'small-file attach', title: 'Text, Markdown, CSV, JSON, code, PDF or images' }, 'Attach',
           h('input', { type: 'file', multiple: true, 'aria-label': 'Attach files',

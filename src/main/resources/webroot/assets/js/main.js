@@ -62,14 +62,22 @@ function Shell() {
   useEffect(() => { get('/api/users/me').then(setProfile).catch(fail); }, []);
   useEffect(() => {
     let timer;
+    let stopped = false; // the session ended (this shell is gone): a reply still on its way must not poll again
     const poll = () => get('/api/models').then((r) => {
+      if (stopped) return;
       setModels(r.models || []);
       // soon while a model loads (or none is there yet), else now and then (pulls, services, workers come and go)
       const busy = (r.models || []).some((m) => m.status === 'loading') || !(r.models || []).length;
       timer = setTimeout(poll, busy ? 3000 : 15000);
-    }).catch((e) => { fail(e); timer = setTimeout(poll, 10000); });
+    }).catch((e) => {
+      if (stopped || !currentSession()) return;
+      fail(e);
+      timer = setTimeout(poll, 10000);
+    });
     poll();
-    return () => clearTimeout(timer);
+    const now = () => { clearTimeout(timer); poll(); };
+    window.addEventListener('chat:models-changed', now);
+    return () => { stopped = true; clearTimeout(timer); window.removeEventListener('chat:models-changed', now); };
   }, []);
   const close = () => setMenu(false);
   const isAdmin = profile && profile.role === 'admin';

@@ -1,7 +1,7 @@
 // Settings: profile and default sampling, password, personas, API keys, export/import, usage and
 // limits, support tickets, deleting the account. (The Admin page is admin.js.)
 
-import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime, useList } from './ui.js';
+import { h, useState, useEffect, Field, SamplingFields, fail, notify, fmtTime, useList, ConfirmButton } from './ui.js';
 import { get, post, put, patch, del, api, download, logout } from './api.js';
 import { copyText } from './markdown.js';
 import { refreshChats } from './sidebar.js';
@@ -108,8 +108,7 @@ function Personas() {
     h('h2', null, 'Personas'),
     h('ul', { class: 'rows' }, items.map((p) => h('li', { key: p.id },
       h('strong', null, p.name), h('span', { class: 'clip' }, p.content),
-      h('button', { type: 'button', class: 'small', 'aria-label': 'Delete persona ' + p.name,
-        onClick: () => del('/api/personas/' + p.id).then(load, fail) }, 'Delete')))),
+      h(ConfirmButton, { label: 'Delete', name: 'persona ' + p.name, onConfirm: () => del('/api/personas/' + p.id).then(load, fail) })))),
     h('form', { onSubmit: add },
       h(Field, { label: 'Persona name', value: name, onInput: setName, maxLength: 100 }),
       h(Field, { label: 'Persona instructions', type: 'textarea', value: content, onInput: setContent, maxLength: 20000 }),
@@ -139,8 +138,7 @@ function ApiKeys() {
     h('ul', { class: 'rows' }, items.map((k) => h('li', { key: k.id },
       h('strong', null, k.name), h('code', null, k.prefix ? k.prefix + '…' : ''),
       h('span', { class: 'hint' }, 'created ' + fmtTime(k.createdAt) + (k.lastUsedAt ? ', last used ' + fmtTime(k.lastUsedAt) : '')),
-      h('button', { type: 'button', class: 'small danger', 'aria-label': 'Revoke key ' + k.name,
-        onClick: () => del('/api/users/me/keys/' + k.id).then(load, fail) }, 'Revoke')))),
+      h(ConfirmButton, { label: 'Revoke', name: 'key ' + k.name, onConfirm: () => del('/api/users/me/keys/' + k.id).then(load, fail) })))),
     h('form', { onSubmit: create, class: 'inline' },
       h('input', { 'aria-label': 'Key name', placeholder: 'Key name', value: name, maxLength: 100, onInput: (e) => setName(e.target.value) }),
       h('button', { type: 'submit' }, 'Create key')));

@@ -93,6 +93,7 @@ function ChatItem({ chat, active, onNavigate, update, remove }) {
     e.preventDefault();
     try {
       const c = await patch('/api/chats/' + chat.id, { title: title.trim() || 'New chat' });
+      window.dispatchEvent(new CustomEvent('chat:changed', { detail: { id: chat.id } })); // an open chat shows the new title
       update(chat.id, { title: c.title });
       setMode('view');
     } catch (err) { fail(err); }

@@ -15,6 +15,13 @@ export function refreshStatus() {
   }).catch(() => last);
 }
 
+/** What this server offers ({webSearch}), read once per page (a server restart with a new config reloads the page anyway). */
+let featuresOnce = null;
+export function features() {
+  featuresOnce ||= fetch('/api/system/status').then((r) => r.json()).then((s) => s.features || {}).catch(() => { featuresOnce = null; return {}; });
+  return featuresOnce;
+}
+
 function useStatus() {
   const [status, setStatus] = useState(last);
   useEffect(() => {

@@ -17,8 +17,15 @@ export function notify(text, kind = 'error', action) {
   const n = { id: nextNotice++, text, kind, action };
   notices = [...notices, n].slice(-4);
   noticeListeners.forEach((l) => l(notices));
-  if (kind !== 'error') setTimeout(() => dismiss(n.id), 4000);
+  // errors stay longer, but every notice goes by itself (one with an action waits for it)
+  if (!action) setTimeout(() => dismiss(n.id), kind === 'error' ? 10000 : 4000);
   return n.id;
+}
+
+/** Forgets every notice (a new login starts clean). */
+export function dismissAll() {
+  notices = [];
+  noticeListeners.forEach((l) => l(notices));
 }
 
 export function fail(err) {
@@ -131,4 +138,19 @@ export function useList(path) {
   const reload = () => (path ? get(path).then((r) => setItems(r.items || r)).catch(fail) : Promise.resolve());
   useEffect(() => { reload(); }, [path]);
   return [items, reload];
+}
+
+/**
+ * A button for something that cannot be undone: the first click asks ("Delete X?" with Confirm and
+ * Cancel), the second does it. {@code label} is the button's text, {@code name} what it acts on.
+ */
+export function ConfirmButton({ label, name, onConfirm, className = 'small danger' }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return h('button', { type: 'button', class: className, 'aria-label': label + ' ' + name, onClick: () => setAsking(true) }, label);
+  }
+  return h('span', { class: 'confirm', role: 'group', 'aria-label': label + ' ' + name + '?' },
+    h('span', null, label + ' ' + name + '?'),
+    h('button', { type: 'button', class: 'small danger', onClick: () => { setAsking(false); onConfirm(); } }, 'Confirm ' + label.toLowerCase()),
+    h('button', { type: 'button', class: 'small ghost', onClick: () => setAsking(false) }, 'Cancel'));
 }

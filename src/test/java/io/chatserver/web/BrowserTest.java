@@ -176,6 +176,11 @@ class BrowserTest extends ServerTestBase {
   }
 
   @Test
+  void whatANewUserHitIsMended() throws Exception {
+    flow("defects");
+  }
+
+  @Test
   void anotherUserSeesNothing() throws Exception {
     flow("isolation");
   }
