@@ -120,9 +120,16 @@ final class ApiNode {
     WebUi ui = new WebUi();
     ChatTransfer transfer = new ChatTransfer(chats, users, maxContent);
     ShareRoutes share = new ShareRoutes(new ShareStore(pool), chats, ui::page);
+    boolean passwordLogin = auth.getBoolean("passwordLogin", true);
+    AuthRoutes authRoutes = new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool),
+        passwordLogin);
+    io.chatserver.oidc.OidcRoutes oidc = new io.chatserver.oidc.OidcRoutes(vertx, io.chatserver.oidc.OidcProvider.fromConfig(auth),
+        pool, users, hasher, authRoutes::startSession, http.getString("publicUrl"),
+        auth.getJsonObject("oidc", new JsonObject()).getBoolean("newAccounts", true), passwordLogin);
     ApiRouter.Features features = new ApiRouter.Features(
         authHandler,
-        new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool)),
+        authRoutes,
+        oidc,
         docs,
         new HealthRoutes(role, pool, defaultModelReady, localModelReady),
         new SystemRoutes(system, () -> new JsonObject().put("webSearch", webSearch.configured())),

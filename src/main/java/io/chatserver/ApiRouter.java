@@ -29,7 +29,7 @@ import java.util.List;
 public final class ApiRouter {
 
   /** The pieces the routes need; built once by the server and shared by every HTTP verticle. */
-  public record Features(AuthHandler auth, AuthRoutes authRoutes, OpenApiRoutes docs, HealthRoutes health,
+  public record Features(AuthHandler auth, AuthRoutes authRoutes, io.chatserver.oidc.OidcRoutes oidc, OpenApiRoutes docs, HealthRoutes health,
                          SystemRoutes system, EventBusBridge bridge, WebUi ui, Cors cors, ContractValidation contract,
                          long bodyLimitBytes, long importLimitBytes, long fileLimitBytes, List<Routes> publicRoutes,
                          List<Routes> features) {}
@@ -53,6 +53,7 @@ public final class ApiRouter {
     f.system().mountPublic(router); // the status anyone may read, and no writes while read-only
     router.route("/api/auth/*").handler(f.contract());
     f.authRoutes().mount(router);
+    f.oidc().mount(router);
     f.publicRoutes().forEach(r -> r.mount(router));
     f.bridge().mount(router, f.bodyLimitBytes());
     f.ui().mount(router);
@@ -66,6 +67,7 @@ public final class ApiRouter {
     router.put("/api/system/status").handler(Caller.requireAdmin());
     router.route("/api/*").handler(f.contract());
     f.authRoutes().mountAuthenticated(router);
+    f.oidc().mountAuthenticated(router);
     f.system().mount(router);
     f.features().forEach(r -> r.mount(router));
 

@@ -27,10 +27,13 @@ public final class AuthRoutes {
   private final PasswordHasher hasher;
   private final AuthHandler auth;
   private final LoginThrottle throttle;
+  /** Whether accounts may register and log in with a password ({@code auth.passwordLogin}; off: sign-in providers only). */
+  private final boolean passwordLogin;
 
   public AuthRoutes(UserStore users, SessionStore sessions, TokenService tokens, PasswordHasher hasher, AuthHandler auth,
-                    LoginThrottle throttle) {
+                    LoginThrottle throttle, boolean passwordLogin) {
     this.throttle = throttle;
+    this.passwordLogin = passwordLogin;
     this.users = users;
     this.sessions = sessions;
     this.tokens = tokens;
@@ -106,7 +109,20 @@ public final class AuthRoutes {
     return pw;
   }
 
+  private void requirePasswordLogin() {
+    if (!passwordLogin) {
+      throw ApiError.forbidden("password login is turned off on this server: sign in with its provider (GET /api/auth/providers)");
+    }
+  }
+
+  /** This server's session for an account signed in some other way (an OpenID provider): the JSON a login answers. */
+  public Future<JsonObject> startSession(UUID userId) {
+    return users.profile(userId).compose(u -> u == null ? Future.failedFuture(ApiError.unauthorized("the account is gone"))
+        : startSession(userId, u.getString("username"), u.getString("role")));
+  }
+
   private Future<JsonObject> register(RoutingContext ctx) {
+    requirePasswordLogin();
     Body body = Body.of(ctx).only(Set.of("username", "password"));
     String name = username(body);
     String pw = password(body, "password");
@@ -123,6 +139,7 @@ public final class AuthRoutes {
   }
 
   private Future<JsonObject> login(RoutingContext ctx) {
+    requirePasswordLogin();
     Body body = Body.of(ctx).only(Set.of("username", "password"));
     String name = body.requiredString("username", 1, 64);
     String pw = body.requiredString("password", 1, 1000);
