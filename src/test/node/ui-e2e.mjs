@@ -377,6 +377,38 @@ const flows = {
     return {};
   },
 
+  /**
+   * Sign-in through Keycloak (KeycloakIT starts it): ann (in chat-admins) signs in, chats, sees
+   * Admin, logs out here and at Keycloak; ben (staff only) signs in as a user.
+   */
+  async keycloak() {
+    const page = await newPage();
+    const signIn = async (user, password) => {
+      await page.goto(BASE + '/');
+      await page.getByRole('link', { name: 'Sign in with Keycloak' }).click();
+      await page.locator('#username').fill(user);
+      await page.locator('#password').fill(password);
+      await page.locator('#kc-login').click();
+      await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    };
+    await signIn('ann', 'ann-pass-1');
+    assert.equal(new URL(page.url()).search, '', 'the login code is gone from the address');
+    await page.getByRole('link', { name: 'Admin' }).waitFor();
+    await send(page, 'Once upon a time');
+    await waitStatus(answers(page).last(), 'done');
+    await page.screenshot({ path: path.join(OUT, 'keycloak-chat.png') });
+    // logging out ends the session here and, through Keycloak's end-session page, there
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL((u) => u.toString().includes('/protocol/openid-connect/logout'));
+    await page.locator('#kc-logout').click();
+    await page.getByRole('link', { name: 'Sign in with Keycloak' }).waitFor();
+    // ben is staff, not an admin: no Admin page
+    await signIn('ben', 'ben-pass-1');
+    await page.getByRole('link', { name: 'Settings' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
+    return {};
+  },
+
   /** A second user sees none of the first user's chats, also through a deep link. */
   async isolation() {
     const a = await answered('owner', { max_tokens: 4 }, 'My secret plan');

@@ -138,10 +138,33 @@ export async function register(username, password) {
   return accept(await raw('POST', '/api/auth/register', { username, password }, false));
 }
 
+const PROVIDER = 'chat.signedInWith';
+
+/** Signs in with the one-time code a provider's sign-in left in the page's address ({@code /?login=...}). */
+export async function loginWithCode(code) {
+  return accept(await raw('POST', '/api/auth/oidc/exchange', { code }, false));
+}
+
+/** Remembers which provider the person went to sign in with (its logout follows ours). */
+export function signingInWith(providerId) {
+  localStorage.setItem(PROVIDER, providerId);
+}
+
+/**
+ * Ends this server's session; after a sign-in through a provider that offers it, the browser then
+ * goes to the provider's end-session page (which comes back here).
+ */
 export async function logout() {
   const s = session;
   save(null);
   if (s) await raw('POST', '/api/auth/logout', { refreshToken: s.refreshToken }, false).catch(() => {});
+  const via = localStorage.getItem(PROVIDER);
+  localStorage.removeItem(PROVIDER);
+  if (via) {
+    const list = await raw('GET', '/api/auth/providers', undefined, false).catch(() => null);
+    const p = list && list.providers.find((x) => x.id === via);
+    if (p && p.logoutUrl) location.href = p.logoutUrl;
+  }
 }
 
 /** An authenticated image as an object URL the page can show (CSP allows blob: images). */

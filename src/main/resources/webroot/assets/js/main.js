@@ -1,7 +1,7 @@
 // The app: the login page, or the shell (sidebar, chat, settings, admin) once logged in.
 
 import { h, render, useState, useEffect, Notices, useRoute, Link, navigate, fail, Field } from './ui.js';
-import { onSession, currentSession, get, login, register, logout, describe } from './api.js';
+import { onSession, currentSession, get, login, register, logout, describe, loginWithCode, signingInWith } from './api.js';
 import * as bus from './bus.js';
 import { Sidebar } from './sidebar.js';
 import { ChatView } from './chat.js';
@@ -21,11 +21,25 @@ function App() {
   return h('div', { class: 'app' }, h(SystemBanner), session ? h(Shell, { key: session.userId }) : h(Auth), h(Notices));
 }
 
+/** Why a sign-in through a provider ended on the login page, in words ({@code ?loginError=}). */
+const LOGIN_ERRORS = {
+  provider_unavailable: 'The sign-in provider cannot be reached right now. Try again in a moment.',
+  denied: 'The sign-in was cancelled at the provider.',
+  expired: 'That sign-in took too long or was already used. Please sign in again.',
+  failed: 'The provider did not complete the sign-in. Please try again.',
+  invalid_token: 'The provider\'s answer could not be trusted, so you were not signed in.',
+  not_allowed: 'Your account at the provider is not in a group that may use this server. Ask its admin.',
+  no_account: 'There is no account here for you yet. Ask an admin, or link your sign-in from Settings while logged in.',
+  identity_in_use: 'That sign-in is already linked to another account here.',
+  disabled: 'Your account here is disabled. Ask an admin.',
+};
+
 function Auth() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [providers, setProviders] = useState({ providers: [], passwordLogin: true });
   const go = (fn) => async (e) => {
     e.preventDefault();
     setBusy(true);
@@ -38,16 +52,28 @@ function Auth() {
       setBusy(false);
     }
   };
-  useEffect(() => { document.title = 'Log in · Chat'; }, []);
+  useEffect(() => {
+    document.title = 'Log in · Chat';
+    get('/api/auth/providers').then(setProviders).catch(() => {});
+    // back from a provider: a one-time code to trade for a session, or why there is none
+    const params = new URLSearchParams(location.search);
+    const code = params.get('login');
+    const why = params.get('loginError');
+    if (code || why) history.replaceState(null, '', '/');
+    if (why) setError(LOGIN_ERRORS[why] || 'The sign-in did not work (' + why + ').');
+    if (code) loginWithCode(code).catch((err) => setError(describe(err)));
+  }, []);
   return h('main', { class: 'auth' },
     h('form', { class: 'panel auth-box', onSubmit: go(login), 'aria-label': 'Log in' },
       h('h1', null, 'Chat'),
-      h('p', { class: 'hint' }, 'Log in, or pick a username and password to register.'),
-      h(Field, { label: 'Username', value: username, onInput: setUsername, autocomplete: 'username', required: true }),
-      h(Field, { label: 'Password', type: 'password', value: password, onInput: setPassword, autocomplete: 'current-password',
-        required: true }),
+      providers.passwordLogin && h('p', { class: 'hint' }, 'Log in, or pick a username and password to register.'),
+      providers.providers.map((p) => h('a', { key: p.id, class: 'button primary sign-in', href: p.loginUrl,
+        onClick: () => signingInWith(p.id) }, 'Sign in with ' + p.name)),
+      providers.passwordLogin && h(Field, { label: 'Username', value: username, onInput: setUsername, autocomplete: 'username', required: true }),
+      providers.passwordLogin && h(Field, { label: 'Password', type: 'password', value: password, onInput: setPassword,
+        autocomplete: 'current-password', required: true }),
       error && h('p', { class: 'error', role: 'alert' }, error),
-      h('div', { class: 'row' },
+      providers.passwordLogin && h('div', { class: 'row' },
         h('button', { type: 'submit', class: 'primary', disabled: busy }, 'Log in'),
         h('button', { type: 'button', disabled: busy, onClick: go(register) }, 'Register'))));
 }

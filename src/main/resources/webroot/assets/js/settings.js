@@ -16,6 +16,7 @@ export function Settings({ profile, models, onProfile }) {
     h(Personas),
     h(ApiKeys),
     h(Transfer),
+    h(SignIns),
     h(Usage, { path: '/api/users/me/usage', title: 'Your usage' }),
     h(MyQuota),
     h(Tickets, { admin: false }),
@@ -142,6 +143,18 @@ function ApiKeys() {
     h('form', { onSubmit: create, class: 'inline' },
       h('input', { 'aria-label': 'Key name', placeholder: 'Key name', value: name, maxLength: 100, onInput: (e) => setName(e.target.value) }),
       h('button', { type: 'submit' }, 'Create key')));
+}
+
+/** Sign-in providers this account can be linked to (then it signs in with them too). */
+function SignIns() {
+  const [list, setList] = useState([]);
+  useEffect(() => { get('/api/auth/providers').then((r) => setList(r.providers)).catch(fail); }, []);
+  if (!list.length) return null;
+  const link = (p) => post('/api/auth/oidc/' + p.id + '/link').then((r) => { location.href = r.url; }, fail);
+  return h('div', { class: 'panel', role: 'group', 'aria-label': 'Sign-in providers' },
+    h('h2', null, 'Sign-in providers'),
+    h('p', { class: 'hint' }, 'Link this account to your sign-in at a provider, then use either to log in.'),
+    h('div', { class: 'row' }, list.map((p) => h('button', { key: p.id, type: 'button', onClick: () => link(p) }, 'Link ' + p.name))));
 }
 
 function Transfer() {
