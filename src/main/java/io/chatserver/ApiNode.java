@@ -122,7 +122,7 @@ final class ApiNode {
     ShareRoutes share = new ShareRoutes(new ShareStore(pool), chats, ui::page);
     boolean passwordLogin = auth.getBoolean("passwordLogin", true);
     AuthRoutes authRoutes = new AuthRoutes(users, sessions, tokens, hasher, authHandler, new io.chatserver.auth.LoginThrottle(pool),
-        passwordLogin);
+        passwordLogin, auth.getString("registration", "open"));
     io.chatserver.oidc.OidcRoutes oidc = new io.chatserver.oidc.OidcRoutes(vertx, io.chatserver.oidc.OidcProvider.fromConfig(auth),
         pool, users, hasher, authRoutes::startSession, http.getString("publicUrl"),
         auth.getJsonObject("oidc", new JsonObject()).getBoolean("newAccounts", true), passwordLogin);

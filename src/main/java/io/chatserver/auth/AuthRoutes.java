@@ -29,11 +29,17 @@ public final class AuthRoutes {
   private final LoginThrottle throttle;
   /** Whether accounts may register and log in with a password ({@code auth.passwordLogin}; off: sign-in providers only). */
   private final boolean passwordLogin;
+  /** Who may register ({@code auth.registration}): open, approval (new accounts wait for an admin) or closed. */
+  private final String registration;
 
   public AuthRoutes(UserStore users, SessionStore sessions, TokenService tokens, PasswordHasher hasher, AuthHandler auth,
-                    LoginThrottle throttle, boolean passwordLogin) {
+                    LoginThrottle throttle, boolean passwordLogin, String registration) {
     this.throttle = throttle;
     this.passwordLogin = passwordLogin;
+    this.registration = registration == null ? "open" : registration;
+    if (!java.util.List.of("open", "approval", "closed").contains(this.registration)) {
+      throw new IllegalArgumentException("auth.registration must be open, approval or closed (got " + registration + ")");
+    }
     this.users = users;
     this.sessions = sessions;
     this.tokens = tokens;
@@ -127,15 +133,27 @@ public final class AuthRoutes {
     String name = username(body);
     String pw = password(body, "password");
     String address = LoginThrottle.address(ctx.request().remoteAddress().host());
-    return throttle.check(List.of(address))
-        .compose(v -> hasher.hash(pw))
-        .compose(hash -> users.create(name, hash, false))
-        .recover(e -> e instanceof UserStore.UsernameTaken // probing for names counts as a failure of the address
-            ? throttle.failed(address, LoginThrottle.ADDRESS_LIMIT)
-                .compose(x -> Future.failedFuture(ApiError.conflict("username '" + name + "' is already taken")))
-            : Future.failedFuture(e))
-        .compose(user -> startSession(UUID.fromString(user.getString("id")), name, user.getString("role"))
-            .map(session -> session.put("user", user)));
+    // the very first account is always taken (it is the admin who then decides)
+    Future<Long> existing = registration.equals("open") ? Future.succeededFuture(-1L) : users.count();
+    return existing.compose(n -> {
+      if (n > 0 && registration.equals("closed")) {
+        return Future.failedFuture(new ApiError(403, "registration_closed", "this server takes no new accounts; ask its admin"));
+      }
+      boolean waits = n > 0 && registration.equals("approval");
+      return throttle.check(List.of(address))
+          .compose(v -> hasher.hash(pw))
+          .compose(hash -> users.create(name, hash, false))
+          .recover(e -> e instanceof UserStore.UsernameTaken // probing for names counts as a failure of the address
+              ? throttle.failed(address, LoginThrottle.ADDRESS_LIMIT)
+                  .compose(x -> Future.failedFuture(ApiError.conflict("username '" + name + "' is already taken")))
+              : Future.failedFuture(e))
+          .compose(user -> waits
+              // registered, waiting for an admin to enable it (Admin, Users): no session yet
+              ? users.setDisabled(UUID.fromString(user.getString("id")), true).map(u -> new JsonObject().put("pending", true)
+                  .put("user", u).put("message", "your account waits for an admin's approval; log in once it is enabled"))
+              : startSession(UUID.fromString(user.getString("id")), name, user.getString("role"))
+                  .map(session -> session.put("user", user)));
+    });
   }
 
   private Future<JsonObject> login(RoutingContext ctx) {
@@ -151,7 +169,12 @@ public final class AuthRoutes {
         .compose(ok -> ok
             ? throttle.succeeded(account).compose(x -> startSession(cred.id(), cred.username(), cred.role()))
             : Future.all(throttle.failed(account, LoginThrottle.ACCOUNT_LIMIT), throttle.failed(address, LoginThrottle.ADDRESS_LIMIT))
-                .compose(x -> Future.failedFuture(ApiError.unauthorized("invalid username or password")))));
+                .compose(x -> cred != null ? Future.succeededFuture(false)
+                    // the right password of a disabled (or not yet approved) account: say so, not "invalid"
+                    : users.disabledPasswordHash(name).compose(hash -> hash == null ? Future.succeededFuture(false) : hasher.verify(pw, hash)))
+                .compose(disabled -> Future.failedFuture(disabled
+                    ? new ApiError(403, "account_disabled", "this account is disabled, or waits for an admin's approval")
+                    : ApiError.unauthorized("invalid username or password")))));
   }
 
   private Future<JsonObject> refresh(RoutingContext ctx) {

@@ -39,6 +39,7 @@ public final class AppConfig {
       new EnvVar("REFRESH_TOKEN_TTL_DAYS", "auth.refreshTokenTtlDays", Integer.class, "lifetime of refresh tokens"),
       new EnvVar("BCRYPT_COST", "auth.bcryptCost", Integer.class, "bcrypt work factor for passwords"),
       new EnvVar("ADMIN_USERNAME", "auth.adminUsername", String.class, "admin account created (or promoted) at start-up"),
+      new EnvVar("REGISTRATION", "auth.registration", String.class, "who may register: open, approval (new accounts wait for an admin to enable them) or closed (the first account always may)"),
       new EnvVar("PASSWORD_LOGIN", "auth.passwordLogin", Boolean.class, "false: no registration or login with a password (sign-in providers only)"),
       new EnvVar("PUBLIC_URL", "http.publicUrl", String.class, "where people reach this server (e.g. https://chat.example.org): the base of the OIDC redirect URL; unset = each request's host"),
       new EnvVar("OIDC_ID", "auth.oidc.id", String.class, "id of the sign-in provider set by the OIDC_* variables (in its URLs; default oidc)"),

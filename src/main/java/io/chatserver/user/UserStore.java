@@ -57,6 +57,12 @@ public final class UserStore {
             r.getString("password_hash"))));
   }
 
+  /** The password hash of a disabled account (or one waiting for an admin's approval) of that name, or null. */
+  public Future<String> disabledPasswordHash(String username) {
+    return pool.preparedQuery("SELECT password_hash FROM users WHERE lower(username) = lower($1) AND disabled_at IS NOT NULL")
+        .execute(Tuple.of(username)).map(rs -> Rows.first(rs, r -> r.getString("password_hash")));
+  }
+
   public Future<JsonObject> profile(UUID userId) {
     return pool.preparedQuery("SELECT " + PROFILE_COLUMNS + " FROM users WHERE id = $1")
         .execute(Tuple.of(userId)).map(rs -> Rows.first(rs, UserStore::profile));

@@ -135,7 +135,10 @@ export async function login(username, password) {
 }
 
 export async function register(username, password) {
-  return accept(await raw('POST', '/api/auth/register', { username, password }, false));
+  const r = await raw('POST', '/api/auth/register', { username, password }, false);
+  // registration that waits for an admin's approval: no session yet, and the person reads why
+  if (r.pending) throw new ApiFailure(201, 'pending', r.message[0].toUpperCase() + r.message.slice(1) + '.');
+  return accept(r);
 }
 
 const PROVIDER = 'chat.signedInWith';

@@ -31,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OidcTest extends ServerTestBase {
 
   private static MockOAuth2Server provider;
+  /** A provider that shows the real one's keys but forges its tokens (signed with a key of its own). */
+  private static com.sun.net.httpserver.HttpServer forger;
+  private static volatile String forgedNonce = "";
   private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   @Override
@@ -48,6 +51,8 @@ class OidcTest extends ServerTestBase {
         .add(new JsonObject().put("id", "staff").put("name", "Staff only").put("issuer", issuer).put("clientId", "chat")
             .put("clientSecret", "s3cret").put("allowedGroups", "staff"))
         .add(new JsonObject().put("id", "down").put("issuer", "http://127.0.0.1:9/nobody").put("clientId", "chat"));
+    providers.add(new JsonObject().put("id", "forged").put("issuer", startForger(issuer)).put("clientId", "chat")
+        .put("clientSecret", "s3cret"));
     AppConfig.set(conf, "auth.oidc.providers", providers);
     return conf;
   }
@@ -57,6 +62,43 @@ class OidcTest extends ServerTestBase {
     if (provider != null) {
       provider.shutdown();
     }
+    if (forger != null) {
+      forger.stop(0);
+    }
+  }
+
+  /** Starts the forger: the real provider's sign-in page and keys, its own token endpoint; returns its issuer URL. */
+  private static String startForger(String real) {
+    try {
+      forger = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      String self = "http://127.0.0.1:" + forger.getAddress().getPort() + "/forged";
+      forger.createContext("/forged/.well-known/openid-configuration", x -> reply(x, new JsonObject().put("issuer", self)
+          .put("authorization_endpoint", real + "/authorize").put("token_endpoint", self + "/token")
+          .put("jwks_uri", real + "/jwks").put("response_types_supported", new JsonArray().add("code"))
+          .put("subject_types_supported", new JsonArray().add("public"))
+          .put("id_token_signing_alg_values_supported", new JsonArray().add("RS256"))));
+      forger.createContext("/forged/token", x -> {
+        try {
+          String token = forged(self, forgedNonce);
+          reply(x, new JsonObject().put("token_type", "Bearer").put("expires_in", 3600).put("access_token", token)
+              .put("id_token", token));
+        } catch (Exception e) {
+          x.sendResponseHeaders(500, -1);
+        }
+      });
+      forger.start();
+      return self;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void reply(com.sun.net.httpserver.HttpExchange x, JsonObject body) throws java.io.IOException {
+    byte[] bytes = body.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    x.getResponseHeaders().add("Content-Type", "application/json");
+    x.sendResponseHeaders(200, bytes.length);
+    x.getResponseBody().write(bytes);
+    x.close();
   }
 
   private HttpResponse<String> get(String url) throws Exception {
@@ -91,6 +133,19 @@ class OidcTest extends ServerTestBase {
   private static String code(String page) {
     assertTrue(page.startsWith("/?login="), page);
     return page.substring("/?login=".length());
+  }
+
+  /** An ID token that says all the right things but is signed with a key of its own. */
+  private static String forged(String issuer, String nonce) throws Exception {
+    com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("not-the-providers").generate();
+    long now = System.currentTimeMillis() / 1000;
+    com.nimbusds.jwt.JWTClaimsSet claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(issuer)
+        .subject("mallory").audience("chat").claim("nonce", nonce).claim("preferred_username", "mallory")
+        .issueTime(new java.util.Date(now * 1000)).expirationTime(new java.util.Date((now + 600) * 1000)).build();
+    com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+        new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
+    jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+    return jwt.serialize();
   }
 
   private JsonObject exchange(String code) {
@@ -185,6 +240,10 @@ class OidcTest extends ServerTestBase {
     assertEquals("/?loginError=not_allowed", signIn("/api/auth/oidc/staff/login"));
     nextToken("grace", List.of("chat"), Map.of("preferred_username", "grace", "groups", List.of("staff")));
     assertTrue(signIn("/api/auth/oidc/staff/login").startsWith("/?login="));
+    // an ID token signed with a key that is not the provider's (a provider whose token endpoint forges them)
+    String authorize = location(get(base() + "/api/auth/oidc/forged/login"));
+    forgedNonce = URI.create(authorize).getQuery().replaceAll(".*(?:^|&)nonce=([^&]+).*", "$1");
+    assertEquals("/?loginError=invalid_token", location(get(location(get(authorize)))));
     // an unknown provider is a plain 404
     assertEquals(404, get(base() + "/api/auth/oidc/nobody/login").statusCode());
   }
