@@ -39,7 +39,10 @@ class KeycloakIT extends ServerTestBase {
     }
     AppConfig.set(conf, "auth.oidc.providers", new JsonArray().add(new JsonObject().put("id", "keycloak").put("name", "Keycloak")
         .put("issuer", keycloak.issuer()).put("clientId", "chat-server").put("clientSecret", "chat-server-secret")
-        .put("adminGroups", "chat-admins").put("allowedGroups", "staff")));
+        .put("adminGroups", "chat-admins").put("allowedGroups", "staff"))
+        // the same realm with a wrong client secret: Keycloak refuses the code exchange
+        .add(new JsonObject().put("id", "wrong-secret").put("name", "Keycloak (wrong secret)").put("issuer", keycloak.issuer())
+            .put("clientId", "chat-server").put("clientSecret", "not-the-secret")));
     return conf;
   }
 
