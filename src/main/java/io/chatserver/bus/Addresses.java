@@ -67,7 +67,8 @@ public final class Addresses {
   public static final String CHAT_ATTACH = "chat.attach";
   /**
    * publish, to every worker node: {op: "pull", pullId, repo, revision, name} (download a Hugging Face
-   * model into the models directory, then load it) or {op: "delete", name} (unload it, delete its folder).
+   * model into the models directory, then load it), {op: "delete", name} (unload it, delete its folder) or
+   * {op: "clear-caches"} (forget the kept prefixes and compiled grammars of every model).
    */
   public static final String MODELS_MANAGE = "models.manage";
 

@@ -146,8 +146,11 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
 
   private Future<JsonObject> update(RoutingContext ctx) {
     UUID chatId = Ids.pathParam(ctx, "chatId");
-    Body body = Body.of(ctx).only(Set.of("title", "favorite", "systemMessage", "currentLeafId", "webSearch"));
+    Body body = Body.of(ctx).only(Set.of("title", "favorite", "systemMessage", "currentLeafId", "webSearch", "personaId"));
     JsonObject changes = new JsonObject();
+    if (body.has("personaId") && body.has("systemMessage")) {
+      throw Refusal.invalid("personaId", "give personaId or systemMessage, not both");
+    }
     if (body.has("title")) {
       String title = body.optionalString("title", 1, TITLE_MAX);
       if (title == null) {
@@ -182,7 +185,32 @@ public final class ChatRoutes implements io.chatserver.api.Routes {
       }
       changes.put("current_leaf_id", leaf.toString());
     }
-    return chats.update(Caller.of(ctx).userId(), chatId, changes);
+    UUID user = Caller.of(ctx).userId();
+    if (body.has("personaId")) {
+      UUID personaId = body.optionalUuid("personaId");
+      if (personaId == null) {
+        throw Refusal.invalid("personaId", "personaId must be a persona id");
+      }
+      // a saved persona joins the chat: its instructions after the bot's prompt (a bot's chat keeps its bot)
+      return chats.get(user, chatId).compose(chat -> chat == null ? Future.failedFuture(Refusal.notFound("chat not found", "chatId"))
+          : personas.get(user, personaId).compose(p -> {
+            if (p == null) {
+              return Future.failedFuture(Refusal.notFound("persona not found", "personaId"));
+            }
+            String botId = chat.getString("botId");
+            Future<JsonObject> bot = botId == null ? Future.succeededFuture(null) : bots.get(UUID.fromString(botId), true);
+            return bot.compose(b -> {
+              String botPrompt = b == null ? null : b.getString("systemPrompt");
+              String system = botPrompt == null || botPrompt.isBlank() ? p.getString("content")
+                  : botPrompt + "\n\n" + p.getString("content");
+              if (system.length() > SYSTEM_MESSAGE_MAX) {
+                return Future.failedFuture(Refusal.invalid("personaId", "the bot's prompt and the persona together are too long"));
+              }
+              return chats.update(user, chatId, changes.copy().put("system_message", system).put("persona_id", personaId.toString()));
+            });
+          }));
+    }
+    return chats.update(user, chatId, changes);
   }
 
   private Future<Void> delete(RoutingContext ctx) {

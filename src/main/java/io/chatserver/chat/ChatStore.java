@@ -239,10 +239,10 @@ public final class ChatStore {
         boolean edited = changes.containsKey("title") || changes.containsKey("system_message");
         StringBuilder sql = new StringBuilder(edited ? "UPDATE chats SET updated_at = clock_timestamp()" : "UPDATE chats SET updated_at = updated_at");
         Tuple args = Tuple.of(chatId);
-        for (String column : new String[] {"title", "favorite", "system_message", "current_leaf_id", "web_search"}) {
+        for (String column : new String[] {"title", "favorite", "system_message", "current_leaf_id", "web_search", "persona_id"}) {
           if (changes.containsKey(column)) {
             Object value = changes.getValue(column);
-            args.addValue(column.equals("current_leaf_id") ? UUID.fromString((String) value) : value);
+            args.addValue(column.equals("current_leaf_id") || column.equals("persona_id") ? UUID.fromString((String) value) : value);
             sql.append(", ").append(column).append(" = $").append(args.size());
           }
         }

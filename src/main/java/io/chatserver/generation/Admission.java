@@ -111,7 +111,7 @@ final class Admission {
             .onComplete(x -> lock.release()));
   }
 
-  /** For tests: the user's running jobs as the shared map has them ({jobId: lease expiry}), or null. */
+  /** The user's running jobs, on every API node, as the shared map has them ({jobId: lease expiry}), or null. */
   static Future<JsonObject> runningOf(Vertx vertx, UUID user) {
     return vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).compose(map -> map.get(user.toString()))
         .map(e -> e == null || e.getJsonObject("jobs").isEmpty() ? null : e.getJsonObject("jobs"));

@@ -40,6 +40,8 @@ public final class GenerationRoutes implements io.chatserver.api.Routes {
     router.post("/api/chats/:chatId/messages/:messageId/continue").handler(Responses.handle(200, this::continueMessage));
     router.get("/api/jobs/:jobId").handler(Responses.handle(200, this::jobStatus));
     router.get("/api/jobs/:jobId/stream").handler(this::stream);
+    router.post("/api/jobs/stop-all").handler(Responses.handle(200, ctx -> gen.stopAll(Caller.of(ctx).userId())
+        .map(ids -> new JsonObject().put("stopped", ids))));
     router.post("/api/jobs/:jobId/stop").handler(Responses.handle(200, this::stop));
     router.post("/api/generate").handler(this::generate);
     router.post("/api/chat").handler(this::chat);

@@ -287,6 +287,23 @@ public final class GenerationService extends VerticleBase {
     }));
   }
 
+  /**
+   * Stops every answer the user has running, on any API node of the cluster (the admission's shared
+   * count knows them all); answers the ids of the jobs asked to stop.
+   */
+  public Future<JsonArray> stopAll(UUID userId) {
+    return Admission.runningOf(vertx, userId).map(running -> {
+      JsonArray ids = new JsonArray();
+      if (running != null) {
+        running.fieldNames().forEach(id -> {
+          cancel(id);
+          ids.add(id);
+        });
+      }
+      return ids;
+    });
+  }
+
   /** Asks the worker holding the job to stop it, not waiting for the end (a client that left its raw call). */
   public void cancel(String jobId) {
     vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("jobId", jobId));

@@ -48,6 +48,11 @@ public final class ModelAdminRoutes implements io.chatserver.api.Routes {
     router.post("/api/admin/models/pull").handler(Caller.requireAdmin()).handler(Responses.handle(202, this::pull));
     router.get("/api/admin/models/pulls/:pullId/stream").handler(Caller.requireAdmin()).handler(this::stream);
     router.delete("/api/admin/models/:name").handler(Caller.requireAdmin()).handler(Responses.handle(202, this::delete));
+    // every worker node forgets its kept prefixes and compiled grammars (answers stay the same)
+    router.post("/api/admin/models/caches/clear").handler(Caller.requireAdmin()).handler(Responses.handle(202, ctx -> {
+      vertx.eventBus().publish(Addresses.MODELS_MANAGE, new JsonObject().put("op", "clear-caches"));
+      return Future.succeededFuture(new JsonObject().put("clearing", true));
+    }));
   }
 
   private Future<JsonObject> pull(RoutingContext ctx) {

@@ -224,7 +224,23 @@ public final class InferenceService implements AutoCloseable {
     return e == null ? null : e.runtime();
   }
 
-  /** The scheduler of a loaded model of this node, or null (tests hold it with {@link BatchScheduler#hold}). */
+  /**
+   * Forgets what the models of this node keep between answers: the prefixes kept for reuse and the
+   * compiled grammars (an admin's "clear caches"); answers stay the same, the next ones only do more
+   * work. Returns how many models it touched.
+   */
+  public int clearCaches() {
+    int n = 0;
+    for (Entry e : models.values()) {
+      if (e.runtime() != null) {
+        e.runtime().clearCaches();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The scheduler of a loaded model of this node, or null (tests pace it with a StepGate). */
   public io.chatserver.inference.engine.BatchScheduler scheduler(String model) {
     Entry e = models.get(model);
     return e == null || e.runtime() == null ? null : e.runtime().scheduler();

@@ -47,6 +47,8 @@ public final class ModelManager {
       Thread t = new Thread(() -> {
         if ("pull".equals(op.getString("op"))) {
           pull(op);
+        } else if ("clear-caches".equals(op.getString("op"))) {
+          log.info("Clearing the caches of {} model(s)", inference.clearCaches());
         } else if ("delete".equals(op.getString("op"))) {
           delete(op.getString("name"));
         }

@@ -104,6 +104,33 @@ class BotsTest extends ServerTestBase {
   }
 
   @Test
+  void aSavedPersonaJoinsABotsChatWithoutLosingTheBotsPrompt() {
+    JsonObject b = bot("sailor", false, "You are a sailor.");
+    Api me = api.as(api.register("crew"));
+    JsonObject chat = me.post("/api/chats", new JsonObject().put("botId", b.getString("id"))).expect(201).json();
+    JsonObject persona = me.post("/api/personas", new JsonObject().put("name", "Pirate").put("content", "Talk like a pirate."))
+        .expect(201).json();
+    JsonObject after = me.patch("/api/chats/" + chat.getString("id"), new JsonObject().put("personaId", persona.getString("id")))
+        .expect(200).json();
+    assertEquals("You are a sailor.\n\nTalk like a pirate.", after.getString("systemMessage"));
+    assertEquals(b.getString("id"), after.getString("botId"), "still the bot's chat");
+    JsonArray byPersona = me.get("/api/chats?personaId=" + persona.getString("id")).expect(200).json().getJsonArray("items");
+    assertEquals(1, byPersona.size());
+    // someone else's persona is not found; both at once are refused
+    JsonObject theirs = api.as(api.register("stranger")).post("/api/personas", new JsonObject().put("name", "X").put("content", "Y"))
+        .expect(201).json();
+    assertEquals(404, me.patch("/api/chats/" + chat.getString("id"), new JsonObject().put("personaId", theirs.getString("id"))).status());
+    assertEquals(400, me.patch("/api/chats/" + chat.getString("id"), new JsonObject().put("personaId", persona.getString("id"))
+        .put("systemMessage", "x")).status());
+  }
+
+  @Test
+  void onlyAnAdminClearsTheModelsCaches() {
+    assertEquals(403, api.as(api.register("curious")).post("/api/admin/models/caches/clear", new JsonObject()).status());
+    assertTrue(api.as(admin).post("/api/admin/models/caches/clear", new JsonObject()).expect(202).json().getBoolean("clearing"));
+  }
+
+  @Test
   void imagesAreCheckedByTheirBytesAndCached() {
     JsonObject b = bot("painter", false, null);
     String id = b.getString("id");

@@ -87,6 +87,24 @@ class GenerationTest extends ServerTestBase {
   }
 
   @Test
+  void stopAllStopsEveryRunningAnswerOfTheCallerOnly() throws Exception {
+    Api.User u = api.register("stopall");
+    Api me = api.as(u);
+    String chat = me.newChat("story");
+    scheduler().hold();
+    JsonObject started = me.post("/api/chats/" + chat + "/messages", new JsonObject().put("content", "Once upon a time")
+        .put("generate", true).put("options", new JsonObject().put("max_tokens", 300))).expect(201).json();
+    // someone else's request stops nothing of this user
+    assertEquals(new JsonArray(), api.as(api.register("bystander")).post("/api/jobs/stop-all", new JsonObject()).expect(200).json()
+        .getJsonArray("stopped"));
+    JsonObject r = me.post("/api/jobs/stop-all", new JsonObject()).expect(200).json();
+    assertEquals(new JsonArray().add(started.getString("jobId")), r.getJsonArray("stopped"));
+    List<Event> events = SseClient.read(server.port(), "/api/jobs/" + started.getString("jobId") + "/stream", u.token(), null,
+        e -> e.name().equals("done"));
+    assertEquals("stopped", events.get(events.size() - 1).data().getString("status"));
+  }
+
+  @Test
   void stopMidStreamKeepsWhatWasStreamed() throws Exception {
     Api.User u = api.register("stopper");
     Api me = api.as(u);

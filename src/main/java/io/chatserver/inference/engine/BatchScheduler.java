@@ -44,6 +44,8 @@ public final class BatchScheduler implements AutoCloseable {
   private volatile boolean stopped;
   private volatile long steps;
   private final Thread thread;
+  /** Set by {@link #forgetPrefixes}; the scheduler thread empties the prefix cache at its next iteration. */
+  private volatile boolean forget;
   /** Whether kept prefixes are reused (on in the server; the benchmark compares both ways). */
   private volatile boolean reuse = true;
   /** Paces the decode steps (always open in the server). */
@@ -139,6 +141,11 @@ public final class BatchScheduler implements AutoCloseable {
     return steps;
   }
 
+  /** Forgets every kept prefix (at the scheduler's next iteration, on its own thread). */
+  public void forgetPrefixes() {
+    forget = true;
+  }
+
   /** Turns the reuse of kept prefixes on or off (for comparisons: answers must be the same either way). */
   public void reusePrefixes(boolean on) {
     this.reuse = on;
@@ -173,6 +180,12 @@ public final class BatchScheduler implements AutoCloseable {
       next = incoming.poll();
     }
     handleCancels();
+    if (forget) {
+      forget = false;
+      if (prefixes != null) {
+        prefixes.clear();
+      }
+    }
     // Prefill up to prefillChunk prompt tokens per iteration: several short prompts, or one chunk of a long one.
     int budget = prefillChunk;
     while (budget > 0) {

@@ -262,6 +262,12 @@ public final class ModelRuntime implements AutoCloseable {
     return toolFormat;
   }
 
+  /** Forgets the kept prefixes and the compiled grammars (see {@code InferenceService.clearCaches}). */
+  public void clearCaches() {
+    scheduler.forgetPrefixes();
+    grammars.clear();
+  }
+
   /** Grammars compiled for this model's vocabulary, by their JSON text (shared by every answer that follows one). */
   private final java.util.Map<String, io.chatserver.inference.grammar.Constraint.Compiled> grammars =
       java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {

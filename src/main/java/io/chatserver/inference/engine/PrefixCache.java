@@ -38,6 +38,14 @@ final class PrefixCache {
     }
   }
 
+  /** Forgets every kept prefix (their slots are free again). */
+  void clear() {
+    for (Entry e : entries) {
+      e.tokens = null;
+      e.length = 0;
+    }
+  }
+
   /** The kept slot sharing the longest prefix with the prompt (leaving at least its last token to prefill), or null. */
   Hit lookup(long[] prompt) {
     Entry best = null;
