@@ -24,6 +24,8 @@ STREAMS="${STREAMS:-1,4,16}"
 TOKENS="${TOKENS:-64}"
 PROMPT="${PROMPT:-128}"
 TTFT="${TTFT:-512}"
+# per-stream context of our engine: 16 slots of 512 tokens hold what llama.cpp's shared 8192-token cache holds
+CONTEXT="${CONTEXT:-512}"
 THREADS="${THREADS:-$(nproc)}"
 if [ ! -x "$LLAMA/build/bin/llama-batched-bench" ] || [ ! -x "$LLAMA/build/bin/llama-quantize" ]; then
   echo "building llama.cpp ($VERSION's bundle) in $LLAMA ..." >&2
@@ -52,7 +54,7 @@ Q4="$M/$NAME-q4_k_m.gguf"
 OUT="$(mktemp -d)"
 echo "this engine: bench on $F32 ..." >&2
 /usr/bin/time -f %M -o "$OUT/ours.rss" java -jar target/chat-server.jar bench --model "$NAME=$F32" --streams "$STREAMS" \
-  --tokens "$TOKENS" --context 4096 --max-batch 16 --ttft-prompt "$TTFT" --out "$OUT/ours" >"$OUT/ours.txt" 2>/dev/null
+  --tokens "$TOKENS" --context "$CONTEXT" --max-batch 16 --ttft-prompt "$TTFT" --out "$OUT/ours" >"$OUT/ours.txt" 2>/dev/null
 for f in "$F32" "$Q8" "$Q4"; do
   echo "llama.cpp: llama-batched-bench on $f ..." >&2
   /usr/bin/time -f %M -o "$OUT/$(basename "$f").rss" "$LLAMA/build/bin/llama-batched-bench" -m "$f" -c 8192 -b 2048 -ub 512 \

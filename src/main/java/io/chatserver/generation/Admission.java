@@ -4,7 +4,6 @@ import io.chatserver.api.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.AsyncMap;
 
 import java.util.HashMap;
 import java.util.Map;

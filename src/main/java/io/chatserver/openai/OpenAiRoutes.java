@@ -13,7 +13,6 @@ import io.chatserver.generation.Tools;
 import io.chatserver.generation.Sse;
 import io.chatserver.bus.FinishReason;
 import io.chatserver.bus.SamplingOptions;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
