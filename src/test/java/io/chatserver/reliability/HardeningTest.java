@@ -162,7 +162,11 @@ class HardeningTest extends ServerTestBase {
     assertTrue(off.getBoolean("disabled"));
     assertEquals(401, api.as(u).get("/api/users/me").status());
     assertEquals(401, api.withToken(key).get("/api/chats").status());
-    assertEquals(401, api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()))
+    // the right password of a disabled account says so (403), a wrong one stays a plain 401
+    Api.Resp disabledLogin = api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", u.password()));
+    assertEquals(403, disabledLogin.status(), disabledLogin.body());
+    assertEquals("account_disabled", disabledLogin.json().getJsonObject("error").getString("code"));
+    assertEquals(401, api.post("/api/auth/login", new JsonObject().put("username", u.username()).put("password", "not the password 1"))
         .status());
     assertEquals(409, api.as(admin).patch("/api/admin/users/" + admin.id(), new JsonObject().put("disabled", true)).status());
     api.as(admin).patch("/api/admin/users/" + u.id(), new JsonObject().put("disabled", false)).expect(200);
