@@ -167,13 +167,7 @@ public final class OidcRoutes {
 
   /** Redirects to the provider's sign-in page with a fresh state, nonce and PKCE challenge. */
   private void begin(RoutingContext ctx) {
-    OidcProvider p;
-    try {
-      p = provider(ctx);
-    } catch (ApiError e) {
-      ctx.fail(e);
-      return;
-    }
+    OidcProvider p = provider(ctx); // an unknown one: 404 through the router's failure handler
     authorizeUrl(ctx, p, null)
         .onSuccess(url -> ctx.response().setStatusCode(302).putHeader("Location", url).putHeader("Cache-Control", "no-store").end())
         .onFailure(e -> fail(ctx, Failure.PROVIDER_UNAVAILABLE, e.toString()));
@@ -190,13 +184,7 @@ public final class OidcRoutes {
   }
 
   private void callback(RoutingContext ctx) {
-    OidcProvider p;
-    try {
-      p = provider(ctx);
-    } catch (ApiError e) {
-      ctx.fail(e);
-      return;
-    }
+    OidcProvider p = provider(ctx); // an unknown one: 404 through the router's failure handler
     String state = ctx.queryParams().get("state");
     String code = ctx.queryParams().get("code");
     String error = ctx.queryParams().get("error");
