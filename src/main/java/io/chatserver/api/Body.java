@@ -80,11 +80,6 @@ public final class Body {
     return d.compareTo(java.math.BigDecimal.valueOf(Long.MIN_VALUE)) >= 0 && d.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
   }
 
-  /** Whether every surrogate has its pair (text that can be stored and sent as UTF-8 unchanged). */
-  public static boolean validText(String s) {
-    return io.chatserver.errors.TextRules.wellFormed(s);
-  }
-
   /** A string of {@code min..max} characters, or null when absent or JSON null. */
   public String optionalString(String field, int min, int max) {
     Object v = json.getValue(field);

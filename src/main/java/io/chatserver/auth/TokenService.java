@@ -72,9 +72,14 @@ public final class TokenService {
   }
 
   public static String newRefreshToken() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return randomToken(32);
+  }
+
+  /** {@code bytes} random bytes from a SecureRandom, base64url without padding (tokens, states, nonces, codes). */
+  public static String randomToken(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   public static String sha256(String value) {

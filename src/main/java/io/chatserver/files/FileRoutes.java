@@ -60,7 +60,7 @@ public final class FileRoutes implements Routes {
   private Future<JsonObject> upload(RoutingContext ctx) {
     String name = ctx.queryParams().get("name");
     if (name == null || name.isBlank() || name.length() > NAME_MAX || name.contains("/") || name.contains("\\")
-        || !Body.validText(name) || name.chars().anyMatch(c -> c < 0x20)) {
+        || !io.chatserver.errors.TextRules.wellFormed(name) || name.chars().anyMatch(c -> c < 0x20)) {
       throw ApiError.badRequest("name", "give the file's name as ?name= (1-" + NAME_MAX + " characters, no slashes)");
     }
     Buffer body = ctx.body().buffer();

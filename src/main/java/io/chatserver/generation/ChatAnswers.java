@@ -394,17 +394,10 @@ public final class ChatAnswers implements ChatAnswerer {
   /** The request's webSearch, else the chat's default; asked for with no provider configured: 400 saying how to configure one. */
   private boolean searchWanted(Boolean requested, JsonObject chat) {
     boolean wanted = requested != null ? requested : chat != null && chat.getBoolean("webSearch", false);
-    if (wanted) {
-      requireWebSearch();
-    }
-    return wanted;
-  }
-
-  /** A 400 saying how to configure a search provider when there is none. */
-  void requireWebSearch() {
-    if (!search.configured()) {
+    if (wanted && !search.configured()) {
       throw ApiError.badRequest("webSearch", WebSearch.NOT_CONFIGURED);
     }
+    return wanted;
   }
 
   /** The web search for the question (its progress told to the user's pages as it happens), or null when not wanted. */

@@ -27,7 +27,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +49,6 @@ import java.util.function.Function;
 public final class OidcRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(OidcRoutes.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Why a sign-in ended without a session: the {@code loginError} the page explains. */
   enum Failure {
@@ -175,9 +173,9 @@ public final class OidcRoutes {
 
   /** The provider's authorization URL for a new sign-in (kept in the store), linking to {@code linkUser} when not null. */
   private Future<String> authorizeUrl(RoutingContext ctx, OidcProvider p, UUID linkUser) {
-    String state = random(24);
-    String nonce = random(24);
-    String verifier = random(48);
+    String state = TokenService.randomToken(24);
+    String nonce = TokenService.randomToken(24);
+    String verifier = TokenService.randomToken(48);
     return client(p).compose(c -> store.begin(state, p.id(), nonce, verifier, linkUser).map(v -> c.authorizeURL(
         new OAuth2AuthorizationURL().setRedirectUri(redirectUri(ctx, p)).setScopes(p.scopes()).setState(state)
             .setCodeChallenge(challenge(verifier)).setCodeChallengeMethod("S256").putAdditionalParameter("nonce", nonce))));
@@ -203,7 +201,7 @@ public final class OidcRoutes {
                   : Failure.FAILED, e.toString()))))
           .compose(user -> signIn(p, pend, claims(p, user, pend)));
     }).onSuccess(userId -> {
-      String login = random(32);
+      String login = TokenService.randomToken(32);
       store.issueCode(TokenService.sha256(login), userId, p.id())
           .onSuccess(v -> ctx.response().setStatusCode(302).putHeader("Location", "/?login=" + login)
               .putHeader("Cache-Control", "no-store").end())
@@ -283,13 +281,13 @@ public final class OidcRoutes {
     String cleaned = (wanted == null ? "user" : wanted).replaceAll("[^A-Za-z0-9_.-]", "_");
     String padded = cleaned.length() < 3 ? (cleaned + "___").substring(0, 3) : cleaned;
     String base = padded.substring(0, Math.min(padded.length(), 24));
-    return hasher.hash(random(32)).compose(hash -> tryCreate(base, base, hash, 0));
+    return hasher.hash(TokenService.randomToken(32)).compose(hash -> tryCreate(base, base, hash, 0));
   }
 
   private Future<UUID> tryCreate(String name, String base, String hash, int attempt) {
     return users.create(name, hash, false).map(u -> UUID.fromString(u.getString("id"))).recover(e -> {
       if (e instanceof UserStore.UsernameTaken && attempt < 5) {
-        return tryCreate(base + "-" + random(4).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "x"), base, hash, attempt + 1);
+        return tryCreate(base + "-" + TokenService.randomToken(4).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "x"), base, hash, attempt + 1);
       }
       return Future.failedFuture(e);
     });
@@ -329,12 +327,6 @@ public final class OidcRoutes {
 
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  static String random(int bytes) {
-    byte[] b = new byte[bytes];
-    RANDOM.nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   static String challenge(String verifier) {
