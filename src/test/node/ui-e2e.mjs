@@ -619,7 +619,11 @@ const flows = {
     await admin.getByRole('group', { name: 'Users' }).waitFor();
     const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     await admin.screenshot({ path: path.join(OUT, 'admin-phone.png'), fullPage: true });
-    assert.ok(overflow <= 1, 'the page is ' + overflow + ' px wider than the screen');
+    // what sticks out, to say where when it fails
+    const wide = await admin.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .slice(0, 8).map((e) => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)));
+    assert.ok(overflow <= 1, 'the page is ' + overflow + ' px wider than the screen: ' + wide.join(', '));
     return {};
   },
 
