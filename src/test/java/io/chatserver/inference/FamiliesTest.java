@@ -56,6 +56,15 @@ class FamiliesTest extends ServerTestBase {
   static final double TOLERANCE = 2e-3;
   static final double MIN_MARGIN = 1e-3;
 
+  /**
+   * The families also served with bfloat16 weights on the CPU (through TorchOps; two lanes where the
+   * heads allow), and how far they may be from transformers' float32: bfloat16 keeps 8 bits of
+   * mantissa, so each weight and each activation entering a matmul is rounded by up to 2^-9.
+   */
+  static final List<String> BF16_FAMILIES = List.of("llama3", "qwen2", "gemma2", "phi3");
+  static final double BF16_TOLERANCE = 0.15;
+  static final double BF16_MIN_MARGIN = 0.1;
+
   private Api user;
   /** Per family: steps compared and the largest log-probability difference seen (printed at the end). */
   private static final Map<String, double[]> FIGURES = new TreeMap<>();
@@ -83,6 +92,10 @@ class FamiliesTest extends ServerTestBase {
     for (String f : FAMILIES) {
       list.add(new JsonObject().put("name", f).put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
           .put("prefixCacheSlots", 0));
+    }
+    for (String f : BF16_FAMILIES) {
+      list.add(new JsonObject().put("name", f + "-bf16").put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
+          .put("prefixCacheSlots", 0).put("dtype", "bfloat16").put("lanes", 2));
     }
     for (Gguf g : GGUFS) {
       // transformers' GGUF loader, the reference, leaves out llama.cpp's rope_freqs (Llama 3.1+ scaling): so do we here
@@ -289,6 +302,32 @@ class FamiliesTest extends ServerTestBase {
     return tests.stream();
   }
 
+  /** bfloat16 weights on the CPU: the same greedy steps within {@link #BF16_TOLERANCE}. */
+  @TestFactory
+  Stream<DynamicTest> bfloat16WeightsStayCloseToTransformers() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String family : BF16_FAMILIES) {
+      for (Object o : reference(family).getJsonArray("generate")) {
+        JsonObject g = (JsonObject) o;
+        tests.add(DynamicTest.dynamicTest(family + " bfloat16 " + g.getString("prompt"), () -> {
+          JsonObject body = new JsonObject().put("model", family + "-bf16").put("prompt", g.getJsonArray("prompt_ids"))
+              .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
+              .put("logprobs", 5).put("return_tokens_as_token_ids", true);
+          JsonObject r = user.post("/v1/completions", body).expect(200).json();
+          JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
+          compare(family + "-bf16", g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(), lp.getJsonArray("top_logprobs"),
+              BF16_TOLERANCE, BF16_MIN_MARGIN);
+        }));
+      }
+    }
+    tests.add(DynamicTest.dynamicTest("bfloat16 figures", () -> FIGURES.forEach((f, v) -> {
+      if (f.endsWith("-bf16")) {
+        System.out.printf("families: %s: %d steps compared, largest log-probability difference %.2e%n", f, (long) v[0], v[1]);
+      }
+    })));
+    return tests.stream();
+  }
+
   @TestFactory
   Stream<DynamicTest> greedyGenerationMatchesTransformers() {
     List<DynamicTest> tests = new ArrayList<>();
@@ -374,6 +413,10 @@ class FamiliesTest extends ServerTestBase {
    * the first step whose margin is below {@link #MIN_MARGIN} (past it float rounding may pick either).
    */
   static void compare(String family, JsonObject g, List<String> tokens, JsonArray tops) {
+    compare(family, g, tokens, tops, TOLERANCE, MIN_MARGIN);
+  }
+
+  static void compare(String family, JsonObject g, List<String> tokens, JsonArray tops, double tolerance, double minMargin) {
     JsonArray steps = g.getJsonArray("steps");
     assertEquals(steps.size(), tokens.size(), family + ": one token per reference step (EOS ignored)");
     double worst = 0;
@@ -387,18 +430,18 @@ class FamiliesTest extends ServerTestBase {
         Object ours = top.getValue("token_id:" + pair.getLong(0));
         double expected = pair.getDouble(1) - lse;
         if (ours == null) {
-          if (step.getDouble("margin") >= MIN_MARGIN && pair.equals(step.getJsonArray("top").getJsonArray(0))) {
+          if (step.getDouble("margin") >= minMargin && pair.equals(step.getJsonArray("top").getJsonArray(0))) {
             fail(family + " step " + k + ": the reference's best token " + pair.getLong(0) + " is not in our top 5 " + top);
           }
           continue;
         }
         double diff = Math.abs(((Number) ours).doubleValue() - expected);
         worst = Math.max(worst, diff);
-        assertTrue(diff <= TOLERANCE, family + " step " + k + " token " + pair.getLong(0) + ": log probability "
+        assertTrue(diff <= tolerance, family + " step " + k + " token " + pair.getLong(0) + ": log probability "
             + ours + ", transformers " + expected);
       }
       compared++;
-      if (step.getDouble("margin") < MIN_MARGIN) {
+      if (step.getDouble("margin") < minMargin) {
         break; // this step's pick may go either way; everything after depends on it
       }
       assertEquals("token_id:" + step.getLong("id"), tokens.get(k), family + " step " + k);

@@ -104,9 +104,10 @@ public final class ModelRuntime implements AutoCloseable {
     try (Checkpoints.Checkpoint ck = Checkpoints.open(dir, spec.ggufRopeFreqs())) {
       ModelConfig cfg = ck.config();
       Device device = device(spec.device());
-      DataType dtype = dtype(spec.dtype(), device);
+      DataType dtype = dtype(spec.dtype(), device, cfg);
       int context = Math.min(spec.contextLength(), cfg.maxPositions());
-      int maxBatch = batchForBudget(spec, cfg, context, dtype);
+      // on the CPU the cache is float32 whatever the weights are
+      int maxBatch = batchForBudget(spec, cfg, context, device.isGpu() ? dtype : DataType.FLOAT32);
       int lanes = spec.lanes() > 0 ? Decoder.lanesFor(cfg, spec.lanes())
           : Decoder.autoLanes(cfg, device, Runtime.getRuntime().availableProcessors());
       if (lanes > 1) {
@@ -202,29 +203,50 @@ public final class ModelRuntime implements AutoCloseable {
         + "(with PYTORCH_FLAVOR); see the README's GPU section";
   }
 
-  /** "auto" is float32 on the CPU and float16 on a GPU; half precision on the CPU falls back to float32. */
-  static DataType dtype(String name, Device device) {
+  /**
+   * The weights' type. "auto" is float16 on a GPU; on the CPU it is bfloat16 (weights only: the
+   * activations and the KV cache stay float32, see {@code TorchOps}) for a model big enough that
+   * reading its weights is the cost of a step ({@link #AUTO_BF16_PARAMS}), where the CPU multiplies bfloat16 natively
+   * (AVX-512 BF16 or AMX), and float32 otherwise (small models, and the tests' fixtures, which
+   * are compared with transformers' float32 logits). float16 on the CPU falls back to float32
+   * (measured 14-40x slower there).
+   */
+  static DataType dtype(String name, Device device, ModelConfig cfg) {
     String n = name == null ? "auto" : name.toLowerCase();
     DataType wanted = switch (n) {
-      case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+      case "auto" -> device.isGpu() ? DataType.FLOAT16
+          : cfg.matmulParams() >= AUTO_BF16_PARAMS && cpuHasBf16() ? DataType.BFLOAT16 : DataType.FLOAT32;
       case "float32", "fp32" -> DataType.FLOAT32;
       case "float16", "fp16", "half" -> DataType.FLOAT16;
       case "bfloat16", "bf16" -> DataType.BFLOAT16;
       default -> throw new IllegalArgumentException("unknown dtype '" + name + "' (auto, float32, float16, bfloat16)");
     };
-    if (!device.isGpu() && wanted != DataType.FLOAT32) {
+    if (!device.isGpu() && wanted == DataType.FLOAT16) {
       log.warn("dtype {} asked for on the CPU; using float32 there", name);
       return DataType.FLOAT32;
     }
     return wanted;
   }
 
+  /** From this many weights (256 MB as float32) "auto" on a CPU with bfloat16 hardware loads bfloat16 weights. */
+  static final long AUTO_BF16_PARAMS = 64L << 20;
+
+  /** Whether this CPU multiplies bfloat16 in hardware (Linux: a flag in /proc/cpuinfo). */
+  static boolean cpuHasBf16() {
+    try {
+      String info = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+      return info.contains(" avx512_bf16") || info.contains(" amx_bf16");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Fits the batch to the KV-cache budget (batch + 1 slots, the extra one for prefill). */
-  static int batchForBudget(Spec spec, ModelConfig cfg, int context, DataType dtype) {
+  static int batchForBudget(Spec spec, ModelConfig cfg, int context, DataType cacheType) {
     if (spec.kvCacheBytes() <= 0) {
       return spec.maxBatch();
     }
-    long perSlot = 2L * cfg.layers() * cfg.kvHeads() * context * cfg.headDim() * dtype.getNumOfBytes();
+    long perSlot = 2L * cfg.layers() * cfg.kvHeads() * context * cfg.headDim() * cacheType.getNumOfBytes();
     long slots = spec.kvCacheBytes() / perSlot;
     if (slots < 2) {
       throw new IllegalArgumentException("kvCacheBytes " + spec.kvCacheBytes() + " of model " + spec.name()

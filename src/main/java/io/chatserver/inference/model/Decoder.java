@@ -56,7 +56,7 @@ public final class Decoder implements AutoCloseable {
   private record ShardLayer(NDArray wqkvT, NDArray bqkv, NDArray qkNorm, NDArray woT, NDArray wguT, NDArray wdownT) {}
 
   /** One lane's part of the model: its heads, MLP columns and vocabulary rows, and its own KV cache. */
-  private record Shard(ShardLayer[] layers, NDArray headT, KvCache cache, int heads, int kvHeads, int inter) {}
+  private record Shard(ShardLayer[] layers, NDArray headT, KvCache cache, int heads, int kvHeads, int inter, TorchOps ops) {}
 
   /** A RoPE's cos/sin tables on the device: [context (x2 for LongRoPE), headDim]. */
   private record RopeTables(Rope rope, NDArray cos, NDArray sin) {}
@@ -64,6 +64,8 @@ public final class Decoder implements AutoCloseable {
   private final ModelConfig cfg;
   private final NDManager manager;
   private final DataType dtype;
+  /** The weights' type: the model's dtype, or bfloat16 on the CPU (then each lane multiplies through its {@link TorchOps}). */
+  private final DataType weightType;
   private final int maxBatch;
   private final int context;
   private final NDArray embed;
@@ -80,11 +82,12 @@ public final class Decoder implements AutoCloseable {
   /** Each helper lane's scope for the arrays of the forward pass in progress (index 0, the caller's, is unused). */
   private final NDScope[] laneScopes;
 
-  private Decoder(ModelConfig cfg, NDManager manager, DataType dtype, int maxBatch, int context, int retained, NDArray embed,
-                  Norms[] norms, ShardLayer[][] shardLayers, NDArray[] heads, NDArray finalNorm) {
+  private Decoder(ModelConfig cfg, NDManager manager, DataType dtype, TorchOps[] ops, int maxBatch, int context, int retained,
+                  NDArray embed, Norms[] norms, ShardLayer[][] shardLayers, NDArray[] heads, NDArray finalNorm) {
     this.cfg = cfg;
     this.manager = manager;
     this.dtype = dtype;
+    this.weightType = ops == null ? dtype : DataType.BFLOAT16;
     this.maxBatch = maxBatch;
     this.context = context;
     this.embed = embed;
@@ -118,7 +121,8 @@ public final class Decoder implements AutoCloseable {
     this.shards = new Shard[n];
     for (int s = 0; s < n; s++) {
       KvCache cache = new KvCache(manager, cfg.layers(), maxBatch + 1 + retained, cfg.kvHeads() / n, context, cfg.headDim(), dtype);
-      shards[s] = new Shard(shardLayers[s], heads[s], cache, cfg.heads() / n, cfg.kvHeads() / n, part(cfg.intermediateSize(), n, s + 1) - part(cfg.intermediateSize(), n, s));
+      shards[s] = new Shard(shardLayers[s], heads[s], cache, cfg.heads() / n, cfg.kvHeads() / n, part(cfg.intermediateSize(), n, s + 1) - part(cfg.intermediateSize(), n, s),
+          ops == null ? null : ops[s]);
     }
     this.lanes = new Lanes(n, "model");
     this.laneScopes = new NDScope[n];
@@ -187,8 +191,9 @@ public final class Decoder implements AutoCloseable {
   }
 
   /**
-   * Loads a model onto {@code device}, in {@code dtype} (float32 on CPU; float16 or bfloat16 on a
-   * GPU: half-precision weights are widened in Java, then cast there), with {@code retained} extra
+   * Loads a model onto {@code device}, in {@code dtype} (float32 or bfloat16 on CPU, where bfloat16
+   * means bfloat16 weights with float32 activations and cache, see {@link TorchOps}; float16 or
+   * bfloat16 on a GPU: half-precision weights are widened in Java, then cast there), with {@code retained} extra
    * cache slots for prefix reuse, split into {@code lanes} tensor-parallel shards that run on as
    * many threads (it must divide the key/value heads). {@code progress} hears the number of layers loaded so far.
    */
@@ -199,10 +204,25 @@ public final class Decoder implements AutoCloseable {
     }
     int ctx = Math.min(context, cfg.maxPositions());
     NDManager manager = NDManager.newBaseManager(device);
+    TorchOps[] ops = null;
+    if (dtype == DataType.BFLOAT16 && !device.isGpu()) {
+      ops = new TorchOps[lanes];
+      for (int s = 0; s < lanes; s++) {
+        ops[s] = new TorchOps(manager); // one module per lane thread
+      }
+      dtype = DataType.FLOAT32;
+    }
+    TorchOps cast = ops == null ? null : ops[0];
+    // bfloat16 weights: a float32 view or array becomes a bfloat16 copy, and the float32 one is freed
+    java.util.function.UnaryOperator<NDArray> keep = cast == null ? w -> w : w -> {
+      try (w) {
+        return cast.bf16(w);
+      }
+    };
     try {
       Loader l = new Loader(manager, t, dtype, source, cfg.weightPrefix());
       int dim = cfg.hiddenSize();
-      NDArray embed = l.tensor("embed_tokens.weight", cfg.vocabSize(), dim);
+      NDArray embed = keep.apply(l.tensor("embed_tokens.weight", cfg.vocabSize(), dim));
       float scale = (float) cfg.attnScale();
       int hd = cfg.headDim();
       int qRows = cfg.heads() * hd;
@@ -286,6 +306,8 @@ public final class Decoder implements AutoCloseable {
         biasParts.close();
         guParts.close();
         long qkvPerLane = (qRows + 2L * kvRows) / lanes;
+        NDArray woT = wo.transpose();
+        NDArray wdownT = wdown.transpose();
         long guPerLane = 0;
         for (int s = 0; s < lanes; s++) {
           long mRows = 2L * (part(inter, lanes, s + 1) - part(inter, lanes, s));
@@ -301,13 +323,18 @@ public final class Decoder implements AutoCloseable {
                 kNorm.reshape(1, hd).repeat(0, laneKv)), 0);                    // [heads + kvHeads of the lane, headDim]
           }
           shardLayers[s][i] = new ShardLayer(
-              wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)).transpose(),
+              keep.apply(wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane))).transpose(),
               bqkv == null ? null : bqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)),
               laneNorm,
-              wo.transpose().get(rows(q0, q1)),                      // [q rows of the lane, dim]: a strided view
-              wgu.get(rows(guPerLane, guPerLane + mRows)).transpose(),
-              wdown.transpose().get(rows(m0, m1)));
+              keep.apply(woT.get(rows(q0, q1))),                      // [q rows of the lane, dim]: a strided view
+              keep.apply(wgu.get(rows(guPerLane, guPerLane + mRows))).transpose(),
+              keep.apply(wdownT.get(rows(m0, m1))));
           guPerLane += mRows;
+        }
+        if (cast != null) {
+          for (NDArray a : new NDArray[] {wqkv, wgu, wo, woT, wdown, wdownT}) {
+            a.close();
+          }
         }
         boolean plus = cfg.normPlusOne();
         norms[i] = cfg.sandwichNorms()
@@ -324,13 +351,13 @@ public final class Decoder implements AutoCloseable {
       }
       NDArray norm = l.norm("norm.weight", dim, cfg.normPlusOne());
       NDArray head = cfg.tiedEmbeddings() || !t.has("lm_head.weight")
-          ? embed : l.tensorAt("lm_head.weight", cfg.vocabSize(), dim);
+          ? embed : keep.apply(l.tensorAt("lm_head.weight", cfg.vocabSize(), dim));
       NDArray[] heads = new NDArray[lanes];
       for (int s = 0; s < lanes; s++) {
         heads[s] = lanes == 1 ? head.transpose()
             : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose();
       }
-      return new Decoder(cfg, manager, dtype, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
+      return new Decoder(cfg, manager, dtype, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
@@ -430,9 +457,14 @@ public final class Decoder implements AutoCloseable {
     }
   }
 
-  /** Bytes of one weight in memory (the model's dtype). */
+  /** Bytes of one weight in memory. */
   public int bytesPerParam() {
-    return dtype.getNumOfBytes();
+    return weightType.getNumOfBytes();
+  }
+
+  /** The weights' type (bfloat16 on the CPU means float32 activations and cache). */
+  public DataType weightType() {
+    return weightType;
   }
 
   public ModelConfig config() {
@@ -503,7 +535,9 @@ public final class Decoder implements AutoCloseable {
       rope[k] = ropeAt(ropes[k], positionOf, rows, len, seqLength);
     }
 
-    NDArray x = embed.get(new NDIndex("{}", manager.create(tokens))).reshape(rows, len, cfg.hiddenSize()); // [rows, len, dim]
+    NDArray ids = manager.create(tokens);
+    NDArray x = (shards[0].ops() == null ? embed.get(new NDIndex("{}", ids)) : shards[0].ops().embedding(embed, ids))
+        .reshape(rows, len, cfg.hiddenSize());                                                            // [rows, len, dim]
     if (cfg.embedScale() != 1.0) {
       x = x.mul((float) cfg.embedScale());
     }
@@ -525,7 +559,7 @@ public final class Decoder implements AutoCloseable {
         x = len == 1 ? x.reshape(rows, cfg.hiddenSize()) : x.get(new NDIndex(":, -1, :")); // [rows, dim]
       }
       NDArray normed = rmsNorm(x, finalNorm);
-      Object[] parts = lanes.map(s -> normed.matMul(shards[s].headT()));                    // [rows, (len,) vocab/lanes]
+      Object[] parts = lanes.map(s -> mm(shards[s], normed, shards[s].headT()));                    // [rows, (len,) vocab/lanes]
       NDArray logits = parts.length == 1 ? (NDArray) parts[0] : NDArrays.concat(list(parts), -1);
       if (logits.getDataType() != DataType.FLOAT32) {
         logits = logits.toType(DataType.FLOAT32, false);
@@ -615,7 +649,7 @@ public final class Decoder implements AutoCloseable {
     int kvHeads = shard.kvHeads();
     int groups = cfg.groups(); // query heads per kv head
     int headDim = cfg.headDim();
-    NDArray qkv = h.matMul(layer.wqkvT());                                  // [rows, len, (heads + 2*kvHeads)*headDim]
+    NDArray qkv = mm(shard, h, layer.wqkvT());                                  // [rows, len, (heads + 2*kvHeads)*headDim]
     if (layer.bqkv() != null) {
       qkv = qkv.add(layer.bqkv());
     }
@@ -646,18 +680,23 @@ public final class Decoder implements AutoCloseable {
     NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
     NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)
         : attended.reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
-    return out.matMul(layer.woT());
+    return mm(shard, out, layer.woT());
   }
 
   /** One lane's share of the gated MLP, down(act(gate(h)) * up(h)): its partial sum, [rows, len, dim]. */
   private NDArray feedForward(Shard shard, int li, NDArray h) {
     ShardLayer layer = shard.layers()[li];
-    NDArray gateUp = h.matMul(layer.wguT());                                // [rows, len, 2*inter of the lane]
+    NDArray gateUp = mm(shard, h, layer.wguT());                                // [rows, len, 2*inter of the lane]
     NDList gu = gateUp.split(new long[] {shard.inter()}, 2);
     NDArray gate = gu.get(0);
     NDArray up = gu.get(1);
     NDArray act = cfg.activation().equals("gelu_tanh") ? geluTanh(gate) : gate.mul(Activation.sigmoid(gate));
-    return act.mul(up).matMul(layer.wdownT()); // [rows, len, dim]
+    return mm(shard, act.mul(up), layer.wdownT()); // [rows, len, dim]
+  }
+
+  /** {@code x @ w} for a weight of the lane: float32 through DJL, bfloat16 through the lane's TorchOps. */
+  private static NDArray mm(Shard shard, NDArray x, NDArray w) {
+    return shard.ops() == null ? x.matMul(w) : shard.ops().linear(x, w);
   }
 
   private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);

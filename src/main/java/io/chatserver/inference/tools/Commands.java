@@ -217,6 +217,9 @@ public final class Commands {
     @Option(names = "--tokens", defaultValue = "128", description = "tokens generated per stream") int tokens;
     @Option(names = "--max-batch", defaultValue = "32") int maxBatch;
     @Option(names = "--context", defaultValue = "512") int context;
+    @Option(names = "--dtype", defaultValue = "auto",
+        description = "weights: auto (bfloat16 on a CPU with AVX-512 BF16 or AMX for a big model, else float32), float32, bfloat16")
+    String dtype;
     @Option(names = "--out", defaultValue = "benchmarks/results") Path out;
     @Option(names = "--lanes", defaultValue = "0",
         description = "tensor-parallel lanes (threads) per model; 0: auto, one per core for a big model") int lanes;
@@ -231,7 +234,7 @@ public final class Commands {
       List<ModelRuntime.Spec> specs = new ArrayList<>();
       for (String m : models) {
         String[] kv = m.split("=", 2);
-        specs.add(new ModelRuntime.Spec(kv[0], Path.of(kv[1]), "auto", "auto", maxBatch, context, 0, 64, 100_000, 0, lanes));
+        specs.add(new ModelRuntime.Spec(kv[0], Path.of(kv[1]), "auto", dtype, maxBatch, context, 0, 64, 100_000, 0, lanes));
       }
       int[] n = Arrays.stream(streams.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
       InferenceBenchmark bench = new InferenceBenchmark(System.out);

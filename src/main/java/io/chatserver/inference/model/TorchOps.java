@@ -1,0 +1,155 @@
+package io.chatserver.inference.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * bfloat16 weights on the CPU, through PyTorch ops that DJL's NDArray API cannot reach.
+ *
+ * <p>DJL 0.35's JNI turns its {@code DataType} into PyTorch's scalar type with a switch that knows
+ * only float32 ... complex64; any other type ends in {@code default: throw;}, a rethrow with no
+ * exception in flight, so {@code std::terminate} aborts the JVM. That is why creating or casting
+ * to a BFLOAT16 NDArray kills the process. Tensors that PyTorch itself makes bfloat16 are fine,
+ * though: an NDArray is only a handle, and matMul, get, transpose and close never ask its type.
+ *
+ * <p>So this class writes a tiny TorchScript module in memory (a zip of its source, as
+ * {@code torch.jit.save} writes one: {@code code/__torch__.py}, a pickled module object, no
+ * weights), DJL loads it, and its methods do what DJL cannot: cast weights to bfloat16 once at
+ * load, and per step multiply float32 activations by bfloat16 weights (oneDNN's AVX-512 BF16 GEMM
+ * on CPUs that have it) and look up embedding rows, returning float32. A decode step then reads
+ * two bytes per weight instead of four. Callers must never call {@code getDataType()} or
+ * {@code toType} on a bfloat16 array.
+ */
+final class TorchOps implements AutoCloseable {
+
+  /** PyTorch's scalar type numbers (c10::ScalarType). */
+  private static final int FLOAT32 = 6;
+  private static final int BFLOAT16 = 15;
+
+  private static final String SOURCE = String.join("\n",
+      "class Ops(Module):",
+      "  __parameters__ = []",
+      "  __buffers__ = []",
+      "  training : bool",
+      "  def forward(self: __torch__.Ops, w: Tensor) -> Tensor:",
+      "    return torch.contiguous(torch.to(w, " + BFLOAT16 + "))",
+      "  def linear(self: __torch__.Ops, x: Tensor, w: Tensor) -> Tensor:",
+      "    return torch.to(torch.matmul(torch.to(x, " + BFLOAT16 + "), w), " + FLOAT32 + ")",
+      "  def embedding(self: __torch__.Ops, w: Tensor, ids: Tensor) -> Tensor:",
+      "    return torch.to(torch.embedding(w, ids), " + FLOAT32 + ")",
+      "");
+
+  private final PtSymbolBlock module;
+
+  TorchOps(NDManager manager) {
+    try {
+      module = JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive()), false, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A bfloat16, contiguous copy of {@code w} (any float32 array or view); {@code w} is left as it is. */
+  NDArray bf16(NDArray w) {
+    return call("forward", w);
+  }
+
+  /** {@code x @ w} for float32 {@code x} and bfloat16 {@code w}, in float32. */
+  NDArray linear(NDArray x, NDArray w) {
+    return call("linear", x, w);
+  }
+
+  /** Rows {@code ids} of the bfloat16 table {@code w}, in float32. */
+  NDArray embedding(NDArray w, NDArray ids) {
+    return call("embedding", w, ids);
+  }
+
+  private NDArray call(String method, NDArray... args) {
+    IValue[] in = new IValue[args.length];
+    try {
+      for (int i = 0; i < args.length; i++) {
+        in[i] = IValue.from((PtNDArray) args[i]);
+      }
+      try (IValue out = IValueUtils.runMethod(module, method, in)) {
+        return out.toTensor((PtNDManager) args[0].getManager());
+      }
+    } finally {
+      for (IValue v : in) {
+        if (v != null) {
+          v.close();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    module.close();
+  }
+
+  /** The module as torch.jit.save lays it out: a zip of stored entries under one folder. */
+  static byte[] archive() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      stored(zip, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+      stored(zip, "archive/code/__torch__.py", SOURCE.getBytes(StandardCharsets.UTF_8));
+      stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // an empty tuple
+      stored(zip, "archive/data.pkl", pickledModule("Ops"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * A pickle (protocol 2) of an object of TorchScript class {@code __torch__.<cls>} with state
+   * {training: False}: GLOBAL, EMPTY_TUPLE, NEWOBJ, then a dict of its attributes and BUILD.
+   */
+  private static byte[] pickledModule(String cls) {
+    ByteArrayOutputStream p = new ByteArrayOutputStream();
+    p.write(0x80);
+    p.write(2);
+    p.writeBytes(("c__torch__\n" + cls + "\n").getBytes(StandardCharsets.US_ASCII));
+    p.write(')');
+    p.write(0x81);
+    p.write('}');
+    p.write('(');
+    byte[] name = "training".getBytes(StandardCharsets.US_ASCII);
+    p.write('X');                                   // BINUNICODE, 4-byte little-endian length
+    p.writeBytes(new byte[] {(byte) name.length, 0, 0, 0});
+    p.writeBytes(name);
+    p.write(0x89);                                  // NEWFALSE
+    p.write('u');                                   // SETITEMS
+    p.write('b');                                   // BUILD
+    p.write('.');                                   // STOP
+    return p.toByteArray();
+  }
+
+  private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
+    ZipEntry e = new ZipEntry(name);
+    e.setMethod(ZipEntry.STORED);
+    e.setSize(data.length);
+    e.setCompressedSize(data.length);
+    CRC32 crc = new CRC32();
+    crc.update(data);
+    e.setCrc(crc.getValue());
+    zip.putNextEntry(e);
+    zip.write(data);
+    zip.closeEntry();
+  }
+}
