@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # This engine beside llama.cpp's own llama-batched-bench, in one run, on the SAME random weights:
 # `random-model` writes one float32 GGUF file (llama.cpp's layout), llama-quantize makes its Q8_0
-# and Q4_K_M, our `bench` loads the float32 file and llama-batched-bench runs all three. Prints
+# and Q4_K_M, our `bench` loads the float32 file twice (as bfloat16 weights, what "auto" picks on a CPU
+# with AVX-512 BF16, and as float32) and llama-batched-bench runs all three. Prints
 # generation tok/s at 1, 4 and 16 streams, the time to first token of one 512-token prompt and the
 # peak RSS of each engine, each figure as a ratio to llama.cpp's float32 of the same run, and our
 # decode step against the machine's roofline (memory read with every core reading, measured in
@@ -52,9 +53,13 @@ Q4="$M/$NAME-q4_k_m.gguf"
 [ -f "$Q8" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q8" Q8_0 "$THREADS" >/dev/null 2>&1
 [ -f "$Q4" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q4" Q4_K_M "$THREADS" >/dev/null 2>&1
 OUT="$(mktemp -d)"
-echo "this engine: bench on $F32 ..." >&2
-/usr/bin/time -f %M -o "$OUT/ours.rss" java -jar target/chat-server.jar bench --model "$NAME=$F32" --streams "$STREAMS" \
-  --tokens "$TOKENS" --context "$CONTEXT" --max-batch 16 --ttft-prompt "$TTFT" --out "$OUT/ours" >"$OUT/ours.txt" 2>/dev/null
+# ours twice on the same file: bfloat16 weights (what "auto" loads on a CPU with AVX-512 BF16 or AMX) and float32
+for w in bfloat16 float32; do
+  echo "this engine: bench on $F32, $w weights ..." >&2
+  /usr/bin/time -f %M -o "$OUT/ours-$w.rss" java -jar target/chat-server.jar bench --model "$NAME=$F32" --dtype "$w" --modes batched \
+    --streams "$STREAMS" --tokens "$TOKENS" --context "$CONTEXT" --max-batch 16 --ttft-prompt "$TTFT" --out "$OUT/ours-$w" \
+    >"$OUT/ours-$w.txt" 2>/dev/null
+done
 for f in "$F32" "$Q8" "$Q4"; do
   echo "llama.cpp: llama-batched-bench on $f ..." >&2
   /usr/bin/time -f %M -o "$OUT/$(basename "$f").rss" "$LLAMA/build/bin/llama-batched-bench" -m "$f" -c 8192 -b 2048 -ub 512 \
@@ -84,28 +89,30 @@ def rss(name):
         return int(open(os.path.join(out, name + ".rss")).read().split()[-1]) // 1024
     except (OSError, ValueError, IndexError):
         return None
-rows = json.load(open(os.path.join(out, "ours", "results.json")))
-ours = {r["streams"]: r["aggregateTps"] for r in rows if r["mode"] == "batched"}
-floor = {r["streams"]: r["percentOfFloor"] for r in rows if r["mode"] == "batched"}
-text = open(os.path.join(out, "ours.txt")).read()
-m = re.search(r"time to first token for a \d+-token prompt: (\d+) ms", text)
-our_ttft = float(m.group(1)) if m else None
-bw = re.search(r"memory read: ([0-9.]+) GB/s with (\d+) cores", text)
 engines = [("llama.cpp f32", f32), ("llama.cpp Q8_0", q8), ("llama.cpp Q4_K_M", q4)]
 tps = {name: llama(path) for name, path in engines}
-ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
-print(f"same RANDOM weights ({os.path.basename(f32)}), {os.cpu_count()} cores"
-      + (f", memory read {bw.group(1)} GB/s with {bw.group(2)} cores reading" if bw else ""))
-print("generation tok/s (ours: float32; % of roofline: our decode step against the weights' bytes read at that bandwidth)")
-print(f"{'streams':>8} {'ours':>8} {'% roofline':>11}" + "".join(f" {name:>17}" for name, _ in engines)
-      + "".join(f" {'ours/' + name.split()[1]:>12}" for name, _ in engines))
-for n in streams:
-    o = ours.get(n)
-    print(f"{n:>8} {o or 0:>8.1f} {floor.get(n, 0):>10.0f}%" + "".join(f" {tps[name].get(n) or 0:>17.1f}" for name, _ in engines)
-          + "".join(f" {ratio(o, tps[name].get(n)):>12}" for name, _ in engines))
 lt = {name: llama_ttft(path) for name, path in engines}
-print(f"time to first token, one {ttft}-token prompt (ms): ours {our_ttft or 0:.0f}; "
-      + ", ".join(f"{name} {lt[name] or 0:.0f} (ours/it {ratio(our_ttft, lt[name])})" for name, _ in engines))
-print("peak RSS (MB): ours " + str(rss("ours")) + "; " + ", ".join(f"{name} {rss(os.path.basename(path))}" for name, path in engines)
-      + f"; float32 weights {os.path.getsize(f32) // (1 << 20)} MB")
+ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
+bw = None
+print(f"same RANDOM weights ({os.path.basename(f32)}, float32 {os.path.getsize(f32) // (1 << 20)} MB), {os.cpu_count()} cores")
+for w in ("bfloat16", "float32"):
+    rows = json.load(open(os.path.join(out, "ours-" + w, "results.json")))
+    ours = {r["streams"]: r["aggregateTps"] for r in rows if r["mode"] == "batched"}
+    floor = {r["streams"]: r["percentOfFloor"] for r in rows if r["mode"] == "batched"}
+    text = open(os.path.join(out, "ours-" + w + ".txt")).read()
+    m = re.search(r"time to first token for a \d+-token prompt: (\d+) ms", text)
+    our_ttft = float(m.group(1)) if m else None
+    bw = re.search(r"memory read: ([0-9.]+) GB/s with (\d+) cores", text) or bw
+    print(f"\nours with {w} weights: generation tok/s (% of roofline: our decode step against its weights' bytes read at"
+          + (f" {bw.group(1)} GB/s, measured with {bw.group(2)} cores reading)" if bw else " the measured bandwidth)"))
+    print(f"{'streams':>8} {'ours':>8} {'% roofline':>11}" + "".join(f" {name:>17}" for name, _ in engines)
+          + "".join(f" {'ours/' + name.split()[1]:>12}" for name, _ in engines))
+    for n in streams:
+        o = ours.get(n)
+        print(f"{n:>8} {o or 0:>8.1f} {floor.get(n, 0):>10.0f}%" + "".join(f" {tps[name].get(n) or 0:>17.1f}" for name, _ in engines)
+              + "".join(f" {ratio(o, tps[name].get(n)):>12}" for name, _ in engines))
+    print(f"time to first token, one {ttft}-token prompt (ms): ours {our_ttft or 0:.0f}; "
+          + ", ".join(f"{name} {lt[name] or 0:.0f} (ours/it {ratio(our_ttft, lt[name])})" for name, _ in engines))
+    print(f"peak RSS (MB): ours {rss('ours-' + w)}")
+print("\npeak RSS (MB): " + ", ".join(f"{name} {rss(os.path.basename(path))}" for name, path in engines))
 PY

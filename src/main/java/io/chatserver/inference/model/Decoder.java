@@ -220,9 +220,9 @@ public final class Decoder implements AutoCloseable {
       }
     };
     try {
-      Loader l = new Loader(manager, t, dtype, source, cfg.weightPrefix());
+      Loader l = new Loader(manager, t, dtype, source, cfg.weightPrefix(), cast);
       int dim = cfg.hiddenSize();
-      NDArray embed = keep.apply(l.tensor("embed_tokens.weight", cfg.vocabSize(), dim));
+      NDArray embed = l.tensor("embed_tokens.weight", true, cfg.vocabSize(), dim);
       float scale = (float) cfg.attnScale();
       int hd = cfg.headDim();
       int qRows = cfg.heads() * hd;
@@ -351,7 +351,7 @@ public final class Decoder implements AutoCloseable {
       }
       NDArray norm = l.norm("norm.weight", dim, cfg.normPlusOne());
       NDArray head = cfg.tiedEmbeddings() || !t.has("lm_head.weight")
-          ? embed : keep.apply(l.tensorAt("lm_head.weight", cfg.vocabSize(), dim));
+          ? embed : l.tensorAt("lm_head.weight", true, cfg.vocabSize(), dim);
       NDArray[] heads = new NDArray[lanes];
       for (int s = 0; s < lanes; s++) {
         heads[s] = lanes == 1 ? head.transpose()
@@ -380,9 +380,12 @@ public final class Decoder implements AutoCloseable {
     private final DataType dtype;
     private final String source;
     private final String prefix;
+    /** Casts to bfloat16 the tensors that are kept as they are read (the embeddings, the output head); null: float32. */
+    private final TorchOps cast;
     private ByteBuffer scratch;
 
-    Loader(NDManager manager, Weights tensors, DataType dtype, String source, String prefix) {
+    Loader(NDManager manager, Weights tensors, DataType dtype, String source, String prefix, TorchOps cast) {
+      this.cast = cast;
       this.manager = manager;
       this.tensors = tensors;
       this.dtype = dtype;
@@ -408,17 +411,22 @@ public final class Decoder implements AutoCloseable {
       }
     }
 
-    /** A tensor of the decoder stack (under the config's prefix, e.g. "model."). */
+    /** A tensor of the decoder stack (under the config's prefix, e.g. "model."), as float32. */
     NDArray tensor(String name, long... shape) throws IOException {
+      return tensor(name, false, shape);
+    }
+
+    /** As above; {@code kept}: used as it is read, so in bfloat16 when the weights are, cast straight from the read buffer. */
+    NDArray tensor(String name, boolean kept, long... shape) throws IOException {
       for (String p : new String[] {prefix, "model.", "model.language_model.", "language_model.model."}) {
         if (tensors.has(p + name)) {
-          return tensorAt(p + name, shape);
+          return tensorAt(p + name, kept, shape);
         }
       }
       throw new IOException(source + ": the checkpoint has no tensor " + prefix + name);
     }
 
-    NDArray tensorAt(String name, long... shape) throws IOException {
+    NDArray tensorAt(String name, boolean kept, long... shape) throws IOException {
       long[] actual = tensors.shape(name);
       if (actual == null) {
         throw new IOException(source + ": the checkpoint has no tensor " + name);
@@ -446,6 +454,9 @@ public final class Decoder implements AutoCloseable {
       // duplicate(): the tensor owns its memory, whatever the JNI does with the (reused) direct buffer.
       NDArray a;
       try (NDArray blob = manager.create(scratch, new Shape(shape), DataType.FLOAT32)) {
+        if (kept && cast != null) {
+          return cast.bf16(blob);
+        }
         a = blob.duplicate();
       }
       if (dtype == DataType.FLOAT32) {

@@ -220,6 +220,8 @@ public final class Commands {
     @Option(names = "--dtype", defaultValue = "auto",
         description = "weights: auto (bfloat16 on a CPU with AVX-512 BF16 or AMX for a big model, else float32), float32, bfloat16")
     String dtype;
+    @Option(names = "--modes", defaultValue = "batched,sequential",
+        description = "batched (continuous batching up to --max-batch), sequential (one at a time), or both") String modes;
     @Option(names = "--out", defaultValue = "benchmarks/results") Path out;
     @Option(names = "--lanes", defaultValue = "0",
         description = "tensor-parallel lanes (threads) per model; 0: auto, one per core for a big model") int lanes;
@@ -244,7 +246,7 @@ public final class Commands {
         }
         return 0;
       }
-      bench.report(bench.run(specs, n, tokens, maxBatch), out);
+      bench.report(bench.run(specs, n, tokens, maxBatch, Arrays.stream(modes.split(",")).map(String::trim).toList()), out);
       if (ttftPrompt > 0) {
         for (ModelRuntime.Spec spec : specs) {
           bench.ttftMs(new ModelRuntime.Spec(spec.name(), spec.path(), spec.device(), spec.dtype(), 1, Math.max(spec.contextLength(),

@@ -121,11 +121,16 @@ public final class InferenceBenchmark {
   }
 
   public List<Row> run(List<ModelRuntime.Spec> models, int[] streams, int tokens, int maxBatch) {
+    return run(models, streams, tokens, maxBatch, List.of("batched", "sequential"));
+  }
+
+  /** As above, for the given modes only ("batched", "sequential"). */
+  public List<Row> run(List<ModelRuntime.Spec> models, int[] streams, int tokens, int maxBatch, List<String> modes) {
     limits = measureLimits(out);
     List<Row> rows = new ArrayList<>();
     for (ModelRuntime.Spec base : models) {
       boolean random = isRandom(base.path());
-      for (String mode : List.of("batched", "sequential")) {
+      for (String mode : modes) {
         int batch = mode.equals("batched") ? maxBatch : 1;
         ModelRuntime.Spec spec = new ModelRuntime.Spec(base.name(), base.path(), base.device(), base.dtype(), batch,
             base.contextLength(), 0, base.prefillChunk(), 100_000, 0, base.lanes());

@@ -54,6 +54,9 @@ public final class GgufFile implements AutoCloseable {
   private final Map<String, TensorInfo> tensors = new LinkedHashMap<>();
   private long pos;
   private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+  /** Reused by every tensor read (a model's hundreds of tensors would otherwise leave as many chunks to the collector). */
+  private ByteBuffer chunk;
+  private float[] values;
   private long bufStart = -1;
 
   private GgufFile(Path path, FileChannel channel) throws IOException {
@@ -174,8 +177,14 @@ public final class GgufFile implements AutoCloseable {
     long rowBytes = t.type().bytes(t.dims()[0]);
     long rows = t.elements() / t.dims()[0];
     long rowsPerChunk = Math.max(1, (4L << 20) / Math.max(1, rowBytes));
-    ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(rows, rowsPerChunk) * (int) rowBytes).order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[(int) (Math.min(rows, rowsPerChunk) * t.dims()[0])];
+    int chunkBytes = (int) Math.min(rows, rowsPerChunk) * (int) rowBytes;
+    int chunkValues = (int) (Math.min(rows, rowsPerChunk) * t.dims()[0]);
+    if (chunk == null || chunk.capacity() < chunkBytes) {
+      chunk = ByteBuffer.allocate(chunkBytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    if (values == null || values.length < chunkValues) {
+      values = new float[chunkValues];
+    }
     for (long r = 0; r < rows; r += rowsPerChunk) {
       long n = Math.min(rowsPerChunk, rows - r);
       chunk.clear().limit((int) (n * rowBytes));
