@@ -282,6 +282,13 @@ const flows = {
     await waitStatus(answers(page).last(), 'done');
     const msg = await saved(page, answers(page).last());
     assert.equal(await copied(page, answers(page).last()), msg.content, 'the final text equals the saved message');
+
+    // the network cut (the browser goes offline): the badge stops saying live, and says it again once back
+    await page.context().setOffline(true);
+    await page.getByRole('status').filter({ hasText: 'reconnecting' }).waitFor();
+    assert.equal(await page.getByRole('status').filter({ hasText: /^live$/ }).count(), 0, 'no live badge while offline');
+    await page.context().setOffline(false);
+    await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
     return {};
   },
 

@@ -42,6 +42,19 @@ export function drop() {
   if (eb && eb.sockJSConn) eb.sockJSConn.close();
 }
 
+// A cut network often closes nothing: no frame says the socket is gone, and the badge would stay
+// "live". The browser knows, though: on "offline" the connection is dropped (so the badge says
+// reconnecting and the retries begin); on "online" a waiting retry goes at once.
+window.addEventListener('offline', () => {
+  if (eb && userId) drop();
+});
+window.addEventListener('online', () => {
+  if (userId && !eb && currentSession()) {
+    clearTimeout(retryTimer);
+    open();
+  }
+});
+
 export function connect() {
   const s = currentSession();
   if (!s) return;

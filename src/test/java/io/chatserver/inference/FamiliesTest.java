@@ -62,8 +62,17 @@ class FamiliesTest extends ServerTestBase {
    * mantissa, so each weight and each activation entering a matmul is rounded by up to 2^-9.
    */
   static final List<String> BF16_FAMILIES = List.of("llama3", "qwen2", "gemma2", "phi3");
-  static final double BF16_TOLERANCE = 0.15;
-  static final double BF16_MIN_MARGIN = 0.1;
+
+  /**
+   * Weights served in a lower precision on the CPU: the model name's suffix, the dtype, and how far
+   * from transformers' float32 the log probabilities may be. bfloat16 keeps 8 bits of mantissa; int8
+   * (fbgemm's dynamic quantized linear) rounds each weight to 1/127 of its row's largest and each
+   * activation to 1/127 of its tensor's largest.
+   */
+  record Precision(String suffix, String dtype, double tolerance, double minMargin) {}
+
+  static final List<Precision> PRECISIONS = List.of(new Precision("-bf16", "bfloat16", 0.15, 0.1),
+      new Precision("-int8", "int8", 0.5, 0.3));
 
   private Api user;
   /** Per family: steps compared and the largest log-probability difference seen (printed at the end). */
@@ -94,8 +103,10 @@ class FamiliesTest extends ServerTestBase {
           .put("prefixCacheSlots", 0));
     }
     for (String f : BF16_FAMILIES) {
-      list.add(new JsonObject().put("name", f + "-bf16").put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
-          .put("prefixCacheSlots", 0).put("dtype", "bfloat16").put("lanes", 2));
+      for (Precision p : PRECISIONS) {
+        list.add(new JsonObject().put("name", f + p.suffix()).put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
+            .put("prefixCacheSlots", 0).put("dtype", p.dtype()).put("lanes", 2));
+      }
     }
     for (Gguf g : GGUFS) {
       // transformers' GGUF loader, the reference, leaves out llama.cpp's rope_freqs (Llama 3.1+ scaling): so do we here
@@ -302,26 +313,28 @@ class FamiliesTest extends ServerTestBase {
     return tests.stream();
   }
 
-  /** bfloat16 weights on the CPU: the same greedy steps within {@link #BF16_TOLERANCE}. */
+  /** bfloat16 and int8 weights on the CPU: the same greedy steps within each {@link Precision}'s tolerance. */
   @TestFactory
-  Stream<DynamicTest> bfloat16WeightsStayCloseToTransformers() {
+  Stream<DynamicTest> lowerPrecisionWeightsStayCloseToTransformers() {
     List<DynamicTest> tests = new ArrayList<>();
     for (String family : BF16_FAMILIES) {
+      for (Precision p : PRECISIONS) {
       for (Object o : reference(family).getJsonArray("generate")) {
         JsonObject g = (JsonObject) o;
-        tests.add(DynamicTest.dynamicTest(family + " bfloat16 " + g.getString("prompt"), () -> {
-          JsonObject body = new JsonObject().put("model", family + "-bf16").put("prompt", g.getJsonArray("prompt_ids"))
+        tests.add(DynamicTest.dynamicTest(family + " " + p.dtype() + " " + g.getString("prompt"), () -> {
+          JsonObject body = new JsonObject().put("model", family + p.suffix()).put("prompt", g.getJsonArray("prompt_ids"))
               .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
               .put("logprobs", 5).put("return_tokens_as_token_ids", true);
           JsonObject r = user.post("/v1/completions", body).expect(200).json();
           JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
-          compare(family + "-bf16", g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(), lp.getJsonArray("top_logprobs"),
-              BF16_TOLERANCE, BF16_MIN_MARGIN);
+          compare(family + p.suffix(), g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(),
+              lp.getJsonArray("top_logprobs"), p.tolerance(), p.minMargin());
         }));
       }
+      }
     }
-    tests.add(DynamicTest.dynamicTest("bfloat16 figures", () -> FIGURES.forEach((f, v) -> {
-      if (f.endsWith("-bf16")) {
+    tests.add(DynamicTest.dynamicTest("lower precision figures", () -> FIGURES.forEach((f, v) -> {
+      if (f.endsWith("-bf16") || f.endsWith("-int8")) {
         System.out.printf("families: %s: %d steps compared, largest log-probability difference %.2e%n", f, (long) v[0], v[1]);
       }
     })));

@@ -222,7 +222,8 @@ public final class ModelRuntime implements AutoCloseable {
       case "float32", "fp32" -> DataType.FLOAT32;
       case "float16", "fp16", "half" -> DataType.FLOAT16;
       case "bfloat16", "bf16" -> DataType.BFLOAT16;
-      default -> throw new IllegalArgumentException("unknown dtype '" + name + "' (auto, float32, float16, bfloat16)");
+      case "int8" -> DataType.INT8;
+      default -> throw new IllegalArgumentException("unknown dtype '" + name + "' (auto, float32, float16, bfloat16, int8)");
     };
     if (!device.isGpu() && wanted == DataType.FLOAT16) {
       log.warn("dtype {} asked for on the CPU; using float32 there", name);

@@ -53,10 +53,48 @@ public final class Decoder implements AutoCloseable {
    * matching columns of o), and its slice of the MLP (gate/up rows, the matching columns of down);
    * {@code qkNorm} is the per-head norm weight of its query and key heads, [heads + kvHeads, headDim].
    */
-  private record ShardLayer(NDArray wqkvT, NDArray bqkv, NDArray qkNorm, NDArray woT, NDArray wguT, NDArray wdownT) {}
+  private record ShardLayer(Weight wqkvT, NDArray bqkv, NDArray qkNorm, Weight woT, Weight wguT, Weight wdownT) {}
 
   /** One lane's part of the model: its heads, MLP columns and vocabulary rows, and its own KV cache. */
-  private record Shard(ShardLayer[] layers, NDArray headT, KvCache cache, int heads, int kvHeads, int inter, TorchOps ops) {}
+  private record Shard(ShardLayer[] layers, Weight headT, KvCache cache, int heads, int kvHeads, int inter) {}
+
+  /** A weight matrix as a step multiplies by it: {@code x @ W^T}, float32 in and out, whatever the weight's own type. */
+  private interface Weight {
+    NDArray times(NDArray x);
+  }
+
+  /** W^T [in, out] in the model's dtype, through DJL's matMul. */
+  private record Dense(NDArray wT) implements Weight {
+    public NDArray times(NDArray x) {
+      return x.matMul(wT);
+    }
+  }
+
+  /** W^T [in, out] in bfloat16 on the CPU, through the lane's TorchOps. */
+  private record Bf16(TorchOps ops, NDArray wT) implements Weight {
+    public NDArray times(NDArray x) {
+      return ops.linear(x, wT);
+    }
+  }
+
+  /** W as fbgemm's packed int8 (per-row scales), through the lane's TorchOps. */
+  private record Int8(TorchOps ops, ai.djl.pytorch.jni.IValue packed) implements Weight {
+    public NDArray times(NDArray x) {
+      return ops.qlinear(x, packed);
+    }
+  }
+
+  /** W^T as the lane multiplies by it: dense, or bfloat16 when the lane has TorchOps. */
+  private static Weight transposed(TorchOps ops, NDArray wT) {
+    return ops == null ? new Dense(wT) : new Bf16(ops, wT);
+  }
+
+  /** W [out, in] (a float32 array or view, freed here) packed as int8. */
+  private static Weight int8(TorchOps ops, NDArray w) {
+    try (w) {
+      return new Int8(ops, ops.int8(w));
+    }
+  }
 
   /** A RoPE's cos/sin tables on the device: [context (x2 for LongRoPE), headDim]. */
   private record RopeTables(Rope rope, NDArray cos, NDArray sin) {}
@@ -64,8 +102,10 @@ public final class Decoder implements AutoCloseable {
   private final ModelConfig cfg;
   private final NDManager manager;
   private final DataType dtype;
-  /** The weights' type: the model's dtype, or bfloat16 on the CPU (then each lane multiplies through its {@link TorchOps}). */
+  /** The weights' type: the model's dtype, or bfloat16 or int8 on the CPU (then each lane multiplies through its {@link TorchOps}). */
   private final DataType weightType;
+  /** Each lane's TorchOps (bfloat16 or int8 weights on the CPU), or null. */
+  private final TorchOps[] ops;
   private final int maxBatch;
   private final int context;
   private final NDArray embed;
@@ -82,12 +122,13 @@ public final class Decoder implements AutoCloseable {
   /** Each helper lane's scope for the arrays of the forward pass in progress (index 0, the caller's, is unused). */
   private final NDScope[] laneScopes;
 
-  private Decoder(ModelConfig cfg, NDManager manager, DataType dtype, TorchOps[] ops, int maxBatch, int context, int retained,
-                  NDArray embed, Norms[] norms, ShardLayer[][] shardLayers, NDArray[] heads, NDArray finalNorm) {
+  private Decoder(ModelConfig cfg, NDManager manager, DataType dtype, DataType weightType, TorchOps[] ops, int maxBatch, int context,
+                  int retained, NDArray embed, Norms[] norms, ShardLayer[][] shardLayers, Weight[] heads, NDArray finalNorm) {
     this.cfg = cfg;
     this.manager = manager;
     this.dtype = dtype;
-    this.weightType = ops == null ? dtype : DataType.BFLOAT16;
+    this.weightType = weightType;
+    this.ops = ops;
     this.maxBatch = maxBatch;
     this.context = context;
     this.embed = embed;
@@ -121,8 +162,7 @@ public final class Decoder implements AutoCloseable {
     this.shards = new Shard[n];
     for (int s = 0; s < n; s++) {
       KvCache cache = new KvCache(manager, cfg.layers(), maxBatch + 1 + retained, cfg.kvHeads() / n, context, cfg.headDim(), dtype);
-      shards[s] = new Shard(shardLayers[s], heads[s], cache, cfg.heads() / n, cfg.kvHeads() / n, part(cfg.intermediateSize(), n, s + 1) - part(cfg.intermediateSize(), n, s),
-          ops == null ? null : ops[s]);
+      shards[s] = new Shard(shardLayers[s], heads[s], cache, cfg.heads() / n, cfg.kvHeads() / n, part(cfg.intermediateSize(), n, s + 1) - part(cfg.intermediateSize(), n, s));
     }
     this.lanes = new Lanes(n, "model");
     this.laneScopes = new NDScope[n];
@@ -205,13 +245,18 @@ public final class Decoder implements AutoCloseable {
     int ctx = Math.min(context, cfg.maxPositions());
     NDManager manager = NDManager.newBaseManager(device);
     TorchOps[] ops = null;
-    if (dtype == DataType.BFLOAT16 && !device.isGpu()) {
+    DataType weightType = dtype;
+    boolean int8 = dtype == DataType.INT8;
+    if ((dtype == DataType.BFLOAT16 || int8) && !device.isGpu()) {
       ops = new TorchOps[lanes];
       for (int s = 0; s < lanes; s++) {
         ops[s] = new TorchOps(manager); // one module per lane thread
       }
       dtype = DataType.FLOAT32;
+    } else if (int8) {
+      throw new IllegalArgumentException("int8 weights run on the CPU only");
     }
+    TorchOps[] laneOps = ops;
     TorchOps cast = ops == null ? null : ops[0];
     // bfloat16 weights: a float32 view or array becomes a bfloat16 copy, and the float32 one is freed
     java.util.function.UnaryOperator<NDArray> keep = cast == null ? w -> w : w -> {
@@ -322,13 +367,18 @@ public final class Decoder implements AutoCloseable {
             laneNorm = NDArrays.concat(new NDList(qNorm.reshape(1, hd).repeat(0, laneHeads),
                 kNorm.reshape(1, hd).repeat(0, laneKv)), 0);                    // [heads + kvHeads of the lane, headDim]
           }
-          shardLayers[s][i] = new ShardLayer(
-              keep.apply(wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane))).transpose(),
-              bqkv == null ? null : bqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane)),
-              laneNorm,
-              keep.apply(woT.get(rows(q0, q1))),                      // [q rows of the lane, dim]: a strided view
-              keep.apply(wgu.get(rows(guPerLane, guPerLane + mRows))).transpose(),
-              keep.apply(wdownT.get(rows(m0, m1))));
+          TorchOps o = laneOps == null ? null : laneOps[s];
+          NDArray bias = bqkv == null ? null : bqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane));
+          shardLayers[s][i] = int8
+              ? new ShardLayer(int8(o, wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane))), bias, laneNorm,
+                  int8(o, wo.get(new NDIndex(":, {}:{}", q0, q1))),
+                  int8(o, wgu.get(rows(guPerLane, guPerLane + mRows))),
+                  int8(o, wdown.get(new NDIndex(":, {}:{}", m0, m1))))
+              : new ShardLayer(transposed(o, keep.apply(wqkv.get(rows(s * qkvPerLane, (s + 1) * qkvPerLane))).transpose()), bias,
+                  laneNorm,
+                  transposed(o, keep.apply(woT.get(rows(q0, q1)))),      // [q rows of the lane, dim]: a strided view
+                  transposed(o, keep.apply(wgu.get(rows(guPerLane, guPerLane + mRows))).transpose()),
+                  transposed(o, keep.apply(wdownT.get(rows(m0, m1)))));
           guPerLane += mRows;
         }
         if (cast != null) {
@@ -350,15 +400,30 @@ public final class Decoder implements AutoCloseable {
         progress.accept(i + 1);
       }
       NDArray norm = l.norm("norm.weight", dim, cfg.normPlusOne());
-      NDArray head = cfg.tiedEmbeddings() || !t.has("lm_head.weight")
-          ? embed : l.tensorAt("lm_head.weight", true, cfg.vocabSize(), dim);
-      NDArray[] heads = new NDArray[lanes];
-      for (int s = 0; s < lanes; s++) {
-        heads[s] = lanes == 1 ? head.transpose()
-            : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose();
+      boolean tied = cfg.tiedEmbeddings() || !t.has("lm_head.weight");
+      Weight[] heads = new Weight[lanes];
+      if (int8) {
+        // the embeddings stay bfloat16 (rows are looked up, not multiplied); the head is read again as float32 to pack
+        try (NDArray head = tied ? l.tensor("embed_tokens.weight", false, cfg.vocabSize(), dim)
+            : l.tensorAt("lm_head.weight", false, cfg.vocabSize(), dim)) {
+          for (int s = 0; s < lanes; s++) {
+            heads[s] = int8(ops[s], head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))));
+          }
+        }
+      } else {
+        NDArray head = tied ? embed : l.tensorAt("lm_head.weight", true, cfg.vocabSize(), dim);
+        for (int s = 0; s < lanes; s++) {
+          heads[s] = transposed(ops == null ? null : ops[s], lanes == 1 ? head.transpose()
+              : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose());
+        }
       }
-      return new Decoder(cfg, manager, dtype, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
+      return new Decoder(cfg, manager, dtype, weightType, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
     } catch (IOException | RuntimeException e) {
+      if (ops != null) {
+        for (TorchOps o : ops) {
+          o.close();
+        }
+      }
       manager.close();
       throw e;
     }
@@ -473,7 +538,7 @@ public final class Decoder implements AutoCloseable {
     return weightType.getNumOfBytes();
   }
 
-  /** The weights' type (bfloat16 on the CPU means float32 activations and cache). */
+  /** The weights' type (bfloat16 or int8 on the CPU mean float32 activations and cache). */
   public DataType weightType() {
     return weightType;
   }
@@ -547,7 +612,7 @@ public final class Decoder implements AutoCloseable {
     }
 
     NDArray ids = manager.create(tokens);
-    NDArray x = (shards[0].ops() == null ? embed.get(new NDIndex("{}", ids)) : shards[0].ops().embedding(embed, ids))
+    NDArray x = (ops == null ? embed.get(new NDIndex("{}", ids)) : ops[0].embedding(embed, ids))
         .reshape(rows, len, cfg.hiddenSize());                                                            // [rows, len, dim]
     if (cfg.embedScale() != 1.0) {
       x = x.mul((float) cfg.embedScale());
@@ -570,7 +635,7 @@ public final class Decoder implements AutoCloseable {
         x = len == 1 ? x.reshape(rows, cfg.hiddenSize()) : x.get(new NDIndex(":, -1, :")); // [rows, dim]
       }
       NDArray normed = rmsNorm(x, finalNorm);
-      Object[] parts = lanes.map(s -> mm(shards[s], normed, shards[s].headT()));                    // [rows, (len,) vocab/lanes]
+      Object[] parts = lanes.map(s -> shards[s].headT().times(normed));                    // [rows, (len,) vocab/lanes]
       NDArray logits = parts.length == 1 ? (NDArray) parts[0] : NDArrays.concat(list(parts), -1);
       if (logits.getDataType() != DataType.FLOAT32) {
         logits = logits.toType(DataType.FLOAT32, false);
@@ -660,7 +725,7 @@ public final class Decoder implements AutoCloseable {
     int kvHeads = shard.kvHeads();
     int groups = cfg.groups(); // query heads per kv head
     int headDim = cfg.headDim();
-    NDArray qkv = mm(shard, h, layer.wqkvT());                                  // [rows, len, (heads + 2*kvHeads)*headDim]
+    NDArray qkv = layer.wqkvT().times(h);                                  // [rows, len, (heads + 2*kvHeads)*headDim]
     if (layer.bqkv() != null) {
       qkv = qkv.add(layer.bqkv());
     }
@@ -691,23 +756,18 @@ public final class Decoder implements AutoCloseable {
     NDArray attended = probs.matMul(values);                                  // [rows, kvHeads, len*groups, headDim]
     NDArray out = len == 1 ? attended.reshape(rows, 1, heads * headDim)
         : attended.reshape(rows, kvHeads, len, groups, headDim).transpose(0, 2, 1, 3, 4).reshape(rows, len, heads * headDim);
-    return mm(shard, out, layer.woT());
+    return layer.woT().times(out);
   }
 
   /** One lane's share of the gated MLP, down(act(gate(h)) * up(h)): its partial sum, [rows, len, dim]. */
   private NDArray feedForward(Shard shard, int li, NDArray h) {
     ShardLayer layer = shard.layers()[li];
-    NDArray gateUp = mm(shard, h, layer.wguT());                                // [rows, len, 2*inter of the lane]
+    NDArray gateUp = layer.wguT().times(h);                                // [rows, len, 2*inter of the lane]
     NDList gu = gateUp.split(new long[] {shard.inter()}, 2);
     NDArray gate = gu.get(0);
     NDArray up = gu.get(1);
     NDArray act = cfg.activation().equals("gelu_tanh") ? geluTanh(gate) : gate.mul(Activation.sigmoid(gate));
-    return mm(shard, act.mul(up), layer.wdownT()); // [rows, len, dim]
-  }
-
-  /** {@code x @ w} for a weight of the lane: float32 through DJL, bfloat16 through the lane's TorchOps. */
-  private static NDArray mm(Shard shard, NDArray x, NDArray w) {
-    return shard.ops() == null ? x.matMul(w) : shard.ops().linear(x, w);
+    return layer.wdownT().times(act.mul(up)); // [rows, len, dim]
   }
 
   private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
@@ -789,6 +849,11 @@ public final class Decoder implements AutoCloseable {
   @Override
   public void close() {
     lanes.close();
+    if (ops != null) {
+      for (TorchOps o : ops) {
+        o.close();
+      }
+    }
     manager.close();
   }
 }

@@ -40,6 +40,10 @@ final class TorchOps implements AutoCloseable {
   /** PyTorch's scalar type numbers (c10::ScalarType). */
   private static final int FLOAT32 = 6;
   private static final int BFLOAT16 = 15;
+  private static final int INT64 = 4;
+  private static final int QINT8 = 12;
+  /** fbgemm's packed int8 weight (with per-row scales), as TorchScript names its class. */
+  private static final String PACKED = "__torch__.torch.classes.quantized.LinearPackedParamsBase";
 
   private static final String SOURCE = String.join("\n",
       "class Ops(Module):",
@@ -52,9 +56,17 @@ final class TorchOps implements AutoCloseable {
       "    return torch.to(torch.matmul(torch.to(x, " + BFLOAT16 + "), w), " + FLOAT32 + ")",
       "  def embedding(self: __torch__.Ops, w: Tensor, ids: Tensor) -> Tensor:",
       "    return torch.to(torch.embedding(w, ids), " + FLOAT32 + ")",
+      "  def int8(self: __torch__.Ops, w: Tensor, scales: Tensor) -> " + PACKED + ":",
+      "    zero = torch.zeros_like(scales, dtype=" + INT64 + ")",
+      "    q = torch.quantize_per_channel(torch.contiguous(w), scales, zero, 0, " + QINT8 + ")",
+      "    return ops.quantized.linear_prepack(q, None)",
+      "  def qlinear(self: __torch__.Ops, x: Tensor, w: " + PACKED + ") -> Tensor:",
+      "    return ops.quantized.linear_dynamic(x, w, False)",
       "");
 
   private final PtSymbolBlock module;
+  /** The packed int8 weights made here: native objects outside any NDManager, freed on close. */
+  private final java.util.List<IValue> packed = new java.util.ArrayList<>();
 
   TorchOps(NDManager manager) {
     try {
@@ -79,6 +91,30 @@ final class TorchOps implements AutoCloseable {
     return call("embedding", w, ids);
   }
 
+  /**
+   * {@code w} [out, in] (float32) as int8 with one scale per output row (its largest magnitude over
+   * 127), packed by fbgemm for {@link #qlinear}; {@code w} is left as it is. The pack is its own copy.
+   */
+  IValue int8(NDArray w) {
+    try (NDArray scales = w.abs().max(new int[] {1}).maximum(1e-12f).div(127f).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+         IValue wi = IValue.from((PtNDArray) w);
+         IValue si = IValue.from((PtNDArray) scales)) {
+      IValue p = IValueUtils.runMethod(module, "int8", wi, si);
+      packed.add(p);
+      return p;
+    }
+  }
+
+  /**
+   * {@code x @ w^T} for float32 {@code x} [..., in] and a packed int8 weight: fbgemm's dynamic
+   * quantized linear (x is quantized to int8 per call, over the whole tensor), in float32.
+   */
+  NDArray qlinear(NDArray x, IValue w) {
+    try (IValue xi = IValue.from((PtNDArray) x); IValue out = IValueUtils.runMethod(module, "qlinear", xi, w)) {
+      return out.toTensor((PtNDManager) x.getManager());
+    }
+  }
+
   private NDArray call(String method, NDArray... args) {
     IValue[] in = new IValue[args.length];
     try {
@@ -99,6 +135,8 @@ final class TorchOps implements AutoCloseable {
 
   @Override
   public void close() {
+    packed.forEach(IValue::close);
+    packed.clear();
     module.close();
   }
 
