@@ -54,7 +54,7 @@ Q4="$M/$NAME-q4_k_m.gguf"
 [ -f "$Q4" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q4" Q4_K_M "$THREADS" >/dev/null 2>&1
 OUT="$(mktemp -d)"
 # ours twice on the same file: bfloat16 weights (what "auto" loads on a CPU with AVX-512 BF16 or AMX) and float32
-for w in bfloat16 float32; do
+for w in int8 bfloat16 float32; do
   echo "this engine: bench on $F32, $w weights ..." >&2
   /usr/bin/time -f %M -o "$OUT/ours-$w.rss" java -jar target/chat-server.jar bench --model "$NAME=$F32" --dtype "$w" --modes batched \
     --streams "$STREAMS" --tokens "$TOKENS" --context "$CONTEXT" --max-batch 16 --ttft-prompt "$TTFT" --out "$OUT/ours-$w" \
@@ -95,7 +95,7 @@ lt = {name: llama_ttft(path) for name, path in engines}
 ratio = lambda x, y: f"{x / y:.2f}" if x and y else "-"
 bw = None
 print(f"same RANDOM weights ({os.path.basename(f32)}, float32 {os.path.getsize(f32) // (1 << 20)} MB), {os.cpu_count()} cores")
-for w in ("bfloat16", "float32"):
+for w in ("int8", "bfloat16", "float32"):
     rows = json.load(open(os.path.join(out, "ours-" + w, "results.json")))
     ours = {r["streams"]: r["aggregateTps"] for r in rows if r["mode"] == "batched"}
     floor = {r["streams"]: r["percentOfFloor"] for r in rows if r["mode"] == "batched"}
