@@ -113,6 +113,8 @@ for w in ("int8", "bfloat16", "float32"):
               + "".join(f" {ratio(o, tps[name].get(n)):>12}" for name, _ in engines))
     print(f"time to first token, one {ttft}-token prompt (ms): ours {our_ttft or 0:.0f}; "
           + ", ".join(f"{name} {lt[name] or 0:.0f} (ours/it {ratio(our_ttft, lt[name])})" for name, _ in engines))
-    print(f"peak RSS (MB): ours {rss('ours-' + w)}")
+    serving = max((r["peakRssMb"] for r in rows if r["mode"] == "batched"), default=None)
+    print(f"peak RSS (MB): ours {serving} loading and serving (the batched runs), {rss('ours-' + w)} for the whole process"
+          + " (which loads the model a second time for the time to first token)")
 print("\npeak RSS (MB): " + ", ".join(f"{name} {rss(os.path.basename(path))}" for name, path in engines))
 PY
