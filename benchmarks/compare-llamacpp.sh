@@ -49,7 +49,8 @@ F32="$M/$NAME-f32.gguf"
 Q8="$M/$NAME-q8_0.gguf"
 Q4="$M/$NAME-q4_k_m.gguf"
 # shellcheck disable=SC2086
-[ -f "$F32" ] || java -jar target/chat-server.jar random-model "$F32" $ARGS --context 4096 >&2
+# random-model holds the whole model in memory while it writes it (6 GB of float32 for the 1B shape)
+[ -f "$F32" ] || java -Xmx12g -jar target/chat-server.jar random-model "$F32" $ARGS --context 4096 >&2
 [ -f "$Q8" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q8" Q8_0 "$THREADS" >/dev/null 2>&1
 [ -f "$Q4" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q4" Q4_K_M "$THREADS" >/dev/null 2>&1
 OUT="$(mktemp -d)"

@@ -231,8 +231,8 @@ public final class Decoder implements AutoCloseable {
   }
 
   /**
-   * Loads a model onto {@code device}, in {@code dtype} (float32 or bfloat16 on CPU, where bfloat16
-   * means bfloat16 weights with float32 activations and cache, see {@link TorchOps}; float16 or
+   * Loads a model onto {@code device}, in {@code dtype} (float32, bfloat16 or int8 on CPU, where the
+   * last two mean such weights with float32 activations and cache, see {@link TorchOps}; float16 or
    * bfloat16 on a GPU: half-precision weights are widened in Java, then cast there), with {@code retained} extra
    * cache slots for prefix reuse, split into {@code lanes} tensor-parallel shards that run on as
    * many threads (it must divide the key/value heads). {@code progress} hears the number of layers loaded so far.
@@ -419,13 +419,17 @@ public final class Decoder implements AutoCloseable {
       }
       return new Decoder(cfg, manager, dtype, weightType, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
     } catch (IOException | RuntimeException e) {
-      if (ops != null) {
-        for (TorchOps o : ops) {
-          o.close();
-        }
-      }
+      closeAll(ops);
       manager.close();
       throw e;
+    }
+  }
+
+  private static void closeAll(TorchOps[] ops) {
+    if (ops != null) {
+      for (TorchOps o : ops) {
+        o.close();
+      }
     }
   }
 
@@ -849,11 +853,7 @@ public final class Decoder implements AutoCloseable {
   @Override
   public void close() {
     lanes.close();
-    if (ops != null) {
-      for (TorchOps o : ops) {
-        o.close();
-      }
-    }
+    closeAll(ops);
     manager.close();
   }
 }
