@@ -57,11 +57,10 @@ class FamiliesTest extends ServerTestBase {
   static final double MIN_MARGIN = 1e-3;
 
   /**
-   * The families also served with bfloat16 weights on the CPU (through TorchOps; two lanes where the
-   * heads allow), and how far they may be from transformers' float32: bfloat16 keeps 8 bits of
-   * mantissa, so each weight and each activation entering a matmul is rounded by up to 2^-9.
+   * The families also served with each lower {@link Precision} of weights on the CPU (through
+   * TorchOps; two lanes where the heads allow).
    */
-  static final List<String> BF16_FAMILIES = List.of("llama3", "qwen2", "gemma2", "phi3");
+  static final List<String> LOW_PRECISION_FAMILIES = List.of("llama3", "qwen2", "gemma2", "phi3");
 
   /**
    * Weights served in a lower precision on the CPU: the model name's suffix, the dtype, and how far
@@ -102,7 +101,7 @@ class FamiliesTest extends ServerTestBase {
       list.add(new JsonObject().put("name", f).put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
           .put("prefixCacheSlots", 0));
     }
-    for (String f : BF16_FAMILIES) {
+    for (String f : LOW_PRECISION_FAMILIES) {
       for (Precision p : PRECISIONS) {
         list.add(new JsonObject().put("name", f + p.suffix()).put("path", fixtures().resolve(f).toString()).put("maxBatch", 2)
             .put("prefixCacheSlots", 0).put("dtype", p.dtype()).put("lanes", 2));
@@ -317,20 +316,20 @@ class FamiliesTest extends ServerTestBase {
   @TestFactory
   Stream<DynamicTest> lowerPrecisionWeightsStayCloseToTransformers() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (String family : BF16_FAMILIES) {
+    for (String family : LOW_PRECISION_FAMILIES) {
       for (Precision p : PRECISIONS) {
-      for (Object o : reference(family).getJsonArray("generate")) {
-        JsonObject g = (JsonObject) o;
-        tests.add(DynamicTest.dynamicTest(family + " " + p.dtype() + " " + g.getString("prompt"), () -> {
-          JsonObject body = new JsonObject().put("model", family + p.suffix()).put("prompt", g.getJsonArray("prompt_ids"))
-              .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
-              .put("logprobs", 5).put("return_tokens_as_token_ids", true);
-          JsonObject r = user.post("/v1/completions", body).expect(200).json();
-          JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
-          compare(family + p.suffix(), g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(),
-              lp.getJsonArray("top_logprobs"), p.tolerance(), p.minMargin());
-        }));
-      }
+        for (Object o : reference(family).getJsonArray("generate")) {
+          JsonObject g = (JsonObject) o;
+          tests.add(DynamicTest.dynamicTest(family + " " + p.dtype() + " " + g.getString("prompt"), () -> {
+            JsonObject body = new JsonObject().put("model", family + p.suffix()).put("prompt", g.getJsonArray("prompt_ids"))
+                .put("max_tokens", g.getInteger("max_new_tokens")).put("temperature", 0).put("ignore_eos", true)
+                .put("logprobs", 5).put("return_tokens_as_token_ids", true);
+            JsonObject r = user.post("/v1/completions", body).expect(200).json();
+            JsonObject lp = r.getJsonArray("choices").getJsonObject(0).getJsonObject("logprobs");
+            compare(family + p.suffix(), g, lp.getJsonArray("tokens").stream().map(x -> (String) x).toList(),
+                lp.getJsonArray("top_logprobs"), p.tolerance(), p.minMargin());
+          }));
+        }
       }
     }
     tests.add(DynamicTest.dynamicTest("lower precision figures", () -> FIGURES.forEach((f, v) -> {

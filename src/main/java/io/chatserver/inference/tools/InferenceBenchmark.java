@@ -120,11 +120,7 @@ public final class InferenceBenchmark {
     this.out = out;
   }
 
-  public List<Row> run(List<ModelRuntime.Spec> models, int[] streams, int tokens, int maxBatch) {
-    return run(models, streams, tokens, maxBatch, List.of("batched", "sequential"));
-  }
-
-  /** As above, for the given modes only ("batched", "sequential"). */
+  /** Measures each model in the given modes: "batched" (continuous batching up to {@code maxBatch}), "sequential". */
   public List<Row> run(List<ModelRuntime.Spec> models, int[] streams, int tokens, int maxBatch, List<String> modes) {
     limits = measureLimits(out);
     List<Row> rows = new ArrayList<>();
