@@ -623,7 +623,7 @@ const flows = {
     // the Admin page on a phone: its tables scroll inside their panels, the page does not
     await admin.setViewportSize({ width: 375, height: 740 });
     await admin.reload();
-    await admin.getByRole('group', { name: 'Users' }).waitFor();
+    await admin.getByRole('group', { name: 'Users', exact: true }).waitFor();
     const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     await admin.screenshot({ path: path.join(OUT, 'admin-phone.png'), fullPage: true });
     // what sticks out, to say where when it fails
@@ -858,7 +858,7 @@ const flows = {
     await send(page, 'Once upon a time');
     await waitStatus(answers(page).last(), 'done');
     const admin = await adminPage();
-    const users = admin.getByRole('group', { name: 'Users' });
+    const users = admin.getByRole('group', { name: 'Users', exact: true });
     await users.getByRole('textbox', { name: 'Tokens per day of ' + name }).fill('1');
     await users.getByRole('button', { name: 'Save quota of ' + name }).click();
     await admin.getByText('Quota of ' + name + ' saved').waitFor();
@@ -949,7 +949,7 @@ const flows = {
     await other.getByText('Only admins can see this page.').waitFor();
 
     const page = await adminPage();
-    const users = page.getByRole('group', { name: 'Users' });
+    const users = page.getByRole('group', { name: 'Users', exact: true });
     await users.getByRole('combobox', { name: 'Role of ' + name }).selectOption('admin');
     await until(async () => (await call(page, 'GET', '/api/admin/users?limit=100')).json.items
       .some((u) => u.username === name && u.role === 'admin'), 'the role change to be saved');
