@@ -214,7 +214,7 @@ public final class ModelRuntime implements AutoCloseable {
    * are compared with transformers' float32 logits). float16 on the CPU falls back to float32
    * (measured 14-40x slower there).
    */
-  static DataType dtype(String name, Device device, ModelConfig cfg) {
+  public static DataType dtype(String name, Device device, ModelConfig cfg) {
     String n = name == null ? "auto" : name.toLowerCase();
     DataType wanted = switch (n) {
       case "auto" -> device.isGpu() ? DataType.FLOAT16

@@ -121,10 +121,17 @@ public final class Decoder implements AutoCloseable {
   private final Lanes lanes;
   /** Each helper lane's scope for the arrays of the forward pass in progress (index 0, the caller's, is unused). */
   private final NDScope[] laneScopes;
+  /** Bytes of the weights as held: the layers' matrices in the weights' type, the embeddings and a head of its own. */
+  private final long weightBytes;
 
   private Decoder(ModelConfig cfg, NDManager manager, DataType dtype, DataType weightType, TorchOps[] ops, int maxBatch, int context,
-                  int retained, NDArray embed, Norms[] norms, ShardLayer[][] shardLayers, Weight[] heads, NDArray finalNorm) {
+                  int retained, NDArray embed, Norms[] norms, ShardLayer[][] shardLayers, Weight[] heads, NDArray finalNorm,
+                  boolean headOfItsOwn) {
     this.cfg = cfg;
+    long table = (long) cfg.vocabSize() * cfg.hiddenSize();
+    // the embeddings are float32 where the weights are, else bfloat16 (int8 weights: looked up, not multiplied)
+    this.weightBytes = (cfg.matmulParams() - table) * weightType.getNumOfBytes()
+        + table * (weightType == DataType.INT8 ? 2 : weightType.getNumOfBytes()) + (headOfItsOwn ? table * weightType.getNumOfBytes() : 0);
     this.manager = manager;
     this.dtype = dtype;
     this.weightType = weightType;
@@ -204,8 +211,16 @@ public final class Decoder implements AutoCloseable {
     /** The tensor's shape, or null when there is none of that name. */
     long[] shape(String name);
 
-    /** Writes the tensor's values, as float32, into {@code into} from its position (it has room for them all). */
-    void read(String name, FloatBuffer into) throws IOException;
+    /**
+     * Writes {@code rows} of the tensor's rows (its shape's first dimension) from {@code firstRow},
+     * as float32, into {@code into} from its position (it has room for them).
+     */
+    void read(String name, long firstRow, long rows, FloatBuffer into) throws IOException;
+
+    /** Writes all the tensor's values, as float32, into {@code into} from its position. */
+    default void read(String name, FloatBuffer into) throws IOException {
+      read(name, 0, shape(name)[0], into);
+    }
   }
 
   /** A Hugging Face folder's safetensors files (one or sharded) as weights. */
@@ -224,8 +239,10 @@ public final class Decoder implements AutoCloseable {
       }
 
       @Override
-      public void read(String name, FloatBuffer into) throws IOException {
-        Safetensors.readF32(t.get(name), into);
+      public void read(String name, long firstRow, long rows, FloatBuffer into) throws IOException {
+        Safetensors.Tensor x = t.get(name);
+        long rowLength = x.elements() / x.shape()[0];
+        Safetensors.readF32(x, firstRow * rowLength, rows * rowLength, into);
       }
     };
   }
@@ -403,12 +420,12 @@ public final class Decoder implements AutoCloseable {
       boolean tied = cfg.tiedEmbeddings() || !t.has("lm_head.weight");
       Weight[] heads = new Weight[lanes];
       if (int8) {
-        // the embeddings stay bfloat16 (rows are looked up, not multiplied); the head is read again as float32 to pack
-        try (NDArray head = tied ? l.tensor("embed_tokens.weight", false, cfg.vocabSize(), dim)
-            : l.tensorAt("lm_head.weight", false, cfg.vocabSize(), dim)) {
-          for (int s = 0; s < lanes; s++) {
-            heads[s] = int8(ops[s], head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))));
-          }
+        // the embeddings stay bfloat16 (rows are looked up, not multiplied); the head is read again as float32 to
+        // pack, each lane's rows on their own (a lane's share of float32 at a time)
+        String name = tied ? l.resolve("embed_tokens.weight") : "lm_head.weight";
+        for (int s = 0; s < lanes; s++) {
+          long from = part(cfg.vocabSize(), lanes, s);
+          heads[s] = int8(ops[s], l.rowsAt(name, false, from, part(cfg.vocabSize(), lanes, s + 1) - from, cfg.vocabSize(), dim));
         }
       } else {
         NDArray head = tied ? embed : l.tensorAt("lm_head.weight", true, cfg.vocabSize(), dim);
@@ -417,7 +434,8 @@ public final class Decoder implements AutoCloseable {
               : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose());
         }
       }
-      return new Decoder(cfg, manager, dtype, weightType, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm);
+      return new Decoder(cfg, manager, dtype, weightType, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm,
+          int8 || !tied);
     } catch (IOException | RuntimeException e) {
       closeAll(ops);
       manager.close();
@@ -452,6 +470,8 @@ public final class Decoder implements AutoCloseable {
     /** Casts to bfloat16 the tensors that are kept as they are read (the embeddings, the output head); null: float32. */
     private final TorchOps cast;
     private ByteBuffer scratch;
+    /** Values per block read (16 MB as float32). */
+    private static final long BLOCK_VALUES = 4L << 20;
 
     Loader(NDManager manager, Weights tensors, DataType dtype, String source, String prefix, TorchOps cast) {
       this.cast = cast;
@@ -487,15 +507,29 @@ public final class Decoder implements AutoCloseable {
 
     /** As above; {@code kept}: used as it is read, so in bfloat16 when the weights are, cast straight from the read buffer. */
     NDArray tensor(String name, boolean kept, long... shape) throws IOException {
+      return tensorAt(resolve(name), kept, shape);
+    }
+
+    /** The checkpoint's full name of a decoder-stack tensor. */
+    String resolve(String name) throws IOException {
       for (String p : new String[] {prefix, "model.", "model.language_model.", "language_model.model."}) {
         if (tensors.has(p + name)) {
-          return tensorAt(p + name, kept, shape);
+          return p + name;
         }
       }
       throw new IOException(source + ": the checkpoint has no tensor " + prefix + name);
     }
 
     NDArray tensorAt(String name, boolean kept, long... shape) throws IOException {
+      return rowsAt(name, kept, 0, shape[0], shape);
+    }
+
+    /**
+     * Rows {@code [first, first + count)} of tensor {@code name} (of shape {@code shape}), read in
+     * blocks through one small reused buffer into an array of the loaded type: loading holds the
+     * model and at most one tensor of float32 beside it, never a buffer as large as the largest tensor.
+     */
+    NDArray rowsAt(String name, boolean kept, long first, long count, long... shape) throws IOException {
       long[] actual = tensors.shape(name);
       if (actual == null) {
         throw new IOException(source + ": the checkpoint has no tensor " + name);
@@ -504,35 +538,46 @@ public final class Decoder implements AutoCloseable {
         throw new IOException(source + ": tensor " + name + " has shape " + java.util.Arrays.toString(actual)
             + ", the config implies " + java.util.Arrays.toString(shape));
       }
-      long n = 1;
-      for (long d : shape) {
-        n *= d;
+      long rowLength = 1;
+      for (int i = 1; i < shape.length; i++) {
+        rowLength *= shape[i];
       }
-      if (n * 4 > Integer.MAX_VALUE - 8) {
-        throw new IOException(source + ": tensor " + name + " is larger than 2 GB as float32");
-      }
-      if (scratch == null || scratch.capacity() < n * 4) {
-        scratch = ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.nativeOrder());
-      }
-      scratch.clear().limit((int) (n * 4));
-      java.nio.FloatBuffer into = scratch.asFloatBuffer();
-      tensors.read(name, into);
-      if (into.position() != n) {
-        throw new IOException(source + ": tensor " + name + " gave " + into.position() + " values, not " + n);
-      }
-      // duplicate(): the tensor owns its memory, whatever the JNI does with the (reused) direct buffer.
-      NDArray a;
-      try (NDArray blob = manager.create(scratch, new Shape(shape), DataType.FLOAT32)) {
-        if (kept && cast != null) {
-          return cast.bf16(blob);
+      long[] outShape = shape.clone();
+      outShape[0] = count;
+      boolean bf16 = kept && cast != null;
+      NDArray out = bf16 ? cast.emptyBf16(outShape) : manager.create(new Shape(outShape), DataType.FLOAT32);
+      try {
+        long perBlock = Math.max(1, BLOCK_VALUES / rowLength);
+        if (scratch == null) {
+          scratch = ByteBuffer.allocateDirect((int) (Math.max(BLOCK_VALUES, rowLength) * 4)).order(ByteOrder.nativeOrder());
         }
-        a = blob.duplicate();
+        for (long r = 0; r < count; r += perBlock) {
+          long n = Math.min(perBlock, count - r);
+          scratch.clear().limit((int) (n * rowLength * 4));
+          java.nio.FloatBuffer into = scratch.asFloatBuffer();
+          tensors.read(name, first + r, n, into);
+          if (into.position() != n * rowLength) {
+            throw new IOException(source + ": tensor " + name + " gave " + into.position() + " values, not " + n * rowLength);
+          }
+          long[] blockShape = outShape.clone();
+          blockShape[0] = n;
+          try (NDArray block = manager.create(scratch, new Shape(blockShape), DataType.FLOAT32)) {
+            if (bf16) {
+              cast.put(out, r, block);
+            } else {
+              out.set(new NDIndex("{}:{}", r, r + n), block);
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        out.close();
+        throw e;
       }
-      if (dtype == DataType.FLOAT32) {
-        return a;
+      if (bf16 || dtype == DataType.FLOAT32) {
+        return out;
       }
-      try (a) {
-        return a.toType(dtype, false);
+      try (out) {
+        return out.toType(dtype, false);
       }
     }
   }
@@ -540,6 +585,11 @@ public final class Decoder implements AutoCloseable {
   /** Bytes of one weight in memory. */
   public int bytesPerParam() {
     return weightType.getNumOfBytes();
+  }
+
+  /** Bytes of the weights as held (what a peak RSS is measured against). */
+  public long weightBytes() {
+    return weightBytes;
   }
 
   /** The weights' type (bfloat16 or int8 on the CPU mean float32 activations and cache). */

@@ -173,15 +173,25 @@ public final class Safetensors {
    * chunks, not mapped, so that a loaded model's file pages do not stay in the process's memory.
    */
   public static void readF32(Tensor t, FloatBuffer into) throws IOException {
+    readF32(t, 0, t.elements(), into);
+  }
+
+  /** As above, {@code count} values from value {@code first} (in the tensor's row-major order). */
+  public static void readF32(Tensor t, long first, long count, FloatBuffer into) throws IOException {
     int width = t.dtype().equals("F32") ? 4 : 2;
+    if (first < 0 || count < 0 || first + count > t.elements()) {
+      throw new IOException(t.file() + ": values " + first + "+" + count + " of tensor " + t.name() + " are out of range");
+    }
+    long start = t.offset() + first * width;
+    long bytes = count * width;
     ByteBuffer chunk = ByteBuffer.allocate(4 << 20).order(ByteOrder.LITTLE_ENDIAN);
     try (FileChannel ch = FileChannel.open(t.file(), StandardOpenOption.READ)) {
       long done = 0;
-      while (done < t.bytes()) {
+      while (done < bytes) {
         chunk.clear();
-        chunk.limit((int) Math.min(chunk.capacity(), t.bytes() - done));
+        chunk.limit((int) Math.min(chunk.capacity(), bytes - done));
         while (chunk.hasRemaining()) {
-          if (ch.read(chunk, t.offset() + done + chunk.position()) < 0) {
+          if (ch.read(chunk, start + done + chunk.position()) < 0) {
             throw new IOException(t.file() + ": tensor " + t.name() + " ends early");
           }
         }

@@ -41,6 +41,7 @@ final class TorchOps implements AutoCloseable {
   private static final int FLOAT32 = 6;
   private static final int BFLOAT16 = 15;
   private static final int INT64 = 4;
+  private static final int FLOAT64 = 7;
   private static final int QINT8 = 12;
   /** fbgemm's packed int8 weight (with per-row scales), as TorchScript names its class. */
   private static final String PACKED = "__torch__.torch.classes.quantized.LinearPackedParamsBase";
@@ -54,21 +55,31 @@ final class TorchOps implements AutoCloseable {
       "    return torch.contiguous(torch.to(w, " + BFLOAT16 + "))",
       "  def linear(self: __torch__.Ops, x: Tensor, w: Tensor) -> Tensor:",
       "    return torch.to(torch.matmul(torch.to(x, " + BFLOAT16 + "), w), " + FLOAT32 + ")",
+      "  def empty(self: __torch__.Ops, like: Tensor, shape: List[int]) -> Tensor:",
+      "    return torch.empty(shape, dtype=" + BFLOAT16 + ", layout=None, device=ops.prim.device(like), pin_memory=None, memory_format=None)",
+      "  def put(self: __torch__.Ops, dst: Tensor, start: int, src: Tensor) -> Tensor:",
+      "    _0 = torch.copy_(torch.narrow(dst, 0, start, torch.size(src, 0)), src)",
+      "    return dst",
       "  def embedding(self: __torch__.Ops, w: Tensor, ids: Tensor) -> Tensor:",
       "    return torch.to(torch.embedding(w, ids), " + FLOAT32 + ")",
-      "  def int8(self: __torch__.Ops, w: Tensor, scales: Tensor) -> " + PACKED + ":",
+      "  def int8(self: __torch__.Ops, w: Tensor) -> " + PACKED + ":",
+      "    w0 = torch.contiguous(w)",
+      "    peak = torch.maximum(torch.amax(w0, [1]), torch.neg(torch.amin(w0, [1])))",
+      "    scales = torch.to(torch.div(torch.clamp_min(peak, 1e-12), 127.), " + FLOAT64 + ")",
       "    zero = torch.zeros_like(scales, dtype=" + INT64 + ")",
-      "    q = torch.quantize_per_channel(torch.contiguous(w), scales, zero, 0, " + QINT8 + ")",
+      "    q = torch.quantize_per_channel(w0, scales, zero, 0, " + QINT8 + ")",
       "    return ops.quantized.linear_prepack(q, None)",
       "  def qlinear(self: __torch__.Ops, x: Tensor, w: " + PACKED + ") -> Tensor:",
       "    return ops.quantized.linear_dynamic(x, w, False)",
       "");
 
   private final PtSymbolBlock module;
+  private final NDManager manager;
   /** The packed int8 weights made here: native objects outside any NDManager, freed on close. */
   private final java.util.List<IValue> packed = new java.util.ArrayList<>();
 
   TorchOps(NDManager manager) {
+    this.manager = manager;
     try {
       module = JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive()), false, false);
     } catch (IOException e) {
@@ -79,6 +90,22 @@ final class TorchOps implements AutoCloseable {
   /** A bfloat16, contiguous copy of {@code w} (any float32 array or view); {@code w} is left as it is. */
   NDArray bf16(NDArray w) {
     return call("forward", w);
+  }
+
+  /** An uninitialised bfloat16 matrix of {@code shape} [rows, cols]. */
+  NDArray emptyBf16(long[] shape) {
+    try (NDArray like = manager.zeros(new ai.djl.ndarray.types.Shape(1)); IValue li = IValue.from((PtNDArray) like);
+         IValue si = IValue.listFrom(shape); IValue out = IValueUtils.runMethod(module, "empty", li, si)) {
+      return out.toTensor((PtNDManager) manager);
+    }
+  }
+
+  /** Copies {@code src} (float32) into rows {@code start...} of the bfloat16 {@code dst}, in place. */
+  void put(NDArray dst, long start, NDArray src) {
+    try (IValue di = IValue.from((PtNDArray) dst); IValue at = IValue.from(start); IValue si = IValue.from((PtNDArray) src);
+         IValue out = IValueUtils.runMethod(module, "put", di, at, si)) {
+      // out is dst itself; closing the IValue drops only its reference
+    }
   }
 
   /** {@code x @ w} for float32 {@code x} and bfloat16 {@code w}, in float32. */
@@ -96,10 +123,9 @@ final class TorchOps implements AutoCloseable {
    * 127), packed by fbgemm for {@link #qlinear}; {@code w} is left as it is. The pack is its own copy.
    */
   IValue int8(NDArray w) {
-    try (NDArray scales = w.abs().max(new int[] {1}).maximum(1e-12f).div(127f).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
-         IValue wi = IValue.from((PtNDArray) w);
-         IValue si = IValue.from((PtNDArray) scales)) {
-      IValue p = IValueUtils.runMethod(module, "int8", wi, si);
+    // the scales are computed inside the script from each row's max and min: no temporary of w's size
+    try (IValue wi = IValue.from((PtNDArray) w)) {
+      IValue p = IValueUtils.runMethod(module, "int8", wi);
       packed.add(p);
       return p;
     }

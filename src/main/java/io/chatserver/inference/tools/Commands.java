@@ -100,6 +100,8 @@ public final class Commands {
     @Option(names = "--prompt", defaultValue = "Hello") String prompt;
     @Option(names = "--context", defaultValue = "512") int context;
     @Option(names = "--lanes", defaultValue = "1") int lanes;
+    @Option(names = "--dtype", defaultValue = "float32",
+        description = "weights: float32, bfloat16, int8 or auto (what the server picks on this machine)") String dtype;
 
     @Override
     public Integer call() throws Exception {
@@ -113,9 +115,11 @@ public final class Commands {
         io.chatserver.inference.model.ModelConfig cfg = ck.config();
         System.err.printf("%s: %s, %d layers, hidden %d, %d/%d heads, vocab %d%n", path, cfg.modelType(), cfg.layers(),
             cfg.hiddenSize(), cfg.heads(), cfg.kvHeads(), cfg.vocabSize());
-        try (io.chatserver.inference.model.Decoder m = ck.load(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32, 1, context, 0,
-            lanes, n -> System.err.printf("\rloading: layer %d/%d", n, cfg.layers()))) {
+        ai.djl.ndarray.types.DataType type = io.chatserver.inference.engine.ModelRuntime.dtype(dtype, ai.djl.Device.cpu(), cfg);
+        try (io.chatserver.inference.model.Decoder m = ck.load(ai.djl.Device.cpu(), type, 1, context, 0,
+            lanes, n -> System.err.printf("\rloading: layer %d/%d (RSS %d MB)", n, cfg.layers(), InferenceBenchmark.rssMb()))) {
           double seconds = (System.nanoTime() - t0) / 1e9;
+          long loadedRss = InferenceBenchmark.rssMb();
           long params = cfg.matmulParams() + (cfg.tiedEmbeddings() ? 0 : (long) cfg.vocabSize() * cfg.hiddenSize());
           long[] ids = tok.encode(prompt);
           long next;
@@ -123,9 +127,10 @@ public final class Commands {
             next = m.forward(ids, m.stagingSlot(), 1, ids.length, new int[] {0}, false).argMax(-1).toLongArray()[0];
           }
           System.err.println();
-          System.out.printf("loaded in %.1f s; weights: %.0f MB on disk, %.0f MB as float32 (%d M parameters in the matrices);"
-              + " peak RSS %d MB; %d prompt tokens, next token %d %s%n", seconds, onDisk / 1e6, params * 4 / 1e6, params / 1_000_000,
-              peakRssMb(), ids.length, next, JsonObject.of("text", tok.decode(new long[] {next}, false)).encode());
+          System.out.printf("loaded in %.1f s; weights: %.0f MB on disk, %.0f MB as float32 (%d M parameters in the matrices),"
+              + " %.0f MB as loaded (%s); RSS %d MB after load, peak %d MB; %d prompt tokens, next token %d %s%n", seconds, onDisk / 1e6,
+              params * 4 / 1e6, params / 1_000_000, m.weightBytes() / 1e6, m.weightType(), loadedRss, peakRssMb(), ids.length, next,
+              JsonObject.of("text", tok.decode(new long[] {next}, false)).encode());
         }
       }
       return 0;

@@ -207,16 +207,19 @@ public final class GgufCheckpoint implements AutoCloseable {
       }
 
       @Override
-      public void read(String name, FloatBuffer into) throws IOException {
+      public void read(String name, long firstRow, long rows, FloatBuffer into) throws IOException {
         GgufFile.TensorInfo t = file.tensors().get(ggufName(name));
+        long[] shape = t.shape();
+        long rowLength = t.elements() / shape[0];
         boolean q = arch.equals("llama") && name.endsWith("self_attn.q_proj.weight");
         boolean k = arch.equals("llama") && name.endsWith("self_attn.k_proj.weight");
-        if (!q && !k) {
-          file.read(t, into);
+        if (!q && !k && shape.length > 1) {
+          file.read(t, firstRow, rows, into); // the file's rows are the Hugging Face shape's first dimension
           return;
         }
-        float[] v = file.floats(t); // one attention matrix: small
-        into.put(unpermute(v, q ? config.heads() : config.kvHeads(), t.shape()));
+        float[] v = file.floats(t); // one attention matrix, or a vector: small
+        float[] all = q || k ? unpermute(v, q ? config.heads() : config.kvHeads(), shape) : v;
+        into.put(all, (int) (firstRow * rowLength), (int) (rows * rowLength));
       }
     };
   }

@@ -174,18 +174,27 @@ public final class GgufFile implements AutoCloseable {
    * rows (not mapping it, so that its pages do not stay in the process's memory once loaded).
    */
   public void read(TensorInfo t, java.nio.FloatBuffer into) throws IOException {
+    read(t, 0, t.elements() / t.dims()[0], into);
+  }
+
+  /** As above, {@code count} rows (of {@code dims[0]} values each) from row {@code first}. */
+  public void read(TensorInfo t, long first, long count, java.nio.FloatBuffer into) throws IOException {
     long rowBytes = t.type().bytes(t.dims()[0]);
-    long rows = t.elements() / t.dims()[0];
+    long all = t.elements() / t.dims()[0];
+    if (first < 0 || count < 0 || first + count > all) {
+      throw new IOException(path + ": rows " + first + "+" + count + " of tensor " + t.name() + " are out of range");
+    }
+    long rows = first + count;
     long rowsPerChunk = Math.max(1, (4L << 20) / Math.max(1, rowBytes));
-    int chunkBytes = (int) Math.min(rows, rowsPerChunk) * (int) rowBytes;
-    int chunkValues = (int) (Math.min(rows, rowsPerChunk) * t.dims()[0]);
+    int chunkBytes = (int) Math.min(count, rowsPerChunk) * (int) rowBytes;
+    int chunkValues = (int) (Math.min(count, rowsPerChunk) * t.dims()[0]);
     if (chunk == null || chunk.capacity() < chunkBytes) {
       chunk = ByteBuffer.allocate(chunkBytes).order(ByteOrder.LITTLE_ENDIAN);
     }
     if (values == null || values.length < chunkValues) {
       values = new float[chunkValues];
     }
-    for (long r = 0; r < rows; r += rowsPerChunk) {
+    for (long r = first; r < rows; r += rowsPerChunk) {
       long n = Math.min(rowsPerChunk, rows - r);
       chunk.clear().limit((int) (n * rowBytes));
       long at = t.offset() + r * rowBytes;
@@ -195,9 +204,9 @@ public final class GgufFile implements AutoCloseable {
         }
       }
       chunk.flip();
-      int count = (int) (n * t.dims()[0]);
-      t.type().dequantize(chunk, count, values, 0);
-      into.put(values, 0, count);
+      int got = (int) (n * t.dims()[0]);
+      t.type().dequantize(chunk, got, values, 0);
+      into.put(values, 0, got);
     }
   }
 

@@ -133,6 +133,10 @@ class GgufFileTest {
       GgufFile.TensorInfo t = g.tensors().get("a");
       assertArrayEquals(new long[] {2, 4}, t.shape(), "row-major: the fastest dimension last");
       assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, g.floats(t));
+      float[] second = new float[4];
+      g.read(t, 1, 1, java.nio.FloatBuffer.wrap(second));
+      assertArrayEquals(new float[] {5, 6, 7, 8}, second, "a range of rows (what the loader reads in blocks)");
+      assertThrows(IOException.class, () -> g.read(t, 1, 2, java.nio.FloatBuffer.wrap(new float[8])), "rows past the end are refused");
     }
   }
 
