@@ -414,6 +414,7 @@ public final class Decoder implements AutoCloseable {
             a.close();
           }
         }
+        NativeMemory.trim(); // the layer's float32 temporaries: keeps the peak at load near what is kept
         progress.accept(i + 1);
       }
       NDArray norm = l.norm("norm.weight", dim, cfg.normPlusOne());
@@ -434,8 +435,10 @@ public final class Decoder implements AutoCloseable {
               : head.get(rows(part(cfg.vocabSize(), lanes, s), part(cfg.vocabSize(), lanes, s + 1))).transpose());
         }
       }
-      return new Decoder(cfg, manager, dtype, weightType, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads, norm,
-          int8 || !tied);
+      Decoder model = new Decoder(cfg, manager, dtype, weightType, ops, maxBatch, ctx, retained, embed, norms, shardLayers, heads,
+          norm, int8 || !tied);
+      NativeMemory.trim();
+      return model;
     } catch (IOException | RuntimeException e) {
       closeAll(ops);
       manager.close();
