@@ -908,5 +908,6 @@ public final class Decoder implements AutoCloseable {
     lanes.close();
     closeAll(ops);
     manager.close();
+    NativeMemory.trim(); // an unloaded model's memory goes back to the system, not to the allocator's free lists
   }
 }
