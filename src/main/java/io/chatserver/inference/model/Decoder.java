@@ -654,6 +654,9 @@ public final class Decoder implements AutoCloseable {
     if (visible > context) {
       throw new IllegalArgumentException("sequence would exceed the context of " + context + " tokens");
     }
+    for (Shard shard : shards) {
+      shard.cache().ensure(visible);
+    }
     NDArray positions = manager.create(positionOf);
     KvCache.Step step = KvCache.Step.of(manager.create(slotOf), positions, firstSlot, rows, visible);
     // each distinct sliding window (0: none) has its mask: [rows, 1, len*groups, visible], or null when nothing is hidden
