@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # This engine beside llama.cpp's own llama-batched-bench, in one run, on the SAME random weights:
 # `random-model` writes one float32 GGUF file (llama.cpp's layout), llama-quantize makes its Q8_0
-# and Q4_K_M, our `bench` loads the float32 file twice (as bfloat16 weights, what "auto" picks on a CPU
-# with AVX-512 BF16, and as float32) and llama-batched-bench runs all three. Prints
+# and Q4_K_M, our `bench` loads the float32 file three times (as int8 weights, as bfloat16 weights, what
+# "auto" picks on a CPU with AVX-512 BF16, and as float32) and llama-batched-bench runs all three. Prints
 # generation tok/s at 1, 4 and 16 streams, the time to first token of one 512-token prompt and the
 # peak RSS of each engine, each figure as a ratio to llama.cpp's float32 of the same run, and our
 # decode step against the machine's roofline (memory read with every core reading, measured in
@@ -32,9 +32,14 @@ if [ ! -x "$LLAMA/build/bin/llama-batched-bench" ] || [ ! -x "$LLAMA/build/bin/l
   echo "building llama.cpp ($VERSION's bundle) in $LLAMA ..." >&2
   mkdir -p "$CACHE"
   (cd "$CACHE" && npm pack "node-llama-cpp@$VERSION" --silent >/dev/null && rm -rf package && tar xzf "node-llama-cpp-$VERSION.tgz" \
-    && rm -rf llama.cpp && git clone -q package/llama/gitRelease.bundle llama.cpp)
-  cmake -S "$LLAMA" -B "$LLAMA/build" -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$LLAMA/build" -j"$(nproc)" --target llama-batched-bench llama-quantize >/dev/null
+    && rm -rf llama.cpp && git -c advice.detachedHead=false clone -q package/llama/gitRelease.bundle llama.cpp)
+  # the compiler's warnings go to build.log; on a failure its end is shown
+  if ! { cmake -S "$LLAMA" -B "$LLAMA/build" -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DCMAKE_BUILD_TYPE=Release \
+         && cmake --build "$LLAMA/build" -j"$(nproc)" --target llama-batched-bench llama-quantize; } >"$CACHE/build.log" 2>&1; then
+    tail -40 "$CACHE/build.log" >&2
+    echo "building llama.cpp failed; the whole log is $CACHE/build.log" >&2
+    exit 1
+  fi
 fi
 [ -f target/chat-server.jar ] || mvn -q -DskipTests package
 M=benchmarks/models
@@ -54,7 +59,7 @@ Q4="$M/$NAME-q4_k_m.gguf"
 [ -f "$Q8" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q8" Q8_0 "$THREADS" >/dev/null 2>&1
 [ -f "$Q4" ] || "$LLAMA/build/bin/llama-quantize" "$F32" "$Q4" Q4_K_M "$THREADS" >/dev/null 2>&1
 OUT="$(mktemp -d)"
-# ours twice on the same file: bfloat16 weights (what "auto" loads on a CPU with AVX-512 BF16 or AMX) and float32
+# ours three times on the same file: int8, bfloat16 (what "auto" loads on a CPU with AVX-512 BF16 or AMX) and float32 weights
 for w in int8 bfloat16 float32; do
   echo "this engine: bench on $F32, $w weights ..." >&2
   /usr/bin/time -f %M -o "$OUT/ours-$w.rss" java -jar target/chat-server.jar bench --model "$NAME=$F32" --dtype "$w" --modes batched \
@@ -115,7 +120,9 @@ for w in ("int8", "bfloat16", "float32"):
     print(f"time to first token, one {ttft}-token prompt (ms): ours {our_ttft or 0:.0f}; "
           + ", ".join(f"{name} {lt[name] or 0:.0f} (ours/it {ratio(our_ttft, lt[name])})" for name, _ in engines))
     serving = max((r["peakRssMb"] for r in rows if r["mode"] == "batched"), default=None)
-    print(f"peak RSS (MB): ours {serving} loading and serving (the batched runs), {rss('ours-' + w)} for the whole process"
-          + " (which loads the model a second time for the time to first token)")
+    held = re.search(r"weights as held: (\d+) MiB", text)
+    print(f"peak RSS (MB): ours {serving} loading and serving (the batched runs"
+          + (f"; {serving / int(held.group(1)):.2f}x its {held.group(1)} MiB of weights as held" if held and serving else "")
+          + f"), {rss('ours-' + w)} for the whole process (which loads the model a second time for the time to first token)")
 print("\npeak RSS (MB): " + ", ".join(f"{name} {rss(os.path.basename(path))}" for name, path in engines))
 PY

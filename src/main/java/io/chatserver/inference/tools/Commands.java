@@ -128,8 +128,9 @@ public final class Commands {
           }
           System.err.println();
           System.out.printf("loaded in %.1f s; weights: %.0f MB on disk, %.0f MB as float32 (%d M parameters in the matrices),"
-              + " %.0f MB as loaded (%s); RSS %d MB after load, peak %d MB; %d prompt tokens, next token %d %s%n", seconds, onDisk / 1e6,
-              params * 4 / 1e6, params / 1_000_000, m.weightBytes() / 1e6, m.weightType(), loadedRss, peakRssMb(), ids.length, next,
+              + " %d MiB as loaded (%s); RSS %d MiB after load (%.2fx), peak %d MiB (%.2fx); %d prompt tokens, next token %d %s%n",
+              seconds, onDisk / 1e6, params * 4 / 1e6, params / 1_000_000, m.weightBytes() >> 20, m.weightType(), loadedRss,
+              loadedRss / (double) (m.weightBytes() >> 20), peakRssMb(), peakRssMb() / (double) (m.weightBytes() >> 20), ids.length, next,
               JsonObject.of("text", tok.decode(new long[] {next}, false)).encode());
         }
       }

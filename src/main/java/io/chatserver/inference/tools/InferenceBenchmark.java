@@ -131,6 +131,7 @@ public final class InferenceBenchmark {
         ModelRuntime.Spec spec = new ModelRuntime.Spec(base.name(), base.path(), base.device(), base.dtype(), batch,
             base.contextLength(), 0, base.prefillChunk(), 100_000, 0, base.lanes());
         try (ModelRuntime rt = ModelRuntime.load(spec, msg -> out.println("  " + msg))) {
+          out.printf("  weights as held: %d MiB (%s)%n", rt.model().weightBytes() >> 20, rt.model().weightType());
           measure(rt, 1, 200, 1); // warm-up: the JIT settles over a few hundred steps
           for (int n : streams) {
             out.printf("  %s, %s, %d stream(s) x %d tokens ...%n", base.name(), mode, n, tokens);
