@@ -119,6 +119,7 @@ public final class Commands {
         try (io.chatserver.inference.model.Decoder m = ck.load(ai.djl.Device.cpu(), type, 1, context, 0,
             lanes, n -> System.err.printf("\rloading: layer %d/%d (RSS %d MB)", n, cfg.layers(), InferenceBenchmark.rssMb()))) {
           double seconds = (System.nanoTime() - t0) / 1e9;
+          System.gc(); // as the server does after a load
           long loadedRss = InferenceBenchmark.rssMb();
           long params = cfg.matmulParams() + (cfg.tiedEmbeddings() ? 0 : (long) cfg.vocabSize() * cfg.hiddenSize());
           long[] ids = tok.encode(prompt);
@@ -132,17 +133,25 @@ public final class Commands {
               seconds, onDisk / 1e6, params * 4 / 1e6, params / 1_000_000, m.weightBytes() >> 20, m.weightType(), loadedRss,
               loadedRss / (double) (m.weightBytes() >> 20), peakRssMb(), peakRssMb() / (double) (m.weightBytes() >> 20), ids.length, next,
               JsonObject.of("text", tok.decode(new long[] {next}, false)).encode());
+          System.out.printf("RSS now: %d MiB of the process's own memory (the Java heap's %d MiB, native tensors), %d MiB of"
+              + " mapped files (the JVM's and libtorch's code)%n", statusMb("RssAnon:"), Runtime.getRuntime().totalMemory() >> 20,
+              statusMb("RssFile:"));
         }
       }
       return 0;
     }
   }
 
-  /** The process's peak resident memory (VmHWM) in MB, or -1 where /proc is not there. */
+  /** The process's peak resident memory (VmHWM) in MiB, or -1 where /proc is not there. */
   static long peakRssMb() {
+    return statusMb("VmHWM:");
+  }
+
+  /** A field of /proc/self/status in MiB (VmRSS, RssAnon, RssFile ...), or -1 where it is not there. */
+  static long statusMb(String field) {
     try {
       for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
         }
       }

@@ -213,37 +213,33 @@ public final class GgufCheckpoint implements AutoCloseable {
         long rowLength = t.elements() / shape[0];
         boolean q = arch.equals("llama") && name.endsWith("self_attn.q_proj.weight");
         boolean k = arch.equals("llama") && name.endsWith("self_attn.k_proj.weight");
-        if (!q && !k && shape.length > 1) {
+        if (shape.length == 1) {
+          float[] v = file.floats(t); // a vector: small
+          into.put(v, (int) (firstRow * rowLength), (int) (rows * rowLength));
+        } else if (q || k) {
+          int hd = (int) (shape[0] / (q ? config.heads() : config.kvHeads()));
+          for (long r = firstRow; r < firstRow + rows; r++) {
+            file.read(t, fileRow(r, hd), 1, into); // row by row, in Hugging Face's order
+          }
+        } else {
           file.read(t, firstRow, rows, into); // the file's rows are the Hugging Face shape's first dimension
-          return;
         }
-        float[] v = file.floats(t); // one attention matrix, or a vector: small
-        float[] all = q || k ? unpermute(v, q ? config.heads() : config.kvHeads(), shape) : v;
-        into.put(all, (int) (firstRow * rowLength), (int) (rows * rowLength));
       }
     };
   }
 
   /**
    * llama.cpp's converter reorders each head's rows from [half, pair] to [pair, half] (so that
-   * rotary pairs are adjacent); this puts them back: row (h, i, j) of [heads, hd/2, 2] goes to (h, j, i).
+   * rotary pairs are adjacent): Hugging Face's row (h, j, i) of [heads, 2, hd/2] is the file's
+   * row (h, i, j) of [heads, hd/2, 2]. {@code hd}: rows per head.
    */
-  static float[] unpermute(float[] w, int heads, long[] shape) {
-    int rows = (int) shape[0];
-    int cols = (int) shape[1];
-    int hd = rows / heads;
+  static long fileRow(long row, int hd) {
     int half = hd / 2;
-    float[] out = new float[w.length];
-    for (int h = 0; h < heads; h++) {
-      for (int i = 0; i < half; i++) {
-        for (int j = 0; j < 2; j++) {
-          int src = h * hd + i * 2 + j;
-          int dst = h * hd + j * half + i;
-          System.arraycopy(w, src * cols, out, dst * cols, cols);
-        }
-      }
-    }
-    return out;
+    long h = row / hd;
+    int within = (int) (row % hd);
+    int j = within / half;
+    int i = within % half;
+    return h * hd + i * 2L + j;
   }
 
   @Override
