@@ -684,12 +684,30 @@ public final class Decoder implements AutoCloseable {
         Norms n = norms[li];
         NDArray mask = masks.get(cfg.slidingWindows()[li]);
         NDArray[] cosSin = ropeOf[li] < 0 ? null : rope[ropeOf[li]];
-        NDArray h = rmsNorm(x, n.preAttn());
-        Object[] attended = lanes.map(s -> attention(shards[s], layer, h, rows, len, step, mask, cosSin));
-        x = n.postAttn() == null ? plus(x, attended) : x.add(rmsNorm(sum(attended), n.postAttn()));
-        NDArray h2 = rmsNorm(x, n.preMlp());
-        Object[] mlp = lanes.map(s -> feedForward(shards[s], layer, h2));
-        x = n.postMlp() == null ? plus(x, mlp) : x.add(rmsNorm(sum(mlp), n.postMlp()));
+        NDArray in = x;
+        NDArray out;
+        // the layer's intermediates (a 512-token chunk's attention scores and MLP activations: tens of MB per
+        // layer) go when the layer is done, not when the whole pass is: only its output stays
+        try (NDScope layerScope = new NDScope()) {
+          NDArray h = rmsNorm(in, n.preAttn());
+          Object[] attended = lanes.map(s -> own(() -> attention(shards[s], layer, h, rows, len, step, mask, cosSin)));
+          NDArray mid;
+          try {
+            mid = n.postAttn() == null ? plus(in, attended) : in.add(rmsNorm(sum(attended), n.postAttn()));
+          } finally {
+            closeArrays(attended);
+          }
+          NDArray h2 = rmsNorm(mid, n.preMlp());
+          Object[] mlp = lanes.map(s -> own(() -> feedForward(shards[s], layer, h2)));
+          try {
+            out = n.postMlp() == null ? plus(mid, mlp) : mid.add(rmsNorm(sum(mlp), n.postMlp()));
+          } finally {
+            closeArrays(mlp);
+          }
+          NDScope.unregister(out);
+        }
+        NDScope.register(out); // the pass's scope frees it
+        x = out;
       }
       if (!allLogits) {
         x = len == 1 ? x.reshape(rows, cfg.hiddenSize()) : x.get(new NDIndex(":, -1, :")); // [rows, dim]
@@ -734,6 +752,21 @@ public final class Decoder implements AutoCloseable {
       x = x.add((NDArray) p);
     }
     return x;
+  }
+
+  /** What {@code f} makes, outside the lane's scope (the caller closes it); what it made on the way goes now. */
+  private static NDArray own(java.util.function.Supplier<NDArray> f) {
+    try (NDScope scope = new NDScope()) {
+      NDArray out = f.get();
+      NDScope.unregister(out);
+      return out;
+    }
+  }
+
+  private static void closeArrays(Object[] arrays) {
+    for (Object a : arrays) {
+      ((NDArray) a).close();
+    }
   }
 
   /** The lanes' partial sums added up. */
