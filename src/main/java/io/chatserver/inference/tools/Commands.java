@@ -134,8 +134,8 @@ public final class Commands {
               loadedRss / (double) (m.weightBytes() >> 20), peakRssMb(), peakRssMb() / (double) (m.weightBytes() >> 20), ids.length, next,
               JsonObject.of("text", tok.decode(new long[] {next}, false)).encode());
           System.out.printf("RSS now: %d MiB of the process's own memory (the Java heap's %d MiB, native tensors), %d MiB of"
-              + " mapped files (the JVM's and libtorch's code)%n", statusMb("RssAnon:"), Runtime.getRuntime().totalMemory() >> 20,
-              statusMb("RssFile:"));
+              + " mapped files (the JVM's and libtorch's code)%n", InferenceBenchmark.statusMb("RssAnon:"), Runtime.getRuntime().totalMemory() >> 20,
+              InferenceBenchmark.statusMb("RssFile:"));
         }
       }
       return 0;
@@ -144,21 +144,7 @@ public final class Commands {
 
   /** The process's peak resident memory (VmHWM) in MiB, or -1 where /proc is not there. */
   static long peakRssMb() {
-    return statusMb("VmHWM:");
-  }
-
-  /** A field of /proc/self/status in MiB (VmRSS, RssAnon, RssFile ...), or -1 where it is not there. */
-  static long statusMb(String field) {
-    try {
-      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith(field)) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-        }
-      }
-    } catch (java.io.IOException | NumberFormatException e) {
-      return -1;
-    }
-    return -1;
+    return InferenceBenchmark.statusMb("VmHWM:");
   }
 
   @Command(name = "bench-grammar", description = "Tokens/s of N streams without and with a JSON Schema grammar on the same model,"

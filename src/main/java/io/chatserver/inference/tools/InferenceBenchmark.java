@@ -228,10 +228,16 @@ public final class InferenceBenchmark {
     return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
   }
 
+  /** The process's resident memory now, in MiB (-1 where /proc is not there). */
   static long rssMb() {
+    return statusMb("VmRSS:");
+  }
+
+  /** A field of /proc/self/status in MiB (VmRSS, VmHWM, RssAnon, RssFile ...), or -1 where it is not there. */
+  static long statusMb(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
         }
       }
