@@ -120,8 +120,8 @@ public final class ModelRuntime implements AutoCloseable {
       try {
         Decoder model = ck.load(device, dtype, maxBatch, context, Math.max(0, spec.prefixSlots()), lanes,
             n -> progress.accept(String.format("loading %s: layer %d/%d", spec.name(), n, cfg.layers())));
-        // the loader's read buffers (the largest is a whole embedding table) are garbage now: return them to the
-        // system before serving, not whenever the collector next runs (a full collection also shrinks the heap)
+        // the load's Java garbage (the tokenizer's and the file header's, the 16 MB read buffer) goes before serving,
+        // not whenever the collector next runs (a full collection also shrinks the heap)
         System.gc();
         Set<Long> eos = new HashSet<>();
         cfg.eosIds().forEach(id -> eos.add(id.longValue()));

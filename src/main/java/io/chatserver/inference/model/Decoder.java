@@ -459,10 +459,10 @@ public final class Decoder implements AutoCloseable {
   }
 
   /**
-   * Creates NDArrays from the checkpoint's tensors, checking names and shapes. Every tensor passes
-   * through one reused native buffer (as large as the largest tensor) into PyTorch's own memory,
-   * so that loading holds the model once plus that buffer: no copy per tensor waits for the
-   * garbage collector, and the files are read, not mapped.
+   * Creates NDArrays from the checkpoint's tensors, checking names and shapes. Every tensor passes,
+   * in blocks of rows, through one reused 16 MB native buffer into an array of the loaded type, so
+   * that loading holds the model plus that buffer: no copy per tensor waits for the garbage
+   * collector, and the files are read, not mapped.
    */
   private static final class Loader {
     private final NDManager manager;
@@ -508,7 +508,7 @@ public final class Decoder implements AutoCloseable {
       return tensor(name, false, shape);
     }
 
-    /** As above; {@code kept}: used as it is read, so in bfloat16 when the weights are, cast straight from the read buffer. */
+    /** As above; {@code kept}: used as it is read, so in bfloat16 when the weights are, cast block by block as it is read. */
     NDArray tensor(String name, boolean kept, long... shape) throws IOException {
       return tensorAt(resolve(name), kept, shape);
     }
@@ -544,6 +544,9 @@ public final class Decoder implements AutoCloseable {
       long rowLength = 1;
       for (int i = 1; i < shape.length; i++) {
         rowLength *= shape[i];
+      }
+      if (rowLength * 4 > Integer.MAX_VALUE - 8) {
+        throw new IOException(source + ": a row of tensor " + name + " is larger than 2 GB as float32");
       }
       long[] outShape = shape.clone();
       outShape[0] = count;
